@@ -1,0 +1,41 @@
+"""The ``tinygrad-mm`` command line: one sub-command per module in ``tinygrad_mm.commands``."""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from collections.abc import Sequence
+
+# Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
+COMMAND_MODULES = ("demo", "train", "render", "trace", "html")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="tinygrad-mm",
+        description="A scalar autograd engine that makes backpropagation visible.",
+    )
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"tinygrad_mm.commands.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"tinygrad_mm.commands.{name}":
+                raise
+            continue  # that command is not part of this build yet
+        module.register(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if not getattr(args, "func", None):
+        parser.print_help()
+        return 2
+    return int(args.func(args) or 0)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of ``tinygrad-mm``; each module exposes ``register(subparsers)``."""

@@ -1,0 +1,302 @@
+"""The engine: a scalar `Value` that records every operation, and the backward pass.
+
+A `Value` is one node of a computation graph.  You make the leaves
+(``x = Value(2.0, label="x")``); every operation on values makes a new node
+whose ``parents`` are its operands.  ``root.backward()`` then applies the chain
+rule from ``root`` to every node, one node at a time, in reverse topological
+order (a node only after every node that uses it):
+
+    parent.grad  +=  node.grad · ∂node/∂parent        for each edge node → parent
+
+so a value used twice (fan-out) receives the *sum* of both contributions.  The
+local derivatives ∂node/∂parent live beside each operation's forward formula
+in ``ops.py``.  Nothing here recurses: graphs of millions of nodes are fine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import deque
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from numbers import Real
+
+from . import scopes
+from .errors import GradientError, describe
+
+
+class Value:
+    """A scalar in a computation graph: ``data``, ``grad`` = ∂root/∂self, ``label``, ``op``, ``parents``."""
+
+    __slots__ = ("data", "grad", "parents", "label", "__weakref__")
+    op: str = ""  # "" for a leaf; each operation class in ops.py names itself
+    kind: str = "input"  # leaves: "input", "parameter" or "constant"; computed nodes: "op"
+
+    def __init__(self, data: float, label: str = "") -> None:
+        if not isinstance(label, str):
+            raise TypeError(
+                f"Value label must be a str, got {type(label).__name__} {label!r} "
+                "(parents and op are recorded by the operations themselves)"
+            )
+        self.data = _finite_float(data, f"Value {label!r}" if label else "Value")
+        self.grad = 0.0
+        self.parents: tuple[Value, ...] = ()
+        self.label = label
+        if scopes.ACTIVE:
+            scopes.tag(self)
+
+    def __repr__(self) -> str:
+        return f"Value(data={self.data!r}, grad={self.grad!r}, op={self.op!r}, label={self.label!r})"
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The name-scope path this node was created in (see ``tinygrad_mm.scope``)."""
+        return scopes.scope_of(self)
+
+    # micrograd spellings, so code written for micrograd.engine.Value (e.g. its draw_dot) runs unchanged
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    # ---- arithmetic: each builds one node of the matching class in ops.py ----
+    def __add__(self, other: Value | float) -> Value:
+        return Add.apply(self, _operand(other, "+"))
+
+    def __radd__(self, other: Value | float) -> Value:
+        return Add.apply(_operand(other, "+"), self)
+
+    def __sub__(self, other: Value | float) -> Value:
+        return Sub.apply(self, _operand(other, "-"))
+
+    def __rsub__(self, other: Value | float) -> Value:
+        return Sub.apply(_operand(other, "-"), self)
+
+    def __mul__(self, other: Value | float) -> Value:
+        return Mul.apply(self, _operand(other, "*"))
+
+    def __rmul__(self, other: Value | float) -> Value:
+        return Mul.apply(_operand(other, "*"), self)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return Div.apply(self, _operand(other, "/"))
+
+    def __rtruediv__(self, other: Value | float) -> Value:
+        return Div.apply(_operand(other, "/"), self)
+
+    def __neg__(self) -> Value:
+        return Neg.apply(self)
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        if isinstance(exponent, Value):
+            return Pow.apply(self, exponent)
+        return PowConst.apply(self, exponent=_finite_float(exponent, "exponent of '**'"))
+
+    def __rpow__(self, base: Value | float) -> Value:
+        return Pow.apply(_operand(base, "**"), self)
+
+    def relu(self) -> Value:
+        return Relu.apply(self)
+
+    def tanh(self) -> Value:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Value:
+        return Sigmoid.apply(self)
+
+    def exp(self) -> Value:
+        return Exp.apply(self)
+
+    def log(self) -> Value:
+        return Log.apply(self)
+
+    # ---- the chain rule ----
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, in order.  A leaf has no parents, so none."""
+        return ()
+
+    def propagate(self) -> None:
+        """Chain rule at this node: ``parent.grad += self.grad · ∂self/∂parent`` for each parent."""
+        grad = self.grad
+        for parent, local in zip(self.parents, self.local_grads()):
+            parent.grad += grad * local
+
+    def backward(self) -> None:
+        """Set every node's ``.grad`` to ∂self/∂node.
+
+        ``self.grad`` is seeded with 1.0 and every interior node's gradient is
+        recomputed from zero, so calling this twice gives the same interior
+        gradients; leaves *accumulate* across calls (as in PyTorch) until
+        ``zero_grad()``.
+        """
+        for node in self._backward_pass():
+            node.propagate()
+
+    def backward_steps(self) -> Iterator[BackwardStep]:
+        """The same backward pass as ``backward()``, paused after each node.
+
+        Yields one `BackwardStep` per node, root first, after that node has
+        sent its contributions to its parents.  If you stop early, every node
+        yielded so far holds its final gradient and the others hold the partial
+        sums received so far (leaves included): call ``zero_grad()`` before
+        running a fresh pass.
+        """
+        for index, node in enumerate(self._backward_pass()):
+            grads_before = {parent: parent.grad for parent in node.parents}
+            node.propagate()
+            yield BackwardStep.of(index, node, grads_before)
+
+    def _backward_pass(self) -> Iterator[Value]:
+        """Seed the root, reset interior grads, then yield nodes in the order they must propagate."""
+        uses = count_uses(self)
+        for node in uses:
+            if node.parents:
+                node.grad = 0.0
+        self.grad = 1.0 if self.parents else self.grad + 1.0
+        for node in backprop_order(self, uses):
+            grad = node.grad
+            if grad - grad != 0.0:  # inf or NaN
+                raise GradientError(
+                    f"the gradient reaching {describe(node)} is {grad}: some local derivative "
+                    "on the way from the root is too large; rescale the inputs or the loss"
+                )
+            yield node
+
+    def zero_grad(self) -> None:
+        """Reset ``.grad`` to 0.0 on every node of this graph (leaves included)."""
+        for node in count_uses(self):
+            node.grad = 0.0
+
+
+class Parameter(Value):
+    """A trainable leaf (drawn as a parameter).  Behaves exactly like `Value`."""
+
+    __slots__ = ()
+    kind = "parameter"
+
+
+class Constant(Value):
+    """A leaf made from a plain number used in an operation, e.g. the 2 in ``x * 2``."""
+
+    __slots__ = ()
+    kind = "constant"
+
+
+@dataclass(frozen=True)
+class BackwardStep:
+    """One node's turn in the backward pass (see ``Value.backward_steps``).
+
+    ``contributions[i] = grad · local_grads[i]`` was added to ``parents[i]``,
+    whose gradient went from ``grads_before[i]`` to ``grads_after[i]`` (a parent
+    that appears twice, as in ``a + a``, is listed twice, in order).
+    """
+
+    index: int
+    node: Value
+    grad: float
+    parents: tuple[Value, ...]
+    local_grads: tuple[float, ...]
+    contributions: tuple[float, ...]
+    grads_before: tuple[float, ...]
+    grads_after: tuple[float, ...]
+
+    @classmethod
+    def of(cls, index: int, node: Value, grads_before: dict[Value, float]) -> BackwardStep:
+        """Describe the step that just propagated ``node``, given its parents' grads before it."""
+        local = node.local_grads()
+        contributions = tuple(node.grad * d for d in local)
+        running = dict(grads_before)
+        before, after = [], []
+        for parent, contribution in zip(node.parents, contributions):
+            before.append(running[parent])
+            running[parent] += contribution  # the same float additions propagate() made
+            after.append(running[parent])
+        return cls(index, node, node.grad, node.parents, local, contributions, tuple(before), tuple(after))
+
+
+def count_uses(root: Value) -> dict[Value, int]:
+    """Every node reachable from ``root`` → how many times nodes of this graph use it as a parent.
+
+    Iterative depth-first search; the dict's order is deterministic (discovery order).
+    """
+    uses = {root: 0}
+    stack = [root]
+    while stack:
+        for parent in stack.pop().parents:
+            if parent in uses:
+                uses[parent] += 1
+            else:
+                uses[parent] = 1
+                stack.append(parent)
+    return uses
+
+
+def backprop_order(root: Value, uses: dict[Value, int]) -> Iterator[Value]:
+    """Yield each node after every node that uses it (Kahn's algorithm, breadth-first from the root).
+
+    ``uses`` comes from ``count_uses(root)`` and is consumed.  A node's
+    parents are released only after the caller has handled the node, so the
+    caller may propagate each node as it is yielded.
+    """
+    ready = deque([root])
+    while ready:
+        node = ready.popleft()
+        yield node
+        for parent in node.parents:
+            uses[parent] -= 1
+            if uses[parent] == 0:
+                ready.append(parent)
+
+
+def topological_order(root: Value) -> list[Value]:
+    """All nodes of the graph, each after its parents (leaves first, ``root`` last)."""
+    order = list(backprop_order(root, count_uses(root)))
+    order.reverse()
+    return order
+
+
+def _finite_float(x: object, what: str) -> float:
+    """``float(x)`` for a real number; a clear TypeError/ValueError for anything else, NaN or ±inf."""
+    if isinstance(x, Value):
+        raise TypeError(f"{what} must be a plain number here, got a Value ({describe(x)}); use its .data")
+    if not isinstance(x, Real):
+        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
+    value = float(x)
+    if not math.isfinite(value):
+        raise ValueError(f"{what} must be finite, got {value}: NaN and infinity cannot enter a graph")
+    return value
+
+
+def _operand(x: object, op: str) -> Value:
+    """An operand of ``op`` as a Value: Values pass through, numbers become `Constant` leaves."""
+    if isinstance(x, Value):
+        return x
+    if isinstance(x, Real):
+        return Constant(x)
+    raise TypeError(
+        f"unsupported operand for {op!r}: {type(x).__name__} {x!r}; "
+        "use a number (int/float) or a tinygrad_mm Value"
+    )
+
+
+def sum_values(values: Iterable[Value | float]) -> Value:
+    """Σᵢ vᵢ as ONE node with n parents (Python's ``sum`` would build a chain of n additions)."""
+    parents = tuple(_operand(v, "sum") for v in values)
+    if not parents:
+        raise ValueError("sum_values() needs at least one value, got an empty sequence")
+    return Sum.apply(*parents)
+
+
+def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
+    """Σᵢ xᵢ·wᵢ as ONE node whose parents are x₁…xₙ, w₁…wₙ (in that order)."""
+    xs, ws = tuple(_operand(x, "dot") for x in xs), tuple(_operand(w, "dot") for w in ws)
+    if len(xs) != len(ws) or not xs:
+        raise ValueError(f"dot() needs two non-empty sequences of equal length, got {len(xs)} and {len(ws)}")
+    return Dot.apply(*xs, *ws)
+
+
+# The operation classes subclass Value, so they are imported after it is defined.
+from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh  # noqa: E402
