@@ -8,9 +8,12 @@
     7.0
 """
 
+from .drawing import draw_dot
 from .engine import BackwardStep, Constant, Parameter, Value, dot, sum_values, topological_order
 from .errors import DivisionByZeroError, DomainError, GradientError
 from .scopes import scope
+from .stepping import explain
+from .viewer import to_html
 
 __version__ = "0.1.0"
 
@@ -23,7 +26,10 @@ __all__ = [
     "Parameter",
     "Value",
     "dot",
+    "draw_dot",
+    "explain",
     "scope",
     "sum_values",
     "topological_order",
+    "to_html",
 ]

@@ -8,16 +8,20 @@ through s and through s_c.
 
 from __future__ import annotations
 
+import difflib
 import random
 from collections.abc import Sequence
+from dataclasses import dataclass
 
-from .engine import Parameter, Value, _operand, dot
+from .engine import Parameter, Value, _operand, count_uses, dot
+from .losses import max_margin_loss
+from .nn import Module, sgd
 from .scopes import scope
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
-class WindowScorer:
+class WindowScorer(Module):
     """s = Uᵀ f(Wx + b) with W (H × n), b (H), U (H); f is sigmoid (the notes' choice), tanh or relu."""
 
     def __init__(self, n: int, hidden: int, activation: str = "sigmoid", seed: int = 0) -> None:
@@ -50,7 +54,7 @@ class WindowScorer:
         with scope(f"{name} = Uᵀf(Wx{sub} + b)"):
             with scope(f"z{sub} = Wx{sub} + b"):
                 z = []
-                for i, (row, b_i) in enumerate(zip(self.W, self.b)):
+                for i, (row, b_i) in enumerate(zip(self.W, self.b, strict=True)):
                     z_i = dot(row, x) + b_i
                     z_i.label = f"z{sub}[{i}]"
                     z.append(z_i)
@@ -64,3 +68,198 @@ class WindowScorer:
                 s = dot(self.U, a)
                 s.label = name
         return s
+
+
+# ---- words in, windows out ----
+
+
+class Vocabulary(Module):
+    """Words → d-dimensional embeddings, the columns of the notes' matrix L.
+
+    Embeddings are drawn from U(−1, 1) with ``seed``.  With ``trainable=True``
+    each entry is a `Parameter` labelled ``L[word][k]`` and a window *is* those
+    parameters, so ``J.backward()`` also gives ∂J/∂L (a word in both windows
+    receives the sum from both branches); otherwise a window is fresh input leaves
+    labelled ``x[j]`` (or ``x_c[j]``) holding copies of the embeddings.
+    """
+
+    def __init__(self, words: Sequence[str], dim: int, seed: int = 0, trainable: bool = False) -> None:
+        if not isinstance(dim, int) or dim < 1:
+            raise ValueError(f"embedding size d must be a positive int, got {dim!r}")
+        for word in words:
+            if not isinstance(word, str) or not word or word != word.strip():
+                raise ValueError(f"vocabulary words must be non-empty strings without spaces at the ends, got {word!r}")
+        self.words = tuple(dict.fromkeys(words))
+        if not self.words:
+            raise ValueError("a Vocabulary needs at least one word")
+        self.dim, self.trainable = dim, trainable
+        rng = random.Random(seed)
+        leaf = Parameter if trainable else Value
+        self.L = {w: [leaf(rng.uniform(-1.0, 1.0), f"L[{w}][{k}]") for k in range(dim)] for w in self.words}
+
+    def __contains__(self, word: object) -> bool:
+        return word in self.L
+
+    def __len__(self) -> int:
+        return len(self.words)
+
+    def embedding(self, word: str) -> list[Value]:
+        """The d entries of ``word``'s embedding (Parameters if trainable)."""
+        if word not in self.L:
+            close = difflib.get_close_matches(str(word), self.words, n=3)
+            hint = f"did you mean {' or '.join(map(repr, close))}? " if close else ""
+            raise ValueError(
+                f"unknown word {word!r}: it is not in the vocabulary of {len(self.words)} words; "
+                f"{hint}add it to the Vocabulary or fix the spelling"
+            )
+        return self.L[word]
+
+    def parameters(self) -> list[Parameter]:
+        """Every embedding entry, word by word, if trainable; [] otherwise."""
+        return [e for w in self.words for e in self.L[w]] if self.trainable else []
+
+    def window(self, words: Sequence[str], name: str = "x") -> list[Value]:
+        """The window vector x ∈ ℝ^(d·len(words)): the words' embeddings stacked, first word first."""
+        if isinstance(words, str):
+            raise TypeError(f"a window is a sequence of words, got the string {words!r}; use {tuple(words.split())!r}")
+        vector = [e for word in words for e in self.embedding(word)]
+        if self.trainable:
+            return vector
+        return [Value(e.data, f"{name}[{j}]") for j, e in enumerate(vector)]
+
+
+def corrupt(words: Sequence[str], replacement: str) -> tuple[str, ...]:
+    """The notes' corrupted window: ``words`` with its centre word replaced by ``replacement``."""
+    if len(words) % 2 == 0:
+        raise ValueError(f"a window needs a centre word, so an odd number of words; got {len(words)}: {tuple(words)}")
+    centre = len(words) // 2
+    return (*words[:centre], replacement, *words[centre + 1 :])
+
+
+def window_vector(scorer: WindowScorer, vocabulary: Vocabulary, words: Sequence[str], name: str = "x") -> list[Value]:
+    """The window of ``words`` as the scorer's input, checking that the shapes match."""
+    if scorer.n % vocabulary.dim:
+        raise ValueError(
+            f"the scorer reads n = {scorer.n} values, which is not a whole number of d = {vocabulary.dim} "
+            "embeddings; make n = d·(window length)"
+        )
+    size = scorer.n // vocabulary.dim
+    if len(words) != size:
+        raise ValueError(
+            f"window {name!r} must have {size} words (n = {scorer.n} values of d = {vocabulary.dim}), "
+            f"got {len(words)}: {tuple(words)}"
+        )
+    return vocabulary.window(words, name)
+
+
+# ---- the notes' example ----
+
+
+@dataclass
+class MarginExample:
+    """One true window, its corrupted version, and J = max(0, Δ + s_c − s), forward built."""
+
+    J: Value
+    s: Value
+    s_c: Value
+    scorer: WindowScorer
+    vocabulary: Vocabulary
+    x: list[Value]
+    x_c: list[Value]
+    words: tuple[str, ...]
+    corrupt_words: tuple[str, ...]
+    delta: float
+    trained_steps: int = 0  # SGD steps taken on this pair before it was built (the inactive example)
+
+    @property
+    def active(self) -> bool:
+        """True while the margin is violated (Δ + s_c − s > 0): only then does any gradient flow."""
+        return self.J.active
+
+    def parameters(self) -> list[Parameter]:
+        """The scorer's W, b, U, then the embeddings if they are trainable."""
+        return self.scorer.parameters() + self.vocabulary.parameters()
+
+
+def margin_example(
+    scorer: WindowScorer,
+    vocabulary: Vocabulary,
+    words: Sequence[str],
+    corrupt_words: Sequence[str],
+    delta: float = 1.0,
+) -> MarginExample:
+    """Score ``words`` (s) and ``corrupt_words`` (s_c) with the same scorer and build J."""
+    x = window_vector(scorer, vocabulary, words, "x")
+    x_c = window_vector(scorer, vocabulary, corrupt_words, "x_c")
+    s, s_c = scorer.score(x, "s"), scorer.score(x_c, "s_c")
+    J = max_margin_loss(s, s_c, delta)
+    return MarginExample(J, s, s_c, scorer, vocabulary, x, x_c, tuple(words), tuple(corrupt_words), J.delta)
+
+
+NOTES_WINDOW = ("museums", "in", "Paris", "are", "amazing")
+NOTES_CORRUPTION = "bread"
+NOTES_VOCABULARY = (*NOTES_WINDOW, NOTES_CORRUPTION, "London", "music")
+SMALL_WINDOW, SMALL_CORRUPTION = ("Paris",), "bread"  # n = 2: one word of d = 2
+
+
+def notes_example(
+    active: bool = True, small: bool = False, activation: str = "sigmoid", trainable_embeddings: bool = False
+) -> MarginExample:
+    """The notes' example, forward built and not yet backpropagated.
+
+    Default: "museums in Paris are amazing" against "museums in bread are
+    amazing" (d = 4, n = 20, H = 8) with freshly initialised parameters, where
+    the margin is violated (J > 0).  ``active=False``: the same scorer after SGD
+    on this pair until s ≥ s_c + Δ + ½, so the margin is met and J = 0.
+    ``small=True``: the one-word window "Paris" against "bread" (d = 2, n = 2, H = 2).
+    """
+    words, replacement, dim, hidden = (
+        (SMALL_WINDOW, SMALL_CORRUPTION, 2, 2) if small else (NOTES_WINDOW, NOTES_CORRUPTION, 4, 8)
+    )
+    corrupt_words = corrupt(words, replacement)
+    vocabulary = Vocabulary(NOTES_VOCABULARY, dim, seed=1, trainable=trainable_embeddings)
+    scorer = WindowScorer(len(words) * dim, hidden, activation, seed=0)
+    steps = 0 if active else train_pair_until_margin_met(scorer, vocabulary, words, corrupt_words, slack=0.5)
+    example = margin_example(scorer, vocabulary, words, corrupt_words)
+    example.trained_steps = steps
+    return example
+
+
+def train_pair_until_margin_met(
+    scorer: WindowScorer,
+    vocabulary: Vocabulary,
+    words: Sequence[str],
+    corrupt_words: Sequence[str],
+    delta: float = 1.0,
+    slack: float = 0.0,
+    lr: float = 0.5,
+    max_steps: int = 10_000,
+) -> int:
+    """SGD on the scorer's W, b, U with J = max(0, Δ + slack + s_c − s) until J = 0; returns the steps taken."""
+    for step in range(max_steps):
+        example = margin_example(scorer, vocabulary, words, corrupt_words, delta + slack)
+        if not example.active:
+            return step
+        example.J.backward()
+        sgd(scorer.parameters(), lr)
+        vocabulary.zero_grad()  # the embeddings stay fixed here
+    raise RuntimeError(f"the margin was still violated after {max_steps} SGD steps; raise lr or max_steps")
+
+
+def branch_contributions(example: MarginExample, parameter: Value) -> dict[str, float]:
+    """What ``parameter`` received through the s branch and through the s_c branch (after ``J.backward()``).
+
+    Read off the edges of the backward pass: every node of a branch that uses
+    ``parameter`` sent it ``node.grad · ∂node/∂parameter``.  The two add up to
+    ``parameter.grad`` — that sum is the whole answer to "s and s_c share W".
+    """
+    contributions = {}
+    for name, root in (("s", example.s), ("s_c", example.s_c)):
+        total = 0.0
+        for node in count_uses(root):
+            if parameter in node.parents:
+                for parent, local in zip(node.parents, node.local_grads(), strict=True):
+                    if parent is parameter:
+                        total += node.grad * local
+        contributions[name] = total
+    return contributions

@@ -16,37 +16,75 @@ in ``ops.py``.  Nothing here recurses: graphs of millions of nodes are fine.
 from __future__ import annotations
 
 import math
-from collections import deque
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from numbers import Real
+from weakref import WeakKeyDictionary
 
 from . import scopes
 from .errors import GradientError, describe
 
 
+# Labels live beside the graph, like scopes (scopes.py): most nodes have none, and a node
+# without a label slot is 8 bytes smaller.  Weak keys: a label goes when its node does.
+_LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
+
+
 class Value:
     """A scalar in a computation graph: ``data``, ``grad`` = ∂root/∂self, ``label``, ``op``, ``parents``."""
 
-    __slots__ = ("data", "grad", "parents", "label", "__weakref__")
+    __slots__ = ("data", "grad", "parents", "__weakref__")  # label: a property (below), stored in _LABELS
     op: str = ""  # "" for a leaf; each operation class in ops.py names itself
     kind: str = "input"  # leaves: "input", "parameter" or "constant"; computed nodes: "op"
 
-    def __init__(self, data: float, label: str = "") -> None:
-        if not isinstance(label, str):
+    def __init__(self, data: float, label: str = "", *micrograd_style: object) -> None:
+        if micrograd_style or not isinstance(label, str):
+            extra = f" and extra arguments {micrograd_style!r}" if micrograd_style else ""
             raise TypeError(
-                f"Value label must be a str, got {type(label).__name__} {label!r} "
-                "(parents and op are recorded by the operations themselves)"
+                f"Value(data, label='') takes a number and a str label, got label={label!r}{extra}: parents and "
+                "op are recorded by the operations themselves (write a + b, not micrograd's Value(data, _children, _op))"
             )
         self.data = _finite_float(data, f"Value {label!r}" if label else "Value")
         self.grad = 0.0
         self.parents: tuple[Value, ...] = ()
-        self.label = label
+        if label:
+            _LABELS[self] = label
         if scopes.ACTIVE:
             scopes.tag(self)
 
+    @classmethod
+    def node(cls, data: float, parents: tuple[Value, ...] = ()) -> Value:
+        """A new node of this class, without ``__init__``'s checks: ``data`` is already a finite float."""
+        node = object.__new__(cls)
+        node.data = data
+        node.grad = 0.0
+        node.parents = parents
+        if scopes.ACTIVE:
+            scopes.tag(node)
+        return node
+
     def __repr__(self) -> str:
         return f"Value(data={self.data!r}, grad={self.grad!r}, op={self.op!r}, label={self.label!r})"
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as the drawing of its graph (None if it cannot be drawn)."""
+        from .drawing import repr_svg
+
+        return repr_svg(self)
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings and error messages, "" if none."""
+        return _LABELS.get(self, "")
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"a label must be a str, got {type(label).__name__} {label!r}")
+        if label:
+            _LABELS[self] = label
+        else:
+            _LABELS.pop(self, None)
 
     @property
     def scope(self) -> tuple[str, ...]:
@@ -64,28 +102,28 @@ class Value:
 
     # ---- arithmetic: each builds one node of the matching class in ops.py ----
     def __add__(self, other: Value | float) -> Value:
-        return Add.apply(self, _operand(other, "+"))
+        return Add.apply(self, other if isinstance(other, Value) else _operand(other, "+", self))
 
     def __radd__(self, other: Value | float) -> Value:
-        return Add.apply(_operand(other, "+"), self)
+        return Add.apply(_operand(other, "+", self), self)
 
     def __sub__(self, other: Value | float) -> Value:
-        return Sub.apply(self, _operand(other, "-"))
+        return Sub.apply(self, other if isinstance(other, Value) else _operand(other, "-", self))
 
     def __rsub__(self, other: Value | float) -> Value:
-        return Sub.apply(_operand(other, "-"), self)
+        return Sub.apply(_operand(other, "-", self), self)
 
     def __mul__(self, other: Value | float) -> Value:
-        return Mul.apply(self, _operand(other, "*"))
+        return Mul.apply(self, other if isinstance(other, Value) else _operand(other, "*", self))
 
     def __rmul__(self, other: Value | float) -> Value:
-        return Mul.apply(_operand(other, "*"), self)
+        return Mul.apply(_operand(other, "*", self), self)
 
     def __truediv__(self, other: Value | float) -> Value:
-        return Div.apply(self, _operand(other, "/"))
+        return Div.apply(self, other if isinstance(other, Value) else _operand(other, "/", self))
 
     def __rtruediv__(self, other: Value | float) -> Value:
-        return Div.apply(_operand(other, "/"), self)
+        return Div.apply(_operand(other, "/", self), self)
 
     def __neg__(self) -> Value:
         return Neg.apply(self)
@@ -93,10 +131,10 @@ class Value:
     def __pow__(self, exponent: Value | float) -> Value:
         if isinstance(exponent, Value):
             return Pow.apply(self, exponent)
-        return PowConst.apply(self, exponent=_finite_float(exponent, "exponent of '**'"))
+        return PowConst.apply(self, exponent=_finite_float(exponent, "the exponent of '**'", self))
 
     def __rpow__(self, base: Value | float) -> Value:
-        return Pow.apply(_operand(base, "**"), self)
+        return Pow.apply(_operand(base, "**", self), self)
 
     def relu(self) -> Value:
         return Relu.apply(self)
@@ -121,7 +159,7 @@ class Value:
     def propagate(self) -> None:
         """Chain rule at this node: ``parent.grad += self.grad · ∂self/∂parent`` for each parent."""
         grad = self.grad
-        for parent, local in zip(self.parents, self.local_grads()):
+        for parent, local in zip(self.parents, self.local_grads()):  # noqa: B905 (one local per parent)
             parent.grad += grad * local
 
     def backward(self) -> None:
@@ -133,7 +171,8 @@ class Value:
         ``zero_grad()``.
         """
         for node in self._backward_pass():
-            node.propagate()
+            if node.parents:  # a leaf has nothing to pass on
+                node.propagate()
 
     def backward_steps(self) -> Iterator[BackwardStep]:
         """The same backward pass as ``backward()``, paused after each node.
@@ -151,12 +190,12 @@ class Value:
 
     def _backward_pass(self) -> Iterator[Value]:
         """Seed the root, reset interior grads, then yield nodes in the order they must propagate."""
-        uses = count_uses(self)
-        for node in uses:
+        order = backprop_order(self, count_uses(self))
+        for node in order:
             if node.parents:
                 node.grad = 0.0
         self.grad = 1.0 if self.parents else self.grad + 1.0
-        for node in backprop_order(self, uses):
+        for node in order:
             grad = node.grad
             if grad - grad != 0.0:  # inf or NaN
                 raise GradientError(
@@ -210,7 +249,7 @@ class BackwardStep:
         contributions = tuple(node.grad * d for d in local)
         running = dict(grads_before)
         before, after = [], []
-        for parent, contribution in zip(node.parents, contributions):
+        for parent, contribution in zip(node.parents, contributions, strict=True):
             before.append(running[parent])
             running[parent] += contribution  # the same float additions propagate() made
             after.append(running[parent])
@@ -234,52 +273,64 @@ def count_uses(root: Value) -> dict[Value, int]:
     return uses
 
 
-def backprop_order(root: Value, uses: dict[Value, int]) -> Iterator[Value]:
-    """Yield each node after every node that uses it (Kahn's algorithm, breadth-first from the root).
+def backprop_order(root: Value, uses: dict[Value, int]) -> list[Value]:
+    """Every node, each after every node that uses it (Kahn's algorithm, breadth-first from the root).
 
-    ``uses`` comes from ``count_uses(root)`` and is consumed.  A node's
-    parents are released only after the caller has handled the node, so the
-    caller may propagate each node as it is yielded.
+    ``uses`` comes from ``count_uses(root)`` and is consumed: a node joins the
+    order once all its users have.
     """
-    ready = deque([root])
-    while ready:
-        node = ready.popleft()
-        yield node
+    order = [root]
+    for node in order:  # the list grows while we walk it: it is the queue
         for parent in node.parents:
-            uses[parent] -= 1
-            if uses[parent] == 0:
-                ready.append(parent)
+            left = uses[parent] - 1
+            uses[parent] = left
+            if not left:
+                order.append(parent)
+    return order
 
 
 def topological_order(root: Value) -> list[Value]:
     """All nodes of the graph, each after its parents (leaves first, ``root`` last)."""
-    order = list(backprop_order(root, count_uses(root)))
+    order = backprop_order(root, count_uses(root))
     order.reverse()
     return order
 
 
-def _finite_float(x: object, what: str) -> float:
-    """``float(x)`` for a real number; a clear TypeError/ValueError for anything else, NaN or ±inf."""
-    if isinstance(x, Value):
-        raise TypeError(f"{what} must be a plain number here, got a Value ({describe(x)}); use its .data")
-    if not isinstance(x, Real):
-        raise TypeError(f"{what} must be a real number, got {type(x).__name__} {x!r}")
-    value = float(x)
-    if not math.isfinite(value):
-        raise ValueError(f"{what} must be finite, got {value}: NaN and infinity cannot enter a graph")
-    return value
+def _finite_float(x: object, what: str, node: Value | None = None) -> float:
+    """``float(x)`` for a real number; a clear TypeError/ValueError for anything else, NaN or ±inf.
 
-
-def _operand(x: object, op: str) -> Value:
-    """An operand of ``op`` as a Value: Values pass through, numbers become `Constant` leaves."""
-    if isinstance(x, Value):
+    ``what`` says what ``x`` is for; ``node``, if given, is the Value it meets and is named in the error.
+    """
+    if type(x) is float and x - x == 0.0:  # the common case, before the (slow) abstract-class check
         return x
     if isinstance(x, Real):
-        return Constant(x)
-    raise TypeError(
-        f"unsupported operand for {op!r}: {type(x).__name__} {x!r}; "
-        "use a number (int/float) or a tinygrad_mm Value"
-    )
+        try:
+            value = float(x)
+        except OverflowError:  # an int (or Fraction) beyond the float range
+            value = math.inf if x > 0 else -math.inf
+        if value - value == 0.0:
+            return value
+        error, problem = ValueError, f"must be finite (|x| ≤ 1.8e308), got {value}: NaN and infinity cannot enter a graph"
+    elif isinstance(x, Value):
+        error, problem = TypeError, f"must be a plain number here, got a Value ({describe(x)}); use its .data"
+    else:
+        error, problem = TypeError, f"must be a real number (int or float), got {type(x).__name__} {x!r}"
+    beside = f" (with {describe(node)})" if node is not None else ""
+    raise error(f"{what}{beside} {problem}")
+
+
+def _operand(x: object, op: str, other: Value | None = None) -> Value:
+    """An operand of ``op`` as a Value: Values pass through, numbers become `Constant` leaves.
+
+    ``other`` is the Value on the other side of ``op``, named in the error if ``x`` is not a finite real.
+    """
+    if isinstance(x, Value):
+        return x
+    try:
+        return Constant.node(_finite_float(x, "a constant"))
+    except (TypeError, ValueError):  # check again, to raise an error that names the op and the other operand
+        _finite_float(x, f"the operand of {op!r}", other)
+        raise
 
 
 def sum_values(values: Iterable[Value | float]) -> Value:

@@ -10,7 +10,7 @@ Tags live in a weak table beside the graph, so nodes made outside any scope
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING
 from weakref import WeakKeyDictionary
@@ -42,3 +42,13 @@ def tag(node: Value) -> None:
 def scope_of(node: Value) -> tuple[str, ...]:
     """The scope path ``node`` was created in; ``()`` if none."""
     return _SCOPE_OF.get(node, ())
+
+
+def scope_paths(nodes: Iterable[Value]) -> list[tuple[str, ...]]:
+    """Every scope path the nodes were made in, each prefix included, outer before inner, in first-seen order."""
+    seen: dict[tuple[str, ...], None] = {}
+    for node in nodes:
+        path = _SCOPE_OF.get(node, ())
+        for depth in range(1, len(path) + 1):
+            seen.setdefault(path[:depth])
+    return list(seen)

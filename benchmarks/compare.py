@@ -1,0 +1,227 @@
+"""tinygrad_mm vs micrograd vs hand-written floats, side by side: ``make bench`` (or ``python benchmarks/compare.py``).
+
+Every measurement runs in a fresh process (``worker.py``); the engines are
+interleaved repetition by repetition so background load hits them alike, and
+the table shows medians and ratios.  Before any number is shown, the honesty
+checks confirm every engine computed the same thing: the same moons losses step
+by step (to 1e-9), the same chain and Σ xᵢwᵢ values and gradients, the same
+node count for the memory graph.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from statistics import median
+from typing import Any
+
+from workloads import MOONS_SIZES, seeded_weights
+
+HERE = Path(__file__).resolve().parent
+WORKER = HERE / "worker.py"
+ENGINES = ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary")
+BENCHMARKS = ("moons", "chain", "short_chain", "memory", "sum")
+TOLERANCE = 1e-9
+
+FULL = {"moons_points": 100, "moons_steps": 4, "chain": 1_000_000, "short_chain": 500,
+        "chain_ops_per_process": 1_000_000, "memory": 100_000, "sum": 100_000, "sum_reps": 5}  # fmt: skip
+QUICK = {"moons_points": 8, "moons_steps": 2, "chain": 2_000, "short_chain": 50,
+         "chain_ops_per_process": 2_000, "memory": 1_000, "sum": 2_000, "sum_reps": 2}  # fmt: skip
+
+
+class HonestyError(AssertionError):
+    """Two engines disagree on what a benchmark computed, so their timings would not be comparable."""
+
+
+def make_spec(sizes: dict[str, int], seed: int = 0) -> dict[str, Any]:
+    """Everything the workers need: sizes, the moons data and the seeded MLP weights (identical for all)."""
+    from tinygrad_mm.datasets import make_moons  # the data only; the workers import the engines
+
+    X, y = make_moons(n_samples=sizes["moons_points"], noise=0.1, seed=seed)
+    return {**sizes, "seed": seed, "X": X, "y": y, "weights": seeded_weights(MOONS_SIZES, seed)}
+
+
+def run_worker(engine: str, benchmark: str, spec_path: str) -> dict[str, Any]:
+    """One measurement in a fresh Python process."""
+    done = subprocess.run(
+        [sys.executable, str(WORKER), engine, benchmark, spec_path], capture_output=True, text=True, cwd=HERE
+    )
+    if done.returncode != 0:
+        raise RuntimeError(f"worker {engine} {benchmark} failed:\n{done.stderr}")
+    return json.loads(done.stdout.splitlines()[-1])
+
+
+def measure(spec: dict[str, Any], repeats: int, engines=ENGINES, benchmarks=BENCHMARKS, log=print) -> dict:
+    """results[benchmark][engine] = list of worker results, engines interleaved within each repetition.
+
+    An engine that fails a benchmark (micrograd's RecursionError) is not run again on it.
+    """
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {b: {e: [] for e in engines} for b in benchmarks}
+    with tempfile.TemporaryDirectory() as tmp:
+        spec_path = os.path.join(tmp, "spec.json")
+        with open(spec_path, "w", encoding="utf-8") as f:
+            json.dump(spec, f)
+        for rep in range(repeats):
+            order = engines[rep % len(engines) :] + engines[: rep % len(engines)]  # rotate who goes first
+            for benchmark in benchmarks:
+                for engine in order:
+                    runs = results[benchmark][engine]
+                    if runs and "error" in runs[0] or benchmark == "memory" and runs:
+                        continue  # failures repeat identically; memory is deterministic
+                    runs.append(run_worker(engine, benchmark, spec_path))
+            log(f"repetition {rep + 1}/{repeats} done")
+    return results
+
+
+def _close(a: float, b: float) -> bool:
+    return math.isclose(a, b, rel_tol=TOLERANCE, abs_tol=TOLERANCE)
+
+
+def check_honesty(results: dict) -> None:
+    """Raise `HonestyError` unless every engine that ran a benchmark computed the same numbers as the floats."""
+    for benchmark, by_engine in results.items():
+        reference = None
+        for engine, runs in by_engine.items():
+            for run in runs:
+                if "error" in run:
+                    continue
+                if reference is None:
+                    reference = (engine, run["check"])
+                ref_engine, expected = reference
+                got = run["check"]
+                if len(got) != len(expected) or not all(map(_close, got, expected)):
+                    raise HonestyError(
+                        f"{benchmark}: {engine} computed {got} but {ref_engine} computed {expected} "
+                        f"(tolerance {TOLERANCE}); the timings would not compare the same work"
+                    )
+
+
+def summarise(results: dict) -> dict[str, dict[str, Any]]:
+    """summary[benchmark][engine] = median value, or the failure as a string."""
+    summary: dict[str, dict[str, Any]] = {}
+    for benchmark, by_engine in results.items():
+        summary[benchmark] = {}
+        for engine, runs in by_engine.items():
+            if not runs:
+                continue
+            if "error" in runs[0]:
+                limit = runs[0].get("depth_limit")
+                summary[benchmark][engine] = f"fails: {runs[0]['error']}" + (f" (max depth {limit})" if limit else "")
+            else:
+                summary[benchmark][engine] = median(run["value"] for run in runs)
+    return summary
+
+
+@dataclass(frozen=True)
+class Row:
+    """One line of the table: a benchmark, the tinygrad_mm variant shown, and the issue's target for it."""
+
+    title: str
+    benchmark: str
+    variant: str
+    target: str = ""
+    met: Callable[[float, Any, Any], bool] | None = None  # (tinygrad value, float value, micrograd value)
+
+
+def _ratio(a: Any, b: Any) -> float | None:
+    return a / b if isinstance(a, float) and isinstance(b, float) and b > 0 else None
+
+
+ROWS = (
+    Row("moons step, tinygrad_mm `nn.MLP` (ms)", "moons", "tinygrad_mm", "≤ 3× floats",
+        lambda t, f, m: t <= 3 * f),
+    Row("moons step, micrograd's graph (ms)", "moons", "tinygrad_mm/binary", "≥ 5× faster than micrograd",
+        lambda t, f, m: isinstance(m, float) and m >= 5 * t),
+    Row("chain, {chain} ops, fwd+bwd (µs/node)", "chain", "tinygrad_mm", "≤ 1.5 µs/node",
+        lambda t, f, m: t <= 1.5),
+    Row("chain, {short_chain} ops, fwd+bwd (µs/node)", "short_chain", "tinygrad_mm"),
+    Row("memory, {memory}-op chain (bytes/node)", "memory", "tinygrad_mm", "≤ 150 bytes/node",
+        lambda t, f, m: t <= 150),
+    Row("Σ xᵢ·wᵢ, {sum} terms, `dot` (ms)", "sum", "tinygrad_mm", "≤ 25× floats",
+        lambda t, f, m: t <= 25 * f),
+    Row("Σ xᵢ·wᵢ, {sum} terms, micrograd's graph (ms)", "sum", "tinygrad_mm/binary"),
+)  # fmt: skip
+
+
+def _fmt(value: Any) -> str:
+    if not isinstance(value, float):
+        return "—" if value is None else str(value)
+    return f"{value:.3g}" if value < 100 else f"{value:.0f}"
+
+
+def table(summary: dict, spec: dict[str, Any]) -> list[list[str]]:
+    """Header + one row per `ROWS` entry whose benchmark was run."""
+    rows = [["benchmark", "floats", "micrograd", "tinygrad_mm", "÷ floats", "micrograd ÷", "target"]]
+    for row in ROWS:
+        if row.benchmark not in summary:
+            continue
+        values = summary[row.benchmark]
+        t, f, m = values.get(row.variant), values.get("float"), values.get("micrograd")
+        over_float, under_micrograd = _ratio(t, f), _ratio(m, t)
+        verdict = ""
+        if row.met and isinstance(t, float):
+            verdict = f"{row.target}: {'met' if row.met(t, f, m) else 'NOT met'}"
+        rows.append([
+            row.title.format(**spec), _fmt(f), _fmt(m), _fmt(t),
+            f"{over_float:.2g}×" if over_float else "—",
+            f"{under_micrograd:.3g}×" if under_micrograd else "—",
+            verdict,
+        ])  # fmt: skip
+    return rows
+
+
+def as_text(rows: list[list[str]]) -> str:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    lines = ["  ".join(cell.ljust(w) for cell, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    lines.insert(1, "  ".join("-" * w for w in widths))
+    return "\n".join(lines)
+
+
+def as_markdown(rows: list[list[str]], footnote: str) -> str:
+    lines = ["| " + " | ".join(r) + " |" for r in rows]
+    lines.insert(1, "|" + "|".join("---" if i == 0 else "---:" for i in range(len(rows[0]))) + "|")
+    return "\n".join(lines) + "\n\n" + footnote + "\n"
+
+
+def footnote(spec: dict[str, Any], repeats: int) -> str:
+    return (
+        f"Medians of {repeats} runs, each engine in its own process, interleaved; "
+        f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} cores). "
+        f"Moons: MLP(2, [16, 16, 1]) on {spec['moons_points']} points, median of {spec['moons_steps']} steps, "
+        "same seeded weights, losses checked equal to 1e-9. "
+        "Chain: y ← y·c from leaf x with one shared leaf c (n mul nodes + 2 leaves). "
+        "Memory: tracemalloc, bytes held after the forward pass ÷ nodes. "
+        "Σ xᵢ·wᵢ: leaves exist before the clock starts."
+    )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5, help="processes per engine and benchmark (default 5)")
+    parser.add_argument("--quick", action="store_true", help="tiny sizes, to check the machinery works")
+    parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown to PATH")
+    parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS), help="benchmarks to run")
+    args = parser.parse_args(argv)
+    spec = make_spec(QUICK if args.quick else FULL)
+    results = measure(spec, args.repeats, benchmarks=tuple(args.only), log=lambda msg: print(msg, file=sys.stderr))
+    check_honesty(results)
+    rows = table(summarise(results), spec)
+    print(as_text(rows))
+    note = footnote(spec, args.repeats)
+    print("\n" + note)
+    if args.markdown:
+        Path(args.markdown).write_text(as_markdown(rows, note), encoding="utf-8")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

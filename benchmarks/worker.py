@@ -1,0 +1,106 @@
+"""Run ONE benchmark on ONE engine in this process and print the result as one JSON line.
+
+    python benchmarks/worker.py ENGINE BENCHMARK SPEC.json
+
+``compare.py`` starts one of these per measurement, so engines never share a
+process (no shared caches, garbage or allocator state).  The result holds the
+measured ``value`` and, for the honesty checks, what the engine computed.
+"""
+
+from __future__ import annotations
+
+import gc
+import importlib
+import json
+import sys
+import time
+import tracemalloc
+from statistics import median
+from types import ModuleType
+from typing import Any
+
+from workloads import learning_rate, sum_inputs
+
+ENGINES = {
+    "float": "bench_float",
+    "micrograd": "bench_micrograd",
+    "tinygrad_mm": "bench_tinygrad",
+    "tinygrad_mm/binary": "bench_tinygrad_binary",
+}
+
+
+def moons(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """ms per training step (median over the steps), and every step's loss."""
+    step = engine.moons_trainer(spec)
+    times, losses = [], []
+    for k in range(spec["moons_steps"]):
+        start = time.perf_counter()
+        losses.append(step(learning_rate(k)))
+        times.append(time.perf_counter() - start)
+    return {"value": median(times) * 1e3, "check": losses}
+
+
+def chain(engine: ModuleType, spec: dict[str, Any], size_key: str = "chain") -> dict[str, Any]:
+    """µs per multiplication node to build the chain and backpropagate it (median over ``chain_reps`` runs)."""
+    n = spec[size_key]
+    reps = max(1, spec["chain_ops_per_process"] // n)
+    times = []
+    for _ in range(reps):
+        start = time.perf_counter()
+        result = engine.chain(n)
+        times.append(time.perf_counter() - start)
+    return {"value": median(times) / n * 1e6, "check": list(result)}
+
+
+def short_chain(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """The chain benchmark at a depth micrograd can backpropagate."""
+    return chain(engine, spec, "short_chain")
+
+
+def memory(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """Bytes held per node by the chain graph right after its forward pass (tracemalloc)."""
+    gc.collect()
+    tracemalloc.start()
+    before = tracemalloc.get_traced_memory()[0]
+    graph = engine.chain_graph(spec["memory"])
+    held = tracemalloc.get_traced_memory()[0] - before
+    tracemalloc.stop()
+    nodes = engine.count_nodes(graph)
+    return {"value": held / nodes, "check": [nodes]}
+
+
+def sum_products(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """ms for s = Σ xᵢ·wᵢ forward + backward from existing leaves (median over ``sum_reps`` runs)."""
+    leaves = engine.sum_setup(*sum_inputs(spec["sum"], spec["seed"]))
+    times = []
+    for _ in range(spec["sum_reps"]):
+        engine.sum_reset(leaves)
+        start = time.perf_counter()
+        result = engine.sum_run(leaves)
+        times.append(time.perf_counter() - start)
+    return {"value": median(times) * 1e3, "check": list(result)}
+
+
+BENCHMARKS = {"moons": moons, "chain": chain, "short_chain": short_chain, "memory": memory, "sum": sum_products}
+
+
+def run(engine_name: str, benchmark: str, spec: dict[str, Any]) -> dict[str, Any]:
+    """The result of one benchmark; a RecursionError (micrograd's recursive backward) is reported, not raised."""
+    engine = importlib.import_module(ENGINES[engine_name])
+    try:
+        return BENCHMARKS[benchmark](engine, spec)
+    except RecursionError:
+        limit = engine.backward_depth_limit() if hasattr(engine, "backward_depth_limit") else None
+        return {"error": "RecursionError", "depth_limit": limit}
+
+
+def main(argv: list[str]) -> int:
+    engine_name, benchmark, spec_path = argv
+    with open(spec_path, encoding="utf-8") as f:
+        spec = json.load(f)
+    print(json.dumps(run(engine_name, benchmark, spec)))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,91 @@
+"""``tinygrad-mm demo``: the notes' max-margin example, with both branches of one shared weight."""
+
+from __future__ import annotations
+
+import argparse
+import math
+from pathlib import Path
+
+from .trace import add_example_arguments
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "demo",
+        help="run the CS224N max-margin example and show where ∂J/∂W comes from",
+        description="Score 'museums in Paris are amazing' and its corrupted window with the same network, "
+        "build J = max(0, 1 + s_c - s), backpropagate, and print s, s_c, J, ∂J/∂s, ∂J/∂s_c and, for "
+        "shared weights, what flows back through s and through s_c.",
+    )
+    add_example_arguments(parser)
+    parser.add_argument("--out", type=Path, default=Path("out"), help="directory for output files (default: out/)")
+    parser.set_defaults(func=lambda args: run_demo(args.out, not args.inactive, args.activation, args.small))
+
+
+def run_demo(out: Path, active: bool, activation: str = "sigmoid", small: bool = False) -> int:
+    """Print the example's numbers; returns 0, or 1 if a branch sum ever differed from ``.grad``."""
+    from tinygrad_mm.closed_form import for_example
+    from tinygrad_mm.cs224n import branch_contributions, notes_example
+
+    example = notes_example(active=active, small=small, activation=activation)
+    closed = for_example(example)  # the notes' formulas, with floats, before anything is backpropagated
+    example.J.backward()
+    scorer, s, s_c, J = example.scorer, example.s, example.s_c, example.J
+    d = example.vocabulary.dim
+    print(
+        f"The CS224N max-margin example: f = {activation}, d = {d}, n = {scorer.n}, H = {scorer.hidden}, "
+        f"Δ = {example.delta:g}"
+    )
+    print(f"  true window      x   = {' '.join(example.words)}")
+    print(f"  corrupted window x_c = {' '.join(example.corrupt_words)}   (centre word replaced)")
+    if not active:
+        print(f"  (parameters after {example.trained_steps} SGD steps on this pair, so that s ≥ s_c + Δ)")
+    print()
+    print(f"  s   = Uᵀf(Wx + b)         = {s.data:+.6f}")
+    print(f"  s_c = Uᵀf(Wx_c + b)       = {s_c.data:+.6f}")
+    state = "margin violated: the hinge is active" if example.active else "margin met: the hinge is flat"
+    print(f"  J   = max(0, Δ + s_c − s) = {J.data:+.6f}   ({state})")
+    print()
+    print(f"  ∂J/∂s   = {_signed(s.grad)}")
+    print(f"  ∂J/∂s_c = {_signed(s_c.grad)}")
+    if not example.active:
+        print("  No gradient flows: no update when the margin is met.")
+    print()
+    print("  A shared weight receives the SUM of what flows back through s and through s_c:")
+    print(f"  {'weight':<8} {'via s':>12} {'via s_c':>12} {'sum':>12} {'.grad':>12} {'closed form':>12}")
+    ok = True
+    i = shown_unit(closed)
+    centre = len(example.words) // 2 * d  # the first input of the centre word, the one the corruption changed
+    for label in (f"U[{i}]", f"W[{i},{centre}]"):
+        weight = next(p for p in scorer.parameters() if p.label == label)
+        parts = branch_contributions(example, weight)
+        total = parts["s"] + parts["s_c"]
+        expected = _closed_form_entry(closed, label)
+        agrees = total == weight.grad and math.isclose(weight.grad, expected, rel_tol=1e-9, abs_tol=1e-15)
+        ok &= agrees
+        print(
+            f"  {label:<8} "
+            + " ".join(f"{_signed(v):>12}" for v in (parts["s"], parts["s_c"], total, weight.grad, expected))
+            + f"  {'✓' if agrees else '✗ MISMATCH'}"
+        )
+    print(
+        "  via s = ∂J/∂s · ∂s/∂w,  via s_c = ∂J/∂s_c · ∂s_c/∂w;  closed form: ∂J/∂w = ∂s_c/∂w − ∂s/∂w if active, else 0"
+    )
+    return 0 if ok else 1
+
+
+def shown_unit(closed) -> int:
+    """The hidden unit whose weights to show: the first one that both windows use (f′(z) ≠ 0 in both)."""
+    both = [i for i, (d, d_c) in enumerate(zip(closed.true.delta, closed.corrupt.delta, strict=True)) if d and d_c]
+    return both[0] if both else 0
+
+
+def _signed(v: float) -> str:
+    return f"{v:+.6g}" if v else "0"
+
+
+def _closed_form_entry(closed, label: str) -> float:
+    """The closed-form ∂J/∂(label) for a label like 'U[3]' or 'W[3,8]'."""
+    name, index = label[0], [int(k) for k in label[2:-1].split(",")]
+    table = {"U": closed.U, "b": closed.b, "W": closed.W}[name]
+    return table[index[0]] if len(index) == 1 else table[index[0]][index[1]]

@@ -1,0 +1,72 @@
+"""``tinygrad-mm render``: draw the CS224N margin-loss example to svg / png / pdf / dot / json."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from .trace import add_example_arguments, build_example
+
+FORMATS = ("svg", "png", "pdf", "dot", "json")  # export.FORMATS (not imported here: the CLI starts fast)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "render",
+        help="draw the CS224N example's graph with the gradient on every edge (svg/png/pdf/dot/json)",
+        description="Build J = max(0, 1 + s_c - s) for the notes' windows, run J.backward() and draw the graph: "
+        "∂J/∂s = -1 and ∂J/∂s_c = +1 enter at the two scores and add up at the shared W, b, U. "
+        "By default the two branches s and s_c are collapsed into one box each (--small draws every node).",
+    )
+    add_example_arguments(parser)
+    parser.add_argument("--out", type=Path, metavar="FILE", help="output file (default: out/notes-example.FORMAT)")
+    parser.add_argument("--format", choices=FORMATS, help="output format (default: from --out's suffix, else svg)")
+    parser.add_argument("--collapse", nargs="+", metavar="SCOPE", help="draw these scopes as one box each")
+    parser.add_argument("--expand", action="store_true", help="draw every node (no scope collapsed)")
+    parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="left to right (default) or top to bottom")
+    parser.add_argument("--highlight", nargs="+", metavar="LABEL", default=(), help="outline these nodes, e.g. 'U[0]'")
+    parser.add_argument("--digits", type=int, default=4, help="significant digits of the numbers (default 4)")
+    parser.add_argument("--no-backward", action="store_true", help="draw before J.backward() (no gradients yet)")
+    parser.add_argument("--max-nodes", type=int, default=None, help="refuse larger drawings (default 300)")
+    parser.add_argument("--list-scopes", action="store_true", help="print the scope names --collapse accepts, and exit")
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_mm.drawing import DEFAULT_MAX_NODES, scopes_in
+    from tinygrad_mm.export import GraphvizNotFoundError, write_graph
+    from tinygrad_mm.gallery import picture_of
+
+    example = build_example(args)
+    if args.list_scopes:
+        print("\n".join(scopes_in(example.J)))
+        return 0
+    if args.digits < 1:
+        return _fail("--digits must be >= 1")
+    if args.collapse and args.expand:
+        return _fail("use either --collapse SCOPE ... or --expand, not both")
+    if not args.no_backward:
+        example.J.backward()
+    root, options = picture_of(example, collapse_depth=None if args.small or args.expand else 1)
+    if args.collapse:
+        options["collapse"] = args.collapse
+    options.update(rankdir=args.rankdir, highlight=args.highlight, number_format=f".{args.digits}g")
+    options["max_nodes"] = DEFAULT_MAX_NODES if args.max_nodes is None else args.max_nodes
+    fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else "svg")
+    out = args.out or Path("out") / f"notes-example.{fmt}"
+    try:
+        path = write_graph(root, out, fmt, **options)
+    except GraphvizNotFoundError as err:
+        print(f"tinygrad-mm render: {err}", file=sys.stderr)
+        return 1
+    except (ValueError, TypeError) as err:
+        return _fail(str(err))
+    beside = f" (DOT source beside it: {path.with_suffix('.dot')})" if fmt in ("svg", "png", "pdf") else ""
+    print(f"wrote {path}{beside}")
+    return 0
+
+
+def _fail(message: str) -> int:
+    print(f"tinygrad-mm render: {message}", file=sys.stderr)
+    return 2

@@ -1,0 +1,72 @@
+"""``tinygrad-mm trace``: print the backward tape of the CS224N max-margin example, step by step."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+
+def add_example_arguments(parser: argparse.ArgumentParser) -> None:
+    """The options choosing which CS224N example graph to build (shared with ``tinygrad-mm html``)."""
+    parser.add_argument(
+        "--inactive", action="store_true", help="use windows where the margin is met (J = 0): no gradient flows"
+    )
+    parser.add_argument("--small", action="store_true", help="a 2-input, 2-hidden-unit network instead of the notes' n=20, H=8")
+    parser.add_argument(
+        "--activation", choices=("sigmoid", "tanh", "relu"), default="sigmoid", help="f in s = Uᵀf(Wx + b) (default: sigmoid)"
+    )
+
+
+def build_example(args: argparse.Namespace):  # -> cs224n.MarginExample
+    """The notes' example chosen by `add_example_arguments`' options (forward built, not backpropagated)."""
+    from tinygrad_mm.cs224n import notes_example
+
+    return notes_example(active=not args.inactive, small=args.small, activation=args.activation)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = subparsers.add_parser(
+        "trace",
+        help="print the backward pass of the CS224N example as a table, one chain-rule step per row",
+        description="Run backward() one node at a time on J = max(0, 1 + s_c - s) and print each step: "
+        "the node, its gradient ∂J/∂node, and the contribution ∂J/∂node · ∂node/∂parent it adds to each parent.",
+    )
+    add_example_arguments(parser)
+    parser.add_argument("--limit", type=int, default=0, metavar="N", help="print at most N rows (default 0: all)")
+    parser.add_argument(
+        "--follow", metavar="LABEL", help="only the rows touching one node, by label (e.g. 'W[0,0]') or index '#i'"
+    )
+    parser.add_argument(
+        "--explain", metavar="LABEL", help="also decompose ∂J/∂LABEL into its paths from J (e.g. --explain 'U[0]')"
+    )
+    parser.add_argument("--digits", type=int, default=4, help="significant digits of the numbers (default 4)")
+    parser.add_argument(
+        "--color", choices=("auto", "always", "never"), default="auto", help="colour: auto = only on a terminal without NO_COLOR"
+    )
+    parser.set_defaults(func=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from tinygrad_mm.stepping import PathExplosionError, edge_breakdown, explain, find_node, print_trace
+
+    if args.limit < 0 or args.digits < 1:
+        print("tinygrad-mm trace: --limit must be >= 0 and --digits >= 1", file=sys.stderr)
+        return 2
+    example = build_example(args)
+    try:  # resolve the labels first, so a typo is reported before anything is printed
+        for label in (args.follow, args.explain):
+            if label is not None:
+                find_node(example.J, label)
+    except ValueError as err:
+        print(f"tinygrad-mm trace: {err}", file=sys.stderr)
+        return 2
+    color = {"auto": None, "always": True, "never": False}[args.color]
+    print_trace(example.J, limit=args.limit, follow=args.follow, color=color, digits=args.digits)
+    if args.explain:
+        print()
+        try:
+            print(explain(example.J, args.explain))
+        except PathExplosionError as err:
+            print(f"note: {err}\nper-edge breakdown instead:", file=sys.stderr)
+            print(edge_breakdown(example.J, args.explain))
+    return 0

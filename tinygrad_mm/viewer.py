@@ -1,0 +1,186 @@
+"""A click-through HTML page of the backward pass: one fixed Graphviz layout, one chain-rule step per click.
+
+`to_html` draws the graph once (``drawing.draw_dot``; DOT ids ``v{i}``,
+``v{i}op``, ``e{i}_{k}``, ``e{i}_out`` for the i-th node of
+``topological_order``), inlines the SVG, and embeds every `BackwardStep` as
+JSON.  The page's script only switches CSS classes and fills in text, so the
+nodes never move.  The file needs no network: the template's CSS and script
+(``templates/``) are inlined too.
+
+Safety: labels reach the page only as escaped SVG text (Graphviz escapes
+them, and `safe_svg` refuses any SVG that still holds markup that could run),
+as JSON in which ``<``, ``>`` and ``&`` are ``\\u`` escapes (so ``</script>``
+and ``<!--`` cannot end the data block), and through ``textContent`` in the
+script — never as HTML.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import html
+import json
+import re
+from importlib import resources
+from pathlib import Path
+from xml.etree import ElementTree
+
+from .drawing import FILL
+from .engine import BackwardStep, Value, count_uses
+from .stepping import fmt, local_formula, node_names, record_steps
+
+MINUS = "−"  # U+2212, typeset minus for the page
+
+
+def step_data(root: Value, steps: list[BackwardStep], names: dict[Value, str]) -> dict:
+    """The page's data: every node (by topological index) and every step's chain-rule arithmetic as text.
+
+    Numbers are pre-formatted here (the page never formats a float) and also
+    given exactly (``*_exact``), for tests and for anyone reading the data.
+    """
+    index = {node: i for i, node in enumerate(names)}
+    r = names[root]
+
+    def num(x: float) -> str:
+        return fmt(x, 4, MINUS)
+
+    received: dict[Value, list[dict]] = {node: [] for node in names}
+    out_steps = []
+    for step in steps:
+        i, n = index[step.node], names[step.node]
+        edges = []
+        for k, parent in enumerate(step.parents):
+            p, d, c = names[parent], step.local_grads[k], step.contributions[k]
+            factor = num(d) if d >= 0 else f"({num(d)})"
+            text = f"∂{r}/∂{p} += ∂{r}/∂{n} · {local_formula(step.node, k, names)} = {num(step.grad)} · {factor} = {num(c)}"
+            edges.append(
+                {
+                    "parent": index[parent],
+                    "text": text,
+                    "before": num(step.grads_before[k]),
+                    "after": num(step.grads_after[k]),
+                    "after_exact": step.grads_after[k],
+                    "zero": c == 0.0,
+                }
+            )
+            received[parent].append({"step": step.index, "from": n, "text": num(c)})
+        out_steps.append(
+            {
+                "node": i,
+                "grad": num(step.grad),
+                "grad_exact": step.grad,
+                "edges": edges,
+                "received": received[step.node],
+            }
+        )
+    uses = count_uses(root)
+    nodes = [
+        {"name": name, "kind": node.kind, "op": node.op, "data": num(node.data), "uses": uses[node]}
+        for node, name in names.items()
+    ]
+    return {"root": index[root], "root_name": r, "root_data": num(root.data), "nodes": nodes, "steps": out_steps}
+
+
+def embed_json(data: object) -> str:
+    """JSON that is safe inside ``<script>``: ``<``, ``>``, ``&`` and the JS line separators are ``\\u`` escapes."""
+    text = json.dumps(data, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    for char in "<>&\u2028\u2029":
+        text = text.replace(char, f"\\u{ord(char):04x}")
+    return text
+
+
+_UNSAFE_ELEMENTS = {"script", "foreignobject", "iframe", "object", "embed", "handler", "listener"}
+
+
+def safe_svg(svg: str) -> str:
+    """Graphviz's SVG ready to inline in HTML: prolog, doctype and comments removed, checked to hold nothing executable.
+
+    Graphviz escapes labels, so a label like ``<script>`` arrives as text;
+    this check (no script-like element, no ``on…`` event attribute, no
+    ``javascript:`` link anywhere in the parsed SVG) is the second lock on that door.
+    """
+    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
+    start = svg.find("<svg")
+    if start < 0:
+        raise ValueError("the drawing produced no <svg> element (is Graphviz's 'dot' installed?)")
+    svg = svg[start:]
+    for element in ElementTree.fromstring(svg).iter():
+        tag = element.tag.rsplit("}", 1)[-1].lower()
+        events = [name for name in element.attrib if name.rsplit("}", 1)[-1].lower().startswith("on")]
+        links = [v for name, v in element.attrib.items() if name.endswith("href") and "javascript:" in v.lower()]
+        if tag in _UNSAFE_ELEMENTS or events or links:
+            raise ValueError(f"refusing to inline an SVG whose <{tag}> could run code: a label was not escaped")
+    return svg
+
+
+def render_svg(root: Value) -> str:
+    """The graph drawn once by ``drawing.draw_dot``, without gradients (the page reveals them step by step), as SVG."""
+    from .drawing import draw_dot  # needs the graphviz package and the dot program
+
+    digraph = draw_dot(root, show_grad=False, legend=False, title="")
+    digraph.attr(nodesep="0.45")  # room under each value for the gradient the page writes there
+    svg = digraph.pipe(format="svg", encoding="utf-8")
+    return _GRAD_IN_TOOLTIP.sub("", svg)  # tooltips were drawn before backprop: "grad = 0" would mislead
+
+
+_GRAD_IN_TOOLTIP = re.compile(r",\s*grad = [^,\"]*")
+
+
+def _template(name: str) -> str:
+    return resources.files("tinygrad_mm").joinpath("templates", name).read_text(encoding="utf-8")
+
+
+def page(root: Value, title: str | None = None, subtitle: str = "") -> str:
+    """The whole self-contained HTML page for ``root`` (runs a fresh backward pass, see `record_steps`)."""
+    names = node_names(root)
+    svg = safe_svg(render_svg(root))
+    data = step_data(root, record_steps(root), names)
+    data["fills"] = {kind: colour for kind, colour in FILL.items() if kind != "op"}  # the drawing's colours, for the legend
+    title = title or f"Backprop, step by step: {names[root]}"
+    script = _template("viewer.js")
+    fields = {
+        "title": html.escape(title),
+        "subtitle": html.escape(subtitle),
+        "css": _template("viewer.css"),
+        "svg": svg,
+        "data": embed_json(data),
+        "js": script,
+        # the page's Content-Security-Policy runs this one script only, and loads nothing from any network
+        "script_hash": "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'",
+    }
+    # one pass, so text inserted for one field is never scanned for another field's marker
+    return re.sub(r"\{\{(\w+)\}\}", lambda m: fields[m.group(1)], _template("viewer.html"))
+
+
+def to_html(root: Value, path: str | Path, title: str | None = None, subtitle: str = "") -> Path:
+    """Write the step-through page for ``root`` to ``path`` and return it (see `page`)."""
+    path = Path(path)
+    if path.parent:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(page(root, title, subtitle), encoding="utf-8")
+    return path
+
+
+def example_title(example) -> tuple[str, str]:
+    """Title and subtitle for a `cs224n.MarginExample`'s page: the two windows and whether the margin is met."""
+    J = example.J
+    state = "margin violated: gradient flows" if J.data > 0 else "margin met: J = 0, the hinge is flat, no gradient flows"
+    subtitle = (
+        f"true window “{' '.join(example.words)}” (s = {fmt(example.s.data, 4, MINUS)}), "
+        f"corrupted “{' '.join(example.corrupt_words)}” (s_c = {fmt(example.s_c.data, 4, MINUS)}): "
+        f"J = max(0, 1 + s_c − s) = {fmt(J.data, 4, MINUS)}, {state}"
+    )
+    return "CS224N max-margin loss: backprop, step by step", subtitle
+
+
+def viewer_filename(active: bool = True, small: bool = False) -> str:
+    """``backprop-steps[-inactive][-small].html``."""
+    return f"backprop-steps{'' if active else '-inactive'}{'-small' if small else ''}.html"
+
+
+def write_viewer(out_dir: str | Path = "out", active: bool = True, small: bool = False) -> Path:
+    """Write the viewer of the notes' CS224N example into ``out_dir`` (for ``make demo``) and return its path."""
+    from .cs224n import notes_example
+
+    example = notes_example(active=active, small=small)
+    return to_html(example.J, Path(out_dir) / viewer_filename(active, small), *example_title(example))

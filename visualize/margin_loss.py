@@ -1,0 +1,14 @@
+"""The margin-loss graph, active and inactive (the notes' n = 20, H = 8 example, branches collapsed).
+
+Active: ∂J/∂s = −1 and ∂J/∂s_c = +1 enter at the two scores and W, b, U each feed both
+branches.  Inactive (margin met): the hinge is closed and every gradient is 0.
+
+    python visualize/margin_loss.py [OUT_DIR]
+"""
+
+import sys
+
+from tinygrad_mm.gallery import script
+
+if __name__ == "__main__":
+    sys.exit(script(["margin-loss-active", "margin-loss-inactive"]))
