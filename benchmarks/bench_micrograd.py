@@ -14,6 +14,7 @@ from workloads import (
     MOONS_SIZES,
     backprop_sum,
     chain_of_products,
+    gradient_checksum,
     load_weights,
     micrograd_demo_step,
     sum_of_products,
@@ -60,8 +61,11 @@ def sum_setup(xs: list[float], ws: list[float]) -> Leaves:
     return [Value(x) for x in xs], [Value(w) for w in ws]
 
 
-def sum_run(leaves: Leaves) -> tuple[float, float, float]:
+def sum_run(leaves: Leaves) -> Value:
     return backprop_sum(*leaves, sum_of_products)
+
+
+sum_check = gradient_checksum
 
 
 def sum_reset(leaves: Leaves) -> None:

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from workloads import ALPHA, CHAIN_C, CHAIN_X, MOONS_SIZES, backprop_sum, chain_of_products, load_weights
+from workloads import (
+    ALPHA,
+    CHAIN_C,
+    CHAIN_X,
+    MOONS_SIZES,
+    backprop_sum,
+    chain_of_products,
+    gradient_checksum,
+    load_weights,
+)
 
 from tinygrad_mm import Value, dot, sum_values
 from tinygrad_mm.engine import count_uses
@@ -54,8 +63,11 @@ def sum_setup(xs: list[float], ws: list[float]) -> Leaves:
     return [Value(x) for x in xs], [Value(w) for w in ws]
 
 
-def sum_run(leaves: Leaves) -> tuple[float, float, float]:
+def sum_run(leaves: Leaves) -> Value:
     return backprop_sum(*leaves, dot)
+
+
+sum_check = gradient_checksum
 
 
 def sum_reset(leaves: Leaves) -> None:

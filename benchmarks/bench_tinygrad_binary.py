@@ -11,12 +11,12 @@ from collections.abc import Callable
 from typing import Any
 
 import micrograd.nn
-from bench_tinygrad import Leaves, chain, chain_graph, count_nodes, sum_reset, sum_setup
+from bench_tinygrad import Leaves, chain, chain_graph, count_nodes, sum_check, sum_reset, sum_setup
 from workloads import MOONS_SIZES, backprop_sum, load_weights, micrograd_demo_step, sum_of_products
 
 from tinygrad_mm import Value
 
-__all__ = ["chain", "chain_graph", "count_nodes", "moons_trainer", "sum_reset", "sum_run", "sum_setup"]
+__all__ = ["chain", "chain_graph", "count_nodes", "moons_trainer", "sum_check", "sum_reset", "sum_run", "sum_setup"]
 
 
 def moons_trainer(spec: dict[str, Any]) -> Callable[[float], float]:
@@ -32,5 +32,5 @@ def moons_trainer(spec: dict[str, Any]) -> Callable[[float], float]:
     return step
 
 
-def sum_run(leaves: Leaves) -> tuple[float, float, float]:
+def sum_run(leaves: Leaves) -> Value:
     return backprop_sum(*leaves, sum_of_products)

@@ -188,7 +188,8 @@ def as_text(rows: list[list[str]]) -> str:
 
 def as_markdown(rows: list[list[str]], footnote: str) -> str:
     lines = ["| " + " | ".join(r) + " |" for r in rows]
-    lines.insert(1, "|" + "|".join("---" if i == 0 else "---:" for i in range(len(rows[0]))) + "|")
+    numeric = range(1, len(rows[0]) - 1)  # the first (names) and last (targets) columns are text
+    lines.insert(1, "|" + "|".join("---:" if i in numeric else "---" for i in range(len(rows[0]))) + "|")
     return "\n".join(lines) + "\n\n" + footnote + "\n"
 
 

@@ -6,7 +6,7 @@ import math
 import re
 
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 from test_drawing_support import bbox, by_id, edge_ends, inside, number, small_example, svg_of, texts, tooltip, words
 
@@ -35,6 +35,7 @@ def test_dot_ids_follow_the_contract():
             continue
         assert elements[f"v{i}op"].get("class") == "node"
         assert edge_ends(elements[f"e{i}_out"]) == (f"v{i}op", f"v{i}")
+        assert tooltip(elements[f"e{i}_out"]).startswith(f"∂J/∂{node.label or node.op} = ")
         for k, parent in enumerate(node.parents):
             assert edge_ends(elements[f"e{i}_{k}"]) == (f"v{nodes.index(parent)}", f"v{i}op")
 
@@ -121,6 +122,7 @@ def test_margin_met_draws_a_closed_hinge_and_all_gradients_zero():
     for i, node in enumerate(nodes):
         for k in range(len(node.parents)):
             assert number(texts(elements[f"e{i}_{k}"])[0].rsplit("=", 1)[-1]) == 0.0
+            assert strokes(elements[f"e{i}_{k}"]) == {"#b5b5b5"}  # greyed: nothing flows
         grads = [t for t in texts(elements[f"v{i}"]) if t.startswith("grad ")]
         assert grads == (["grad 1"] if i == last else ["grad 0"])
     header = " ".join(words(svg))
@@ -201,10 +203,12 @@ def test_collapsing_both_branches_draws_two_boxes_wired_to_shared_parameter_grou
     w_nodes = [i for i, n in enumerate(nodes) if n.label.startswith("W[")]
     via_s = [sum(e.carried for e in model.consumers[i] if e.child in _inside(model, branches[0])) for i in w_nodes]
     (label,) = texts(elements[f"{w_id}-{s_box}"])
-    assert number(re.search(r"= (\S+)", label)[1]) == pytest.approx(math.hypot(*via_s), rel=1e-12)
-    assert label.endswith("(160 values)")
+    assert label.startswith("‖∂J/∂W via s‖ = ")
+    assert number(label.rsplit("= ", 1)[1]) == pytest.approx(math.hypot(*via_s), rel=1e-12)
+    (label,) = texts(elements[f"{groups['x'].get('id')}-{s_box}"])
+    assert label.startswith("‖∂J/∂x via s‖ = ")
     grads = [nodes[i].grad for i in w_nodes]
-    assert any(f"‖grad‖ = {math.hypot(*grads):.15g}" == t for t in texts(groups["W"]))
+    assert f"‖∂J/∂W‖ = {math.hypot(*grads):.15g}" in texts(groups["W"])
 
 
 def _inside(model, scope_name: str) -> set[int]:
@@ -281,7 +285,11 @@ def test_labels_with_dot_and_html_metacharacters_render_literally():
     assert evil in words(collapsed)
 
 
-@settings(max_examples=1500, deadline=None)
+@settings(max_examples=60, deadline=None)
+@example("]")  # dot rejects <B>]</B>: drawn as &#93;
+@example("]]>")
+@example("\\N \\G \\E \\L")
+@example("a  b")
 @given(st.text(st.characters(blacklist_categories=("Cs", "Cc", "Zl", "Zp", "Co", "Cn")), min_size=1, max_size=12))
 def test_any_printable_label_is_drawn_literally(label):
     a = Value(2.0, label)
@@ -291,7 +299,8 @@ def test_any_printable_label_is_drawn_literally(label):
     svg = svg_of(draw_dot(out, legend=False))
     drawn = [_spaces(w) for w in words(svg)]
     assert _spaces(label) in drawn and _spaces(f"∂out/∂{label} = +3") in drawn
-    assert tooltip(by_id(svg)[f"v{node_index(out, label)}"]) == f"{label}: data = 2, grad = 3, kind = input"
+    drawn_tooltip = _spaces(tooltip(by_id(svg)[f"v{node_index(out, label)}"]))
+    assert drawn_tooltip == _spaces(f"{label}: data = 2, grad = 3, kind = input")
 
 
 def _spaces(text: str) -> str:

@@ -4,7 +4,11 @@ zero_grad, determinism, numerically stable activations, and backward_steps() mat
 from __future__ import annotations
 
 import math
+import os
+import subprocess
+import sys
 from fractions import Fraction
+from pathlib import Path
 
 import pytest
 from helpers import random_graph
@@ -202,6 +206,12 @@ def test_nodes_outside_the_graph_are_untouched():
     assert other.grad == 0.0 and x.grad == 1.0
 
 
+def test_a_leaf_is_a_graph_of_one_node():
+    x = Value(1.0, label="x")
+    assert topological_order(x) == [x] and count_uses(x) == {x: 0}
+    assert [s.node for s in x.backward_steps()] == [x] and x.grad == 1.0
+
+
 def test_propagate_is_the_chain_rule_at_one_node():
     a, b = Value(2.0), Value(5.0)
     y = a * b
@@ -231,6 +241,27 @@ def test_order_is_deterministic_and_topological():
     uses = count_uses(first)
     assert list(backprop_order(first, dict(uses))) == order[::-1]
     assert all(count == sum(p is n for m in order for p in m.parents) for n, count in uses.items())
+
+
+def test_order_and_gradients_are_the_same_in_every_process():
+    """No set or hash order anywhere: fresh interpreters with different hash seeds agree bit for bit."""
+    program = (
+        "import sys; sys.path.insert(0, 'tests'); from helpers import random_graph\n"
+        "root = random_graph(11, 5, 150)[2]\n"
+        "print([(s.node.op, s.node.label, s.grad.hex()) for s in root.backward_steps()])"
+    )
+    runs = [
+        subprocess.run(
+            [sys.executable, "-c", program],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=Path(__file__).parent.parent,
+            env={**os.environ, "PYTHONHASHSEED": seed},
+        ).stdout
+        for seed in ("1", "2")
+    ]
+    assert runs[0] == runs[1] and runs[0].count("(") > 150
 
 
 # ---- numerically stable activations ---------------------------------------------------------------

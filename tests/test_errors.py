@@ -5,8 +5,10 @@ from __future__ import annotations
 import math
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from tinygrad_mm import DivisionByZeroError, DomainError, GradientError, Value, dot, sum_values
+from tinygrad_mm import DivisionByZeroError, DomainError, GradientError, Value, dot, sum_values, topological_order
 from tinygrad_mm.errors import describe
 
 
@@ -87,7 +89,7 @@ def test_numpy_values_that_are_not_real_scalars_are_rejected():
     assert_says(err, "'+'", "ndarray", "'x'")
     with pytest.raises(TypeError) as err:
         x * np.bool_(True)
-    assert_says(err, "'*'", "bool", "'x'")
+    assert_says(err, "'*'", "numpy.bool", "'x'")
 
 
 # ---- NaN and infinity never enter a graph ---------------------------------------------------------
@@ -161,6 +163,29 @@ def test_undefined_op_names_op_inputs_and_labels(build, error, fragments):
     assert isinstance(err.value, ValueError)
 
 
+def test_margin_loss_overflow_is_a_domain_error():
+    from tinygrad_mm.losses import max_margin_loss
+
+    with pytest.raises(DomainError) as err:
+        max_margin_loss(Value(-1e308, label="s"), Value(1e308, label="s_c"))
+    assert_says(err, "cannot compute", "max(0, Δ + s_c - s)", "'s'", "'s_c'", "Δ = 1", "inf")
+
+
+@pytest.mark.parametrize(
+    "call, fragment",
+    [
+        (lambda x: sum_values([]), "at least one"),
+        (lambda x: dot([], []), "non-empty"),
+        (lambda x: dot([x, x], [x]), "got 2 and 1"),
+    ],
+    ids=["empty_sum", "empty_dot", "dot_lengths"],
+)
+def test_bad_sequences_for_sum_and_dot(call, fragment):
+    with pytest.raises(ValueError) as err:
+        call(Value(1.0, label="x"))
+    assert_says(err, fragment)
+
+
 def test_division_by_zero_is_also_a_zero_division_error():
     with pytest.raises(ZeroDivisionError):
         Value(1.0, label="x") / 0.0
@@ -212,3 +237,54 @@ def test_describe_names_label_kind_and_data():
     assert describe(Value(2.5)) == "an unlabelled leaf (data=2.5)"
     assert describe((x * 2).parents[1]) == "the constant (data=2)"
     assert describe(x + x) == "an unlabelled '+' node (data=-2)"
+
+
+# ---- any finite input: a finite answer or a clear error, never NaN/inf, never a bare Python error ----
+
+ANY_FINITE = st.floats(allow_nan=False, allow_infinity=False)
+UNARY_OPS = {
+    "neg": lambda x: -x,
+    "relu": Value.relu,
+    "tanh": Value.tanh,
+    "sigmoid": Value.sigmoid,
+    "exp": Value.exp,
+    "log": Value.log,
+    "**2": lambda x: x**2,
+    "**-1": lambda x: x**-1,
+    "**0.5": lambda x: x**0.5,
+    "**-2.5": lambda x: x**-2.5,
+    "**3": lambda x: x**3,
+}
+BINARY_OPS = {
+    "+": lambda a, b: a + b,
+    "-": lambda a, b: a - b,
+    "*": lambda a, b: a * b,
+    "/": lambda a, b: a / b,
+    "**": lambda a, b: a**b,
+    "sum": lambda a, b: sum_values([a, b, a]),
+    "dot": lambda a, b: dot([a, b], [b, b]),
+}
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    op=st.sampled_from(sorted(UNARY_OPS) + sorted(BINARY_OPS)),
+    a=ANY_FINITE,
+    b=ANY_FINITE,
+    then=st.sampled_from(["none", "double", "square", "log"]),
+)
+def test_any_finite_input_gives_finite_numbers_or_a_clear_error(op, a, b, then):
+    x, y = Value(a, label="a"), Value(b, label="b")
+    try:
+        out = UNARY_OPS[op](x) if op in UNARY_OPS else BINARY_OPS[op](x, y)
+        out = {"none": out, "double": out * 2.0, "square": out * out, "log": out.log()}[then]
+    except DomainError as err:
+        assert "cannot compute" in str(err) and ("'a'" in str(err) or "'b'" in str(err) or "node" in str(err))
+        return
+    assert math.isfinite(out.data)
+    try:
+        out.backward()
+    except GradientError as err:
+        assert "'a'" in str(err) or "'b'" in str(err) or "node" in str(err)
+        return
+    assert all(math.isfinite(node.grad) for node in topological_order(out))

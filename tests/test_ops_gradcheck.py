@@ -12,10 +12,11 @@ from collections.abc import Callable
 
 import pytest
 from helpers import assert_derivative_matches, partial_difference
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_mm import Value, dot, sum_values
+from tinygrad_mm.losses import max_margin_loss
 
 
 def finite(lo: float, hi: float) -> st.SearchStrategy[float]:
@@ -82,6 +83,13 @@ def dot_product(draw) -> Case:
     return xs, lambda *vs: dot(vs[:n], vs[n:]), lambda *fs: sum(a * b for a, b in zip(fs[:n], fs[n:], strict=True))
 
 
+def max_margin(draw) -> Case:
+    """J = max(0, Δ + s_c − s), away from its kink."""
+    s, s_c, delta = draw(finite(-1e3, 1e3)), draw(finite(-1e3, 1e3)), draw(finite(0.0, 10.0))
+    assume(abs(delta + s_c - s) > 1e-3)
+    return (s, s_c), lambda a, b: max_margin_loss(a, b, delta), lambda a, b: max(0.0, delta + b - a)
+
+
 CASES: dict[str, Callable] = {
     "add": binary(WIDE, WIDE, lambda a, b: a + b, lambda a, b: a + b),
     "sub": binary(WIDE, WIDE, lambda a, b: a - b, lambda a, b: a - b),
@@ -99,6 +107,7 @@ CASES: dict[str, Callable] = {
     "number_on_right": number_on_right,
     "sum_values": n_ary_sum,
     "dot": dot_product,
+    "max_margin": max_margin,
 }
 
 

@@ -47,7 +47,8 @@ def test_deep_chain_of_every_unary_op(default_recursion_limit):
     x = Value(0.3, label="x")
     y = x
     for _ in range(30_000):
-        z = ((-(-y)).relu() ** 1).exp().log()
+        minus_y = -y
+        z = ((-minus_y).relu() ** 1).exp().log()
         y = z + 1e-3 * y.tanh().sigmoid()
     steps = 0
     for step in y.backward_steps():

@@ -42,7 +42,7 @@ RANKDIRS = ("LR", "TB")
 FONT = "DejaVu Sans"
 FILL = {"parameter": "#fbd9a6", "input": "#bcd8f2", "constant": "#e4e4e4", "op": "#ffffff"}
 ROOT_COLOUR, HIGHLIGHT_COLOUR = "#b03a2e", "#f39c12"
-NEGATIVE, POSITIVE, ZERO = "#c0392b", "#1a5fa8", "#9a9a9a"
+NEGATIVE, POSITIVE, ZERO, NO_FLOW = "#c0392b", "#1a5fa8", "#9a9a9a", "#b5b5b5"
 BOX_FILL, BOX_BORDER, CLOSED_FILL = "#ece3f5", "#5b4a8b", "#d9d9d9"
 LEGEND_SWATCH = {"parameter": "#f2b45a", "input": "#6fa8dc", "constant": "#b0b0b0"}
 OP_SYMBOL = {"*": "×", "-": "−", "/": "÷", "neg": "−x", "sigmoid": "σ"}
@@ -207,9 +207,12 @@ class NumberFormat:
 
 
 def html_text(text: str) -> str:
-    """``text`` for a Graphviz HTML-like label, shown literally: markup → entities, ``\\`` doubled (else ``\\N`` …
-    would be replaced by the node name)."""
-    return _html_escape(text, quote=True).replace("\\", "\\\\")
+    """``text`` for a Graphviz HTML-like label, shown literally.
+
+    Markup characters become entities, ``]`` too (dot rejects a label that is
+    just ``]``), and backslashes are doubled (else ``\\N`` would become the node name).
+    """
+    return _html_escape(text, quote=True).replace("]", "&#93;").replace("\\", "\\\\")
 
 
 def draw_dot(
@@ -370,12 +373,11 @@ class _Drawing:
             return {}
         by_name: dict[tuple[str, str], list[int]] = {}
         for i, node in enumerate(self.m.nodes):
-            match = re.fullmatch(r"(.+?)\[[^\]]*\]", node.label)
-            users = self.m.consumers[i]
-            if node.parents or not match or not users or self.box_of[i] is not None:
+            name, users = _array_name(node.label), self.m.consumers[i]
+            if node.parents or name is None or not users or self.box_of[i] is not None:
                 continue
             if all(self.box_of[e.child] is not None for e in users):
-                by_name.setdefault((match.group(1), node.kind), []).append(i)
+                by_name.setdefault((name, node.kind), []).append(i)
         return {f"leaves{m}": members for m, members in enumerate(v for v in by_name.values() if len(v) > 1)}
 
     def _unit(self, i: int) -> str:
@@ -504,7 +506,10 @@ class _Drawing:
         return f"{self._partial(i)} = {text} = {fmt(node.grad)}"
 
     def _partial(self, i: int) -> str:
-        return f"∂{self.m.root_name}/∂{self.m.name(i)}"
+        return self._partial_of(self.m.name(i))
+
+    def _partial_of(self, name: str) -> str:
+        return f"∂{self.m.root_name}/∂{name}"
 
     def _box_node(self, g: graphviz.Digraph, box: tuple[str, ...]) -> None:
         fmt = self.fmt
@@ -544,7 +549,7 @@ class _Drawing:
     def _group_node(self, g: graphviz.Digraph, gid: str) -> None:
         members = self.groups[gid]
         nodes = [self.m.nodes[i] for i in members]
-        name = nodes[0].label.split("[", 1)[0]
+        name = _array_name(nodes[0].label)
         fmt = self.fmt
         rows = [f"<TR><TD><B>{html_text(name)}</B>  ({_shape(nodes)} {nodes[0].kind}s)</TD></TR>"]
         if self.o.show_data:
@@ -552,11 +557,12 @@ class _Drawing:
             rows.append(f"<TR><TD>data in [{fmt(low)}, {fmt(high)}]</TD></TR>")
         if self.o.show_grad:
             norm = math.sqrt(sum(n.grad * n.grad for n in nodes))
-            rows.append(f'<TR><TD><FONT COLOR="{_sign_colour(norm)}">‖grad‖ = {fmt(norm)}</FONT></TD></TR>')
+            text = html_text(f"‖{self._partial_of(name)}‖ = {fmt(norm)}")
+            rows.append(f'<TR><TD><FONT COLOR="{_sign_colour(norm)}">{text}</FONT></TD></TR>')
             boxes = list(dict.fromkeys(self.box_of[e.child] for i in members for e in self.m.consumers[i]))
             if len(boxes) > 1:
                 parts = " + ".join(f"(via {name})" for name in sorted(self._box_name(b) for b in boxes))
-                text = f"∂{self.m.root_name}/∂{name} = {parts}, element by element"
+                text = f"{self._partial_of(name)} = {parts}, element by element"
                 rows.append(f'<TR><TD><FONT POINT-SIZE="10">{html_text(text)}</FONT></TD></TR>')
         table = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">' + "".join(rows) + "</TABLE>"
         g.node(gid, label=f"<{table}>", id=gid, shape="box", style="rounded,filled", fillcolor=FILL[nodes[0].kind],
@@ -565,32 +571,37 @@ class _Drawing:
     # ---- edges ----
     def _edges(self, g: graphviz.Digraph) -> None:
         closed = {id(n) for n in self.m.closed_hinges()}
-        folded: dict[tuple[str, str], dict[int, float]] = {}
+        folded: dict[tuple[str, tuple[str, ...]], dict[int, float]] = {}  # (source, box) → {parent: Σ carried}
         for e in self.m.edges:
-            source, target = self.unit[e.parent], self.unit[e.child]
-            if target != f"v{e.child}":  # into a collapsed box
+            source, target, box = self.unit[e.parent], self.unit[e.child], self.box_of[e.child]
+            if box is not None:  # into a collapsed box
                 if source != target:
-                    sums = folded.setdefault((source, target), {})
+                    sums = folded.setdefault((source, box), {})
                     sums[e.parent] = sums.get(e.parent, 0.0) + (e.carried or 0.0)
                 continue
             attrs = {"id": e.id, "tooltip": _attr_text(self._edge_tooltip(e))}
             if self.o.show_grad:
                 attrs["label"] = f"<{self._edge_label(e)}>"
+                if e.carried == 0.0:  # nothing flows back along this edge
+                    attrs["color"] = NO_FLOW
             if e.child == len(self.m.nodes) - 1:
                 attrs["penwidth"] = "2"
             if id(self.m.nodes[e.child]) in closed:
-                attrs.update(style="dashed", color="#aaaaaa")
+                attrs.update(style="dashed", color=NO_FLOW)
             g.edge(source, f"v{e.child}op", **attrs)
         for i, node in enumerate(self.m.nodes):
             if node.parents and self.unit[i] == f"v{i}":
                 arrives = f"{self._partial(i)} = {self.fmt(node.grad)} arrives here" if self.o.show_grad else ""
                 g.edge(f"v{i}op", f"v{i}", id=f"e{i}_out", arrowsize="0.5", tooltip=_attr_text(arrives or node.op))
-        for (source, target), sums in folded.items():
+        for (source, box), sums in folded.items():
+            target = self.scope_id[box]
             attrs = {"id": f"{source}-{target}", "penwidth": "1.5", "color": BOX_BORDER}
             attrs["tooltip"] = _attr_text(f"{_count(len(sums), 'value')} flowing into the collapsed box; the label "
                                           "is the gradient sent back along these edges (its norm when several)")
             if self.o.show_grad:
-                attrs["label"] = f"<{self._folded_label(sums)}>"
+                attrs["label"] = f"<{self._folded_label(sums, box)}>"
+                if not any(sums.values()):
+                    attrs["color"] = NO_FLOW
             g.edge(source, target, **attrs)
 
     def _edge_label(self, e: Edge) -> str:
@@ -607,12 +618,17 @@ class _Drawing:
             return f"local derivative {local}"
         return f"carries {fmt(e.carried)} = upstream grad {fmt(e.upstream)} × local derivative {local}"
 
-    def _folded_label(self, sums: dict[int, float]) -> str:
+    def _folded_label(self, sums: dict[int, float], box: tuple[str, ...]) -> str:
+        """What flows back along the edges from one source into a box: ``−0.42`` for one node,
+        ``‖∂J/∂W via s‖ = 0.69`` for several (the norm of the per-node sums)."""
         if len(sums) == 1:
             (value,) = sums.values()
             return f'<FONT COLOR="{_sign_colour(value)}">{html_text(self.fmt(value))}</FONT>'
         norm = math.sqrt(sum(v * v for v in sums.values()))
-        return f'<FONT COLOR="{_sign_colour(norm)}">‖·‖ = {html_text(self.fmt(norm))} ({len(sums)} values)</FONT>'
+        arrays = {_array_name(self.m.nodes[i].label) for i in sums}
+        what = self._partial_of(arrays.pop()) if len(arrays) == 1 and None not in arrays else f"{len(sums)} gradients"
+        text = f"‖{what} via {self._box_name(box)}‖ = {self.fmt(norm)}"
+        return f'<FONT COLOR="{_sign_colour(norm)}">{html_text(text)}</FONT>'
 
     # ---- header: title, status, legend ----
     def _header(self) -> str:
@@ -659,6 +675,12 @@ def _legend(kinds: set[str], boxes: bool, grads: bool) -> str:
     if grads:
         entries.append(f'<FONT COLOR="{NEGATIVE}">grad &lt; 0</FONT>   <FONT COLOR="{POSITIVE}">grad &gt; 0</FONT>')
     return "     ".join(entries)
+
+
+def _array_name(label: str) -> str | None:
+    """``W`` for ``W[0,1]``; None for a label that is not an indexed element."""
+    match = re.fullmatch(r"(.+?)\[[^\]]*\]", label)
+    return match.group(1) if match else None
 
 
 def _count(n: int, noun: str) -> str:

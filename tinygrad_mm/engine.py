@@ -24,7 +24,6 @@ from weakref import WeakKeyDictionary
 from . import scopes
 from .errors import GradientError, describe
 
-
 # Labels live beside the graph, like scopes (scopes.py): most nodes have none, and a node
 # without a label slot is 8 bytes smaller.  Weak keys: a label goes when its node does.
 _LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
@@ -269,7 +268,8 @@ def count_uses(root: Value) -> dict[Value, int]:
                 uses[parent] += 1
             else:
                 uses[parent] = 1
-                stack.append(parent)
+                if parent.parents:  # a leaf has no parents to visit
+                    stack.append(parent)
     return uses
 
 
@@ -314,7 +314,8 @@ def _finite_float(x: object, what: str, node: Value | None = None) -> float:
     elif isinstance(x, Value):
         error, problem = TypeError, f"must be a plain number here, got a Value ({describe(x)}); use its .data"
     else:
-        error, problem = TypeError, f"must be a real number (int or float), got {type(x).__name__} {x!r}"
+        kind = type(x).__name__ if type(x).__module__ == "builtins" else f"{type(x).__module__}.{type(x).__qualname__}"
+        error, problem = TypeError, f"must be a real number (int or float), got {kind} {x!r}"
     beside = f" (with {describe(node)})" if node is not None else ""
     raise error(f"{what}{beside} {problem}")
 

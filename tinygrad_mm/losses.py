@@ -18,7 +18,10 @@ class MaxMargin(Op):
 
     @classmethod
     def apply(cls, s: Value, s_c: Value, *, delta: float) -> Value:  # type: ignore[override]
-        node = cls.node(cls.forward(s.data, s_c.data, delta), (s, s_c))
+        data = cls.forward(s.data, s_c.data, delta)
+        if data - data != 0.0:  # Δ + s_c − s overflowed
+            raise cls.undefined((s, s_c), f"the result would be {data}", note=f"Δ = {delta:g}: ")
+        node = cls.node(data, (s, s_c))
         node.delta = delta
         return node
 

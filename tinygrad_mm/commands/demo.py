@@ -71,7 +71,30 @@ def run_demo(out: Path, active: bool, activation: str = "sigmoid", small: bool =
     print(
         "  via s = ∂J/∂s · ∂s/∂w,  via s_c = ∂J/∂s_c · ∂s_c/∂w;  closed form: ∂J/∂w = ∂s_c/∂w − ∂s/∂w if active, else 0"
     )
-    return 0 if ok else 1
+    print()
+    wrote = write_pictures(out)
+    return 0 if ok and wrote else 1
+
+
+def write_pictures(out: Path) -> bool:
+    """Write the classroom pictures and the step-through pages into ``out`` and print where; False if Graphviz is missing."""
+    from tinygrad_mm.export import GraphvizNotFoundError
+    from tinygrad_mm.gallery import write_gallery
+    from tinygrad_mm.viewer import write_viewer
+
+    try:
+        pictures = write_gallery(out)
+        pages = [write_viewer(out, small=True), write_viewer(out), write_viewer(out, active=False, small=True)]
+    except GraphvizNotFoundError as err:
+        print(f"  Pictures not drawn: {err}")
+        return False
+    print(f"  Pictures of the graph ({len(pictures)} files) in {out}/:")
+    for path in pictures:
+        print(f"    {path}")
+    print("  Step through the backward pass in a browser (Next / Prev / Play, or the arrow keys):")
+    for path in pages:
+        print(f"    {path.resolve().as_uri()}")
+    return True
 
 
 def shown_unit(closed) -> int:

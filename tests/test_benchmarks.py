@@ -1,0 +1,117 @@
+"""The benchmark machinery at tiny sizes: every engine runs in its own process, agrees with the others, and the
+honesty checks really catch an engine that computed something else.  (No timing is asserted.)"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import pytest
+
+BENCHMARKS_DIR = Path(__file__).resolve().parent.parent / "benchmarks"
+sys.path.insert(0, str(BENCHMARKS_DIR))
+
+import compare  # noqa: E402
+import workloads  # noqa: E402
+
+pytest.importorskip("micrograd")
+
+
+@pytest.fixture(scope="module")
+def spec() -> dict:
+    return compare.make_spec(compare.QUICK)
+
+
+@pytest.fixture(scope="module")
+def results(spec) -> dict:
+    """One quick repetition of every benchmark on every engine (each a separate process)."""
+    return compare.measure(spec, repeats=1, log=lambda message: None)
+
+
+def test_every_engine_ran_every_benchmark(results):
+    for benchmark in compare.BENCHMARKS:
+        assert set(results[benchmark]) == set(compare.ENGINES)
+        for engine, runs in results[benchmark].items():
+            assert len(runs) == 1, (benchmark, engine)
+
+
+def test_engines_agree_to_1e_9(results, spec):
+    compare.check_honesty(results)  # raises if any engine computed something else
+    losses = {engine: runs[0]["check"] for engine, runs in results["moons"].items()}
+    assert len(losses["float"]) == spec["moons_steps"]
+    for engine, got in losses.items():
+        assert got == pytest.approx(losses["float"], abs=1e-9, rel=0), engine
+    assert losses["float"][1] != losses["float"][0]  # the SGD step really changed the weights
+
+
+def test_chain_values_are_the_closed_form(results, spec):
+    n = spec["chain"]
+    y, grad_x, grad_c = results["chain"]["tinygrad_mm"][0]["check"]
+    c, x = workloads.CHAIN_C, workloads.CHAIN_X
+    assert y == pytest.approx(x * c**n, rel=1e-9)
+    assert grad_x == pytest.approx(c**n, rel=1e-9)
+    assert grad_c == pytest.approx(n * x * c ** (n - 1), rel=1e-9)
+
+
+def test_memory_graph_has_the_same_nodes_for_every_engine(results, spec):
+    for engine, runs in results["memory"].items():
+        assert runs[0]["check"] == [spec["memory"] + 2], engine  # n mul nodes + leaves x and c
+        assert runs[0]["value"] > 0
+
+
+def test_micrograds_recursion_limit_is_reported_not_raised(results, spec):
+    """The quick chain (2000 ops) is deeper than micrograd's recursive backward can go."""
+    for benchmark in ("chain", "sum"):
+        (run,) = results[benchmark]["micrograd"]
+        assert run["error"] == "RecursionError"
+        assert 100 < run["depth_limit"] < spec[benchmark]
+    assert "value" in results["short_chain"]["micrograd"][0]  # but a shallow chain works
+    summary = compare.summarise(results)
+    assert summary["chain"]["micrograd"].startswith("fails: RecursionError (max depth ")
+
+
+def test_honesty_check_catches_a_loss_off_by_more_than_1e_9(results):
+    tampered = json.loads(json.dumps(results))
+    tampered["moons"]["tinygrad_mm"][0]["check"][-1] += 1e-8
+    with pytest.raises(compare.HonestyError, match="moons: tinygrad_mm computed"):
+        compare.check_honesty(tampered)
+    tampered["moons"]["tinygrad_mm"][0]["check"][-1] -= 1e-8 - 1e-12  # within tolerance again
+    compare.check_honesty(tampered)
+
+
+def test_honesty_check_catches_an_engine_started_from_other_weights(spec, tmp_path):
+    """A real run, not a doctored number: micrograd gets weights nudged by 1e-6 and must be caught."""
+    nudged = json.loads(json.dumps(spec))
+    nudged["weights"][0][0][0][0] += 1e-6
+    paths = {}
+    for name, s in (("same", spec), ("nudged", nudged)):
+        paths[name] = tmp_path / f"{name}.json"
+        paths[name].write_text(json.dumps(s), encoding="utf-8")
+    results = {"moons": {
+        "float": [compare.run_worker("float", "moons", str(paths["same"]))],
+        "micrograd": [compare.run_worker("micrograd", "moons", str(paths["nudged"]))],
+    }}  # fmt: skip
+    with pytest.raises(compare.HonestyError, match="moons: micrograd computed"):
+        compare.check_honesty(results)
+
+
+def test_table_and_markdown_show_every_row_and_verdict(results, spec):
+    rows = compare.table(compare.summarise(results), spec)
+    assert rows[0] == ["benchmark", "floats", "micrograd", "tinygrad_mm", "÷ floats", "micrograd ÷", "target"]
+    assert len(rows) == 1 + len(compare.ROWS)
+    verdicts = [row[-1] for row in rows[1:] if row[-1]]
+    assert len(verdicts) == 5 and all(v.endswith(": met") or v.endswith(": NOT met") for v in verdicts)
+    markdown = compare.as_markdown(rows, compare.footnote(spec, 1))
+    lines = markdown.splitlines()
+    assert lines[0].startswith("| benchmark | floats |") and set(lines[1]) <= set("|-: ")
+    assert sum(line.startswith("| ") for line in lines) == len(rows)
+    assert "losses checked equal to 1e-9" in markdown
+
+
+def test_command_line_writes_the_markdown_file(tmp_path, capsys):
+    out = tmp_path / "bench.md"
+    assert compare.main(["--quick", "--repeats", "1", "--only", "memory", "--markdown", str(out)]) == 0
+    printed = capsys.readouterr().out
+    assert "memory, 1000-op chain (bytes/node)" in printed
+    assert "| memory, 1000-op chain (bytes/node) |" in out.read_text(encoding="utf-8")
