@@ -151,3 +151,12 @@ def test_margin_loss_on_shared_network_matches_torch(torch, active):
     assert [v.grad for v in scorer.U] == pytest.approx(U.grad.tolist(), rel=RTOL)
     assert J.active == active and (J.data == 0.0) != active
     assert any(p.grad != 0.0 for p in scorer.parameters()) == active
+
+
+@pytest.mark.parametrize("y", [1.0, 2.0, 3.5])
+def test_value_power_of_zero_base_matches_torch(torch, y):
+    """0 ** y (y > 0, a Value exponent): value 0, ∂/∂x = y·0^(y−1), ∂/∂y = lim x^y·ln x = 0, as PyTorch."""
+    x, e = Value(0.0, label="x"), Value(y, label="y")
+    root = x**e * 3.0
+    assert assert_matches_torch(root, torch) == 5
+    assert (x.grad, e.grad) == (3.0 if y == 1.0 else 0.0, 0.0)

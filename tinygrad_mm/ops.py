@@ -3,9 +3,9 @@
 Each class is one kind of graph node.  ``forward`` takes the parents' data and
 returns the node's data; ``local_grads`` returns ∂node/∂parent for each parent,
 in order.  ``Value.propagate`` (engine.py) multiplies them by the incoming
-gradient — that is the whole chain rule.  `UnaryOp` and `BinaryOp` are the
-same machinery unrolled for one and two parents (most nodes), which makes
-building and backpropagating a graph about twice as fast.
+gradient — that is the whole chain rule.  `UnaryOp` and `BinaryOp` (most
+nodes) do the same with one or two named parents instead of argument lists and
+``zip``, which is most of the time Python spends per node.
 
 An input outside an operation's domain raises `DomainError` naming the
 operation, the input values and their labels; no NaN or infinity is ever made.
@@ -60,6 +60,7 @@ class UnaryOp(Op):
 
     @classmethod
     def apply(cls, x: Value) -> Value:  # type: ignore[override]
+        """``Op.apply`` for one parent."""
         try:
             data = cls.forward(x.data)
         except (ArithmeticError, ValueError) as err:
@@ -81,6 +82,7 @@ class BinaryOp(Op):
 
     @classmethod
     def apply(cls, a: Value, b: Value) -> Value:  # type: ignore[override]
+        """``Op.apply`` for two parents."""
         try:
             data = cls.forward(a.data, b.data)
         except (ArithmeticError, ValueError) as err:
@@ -206,7 +208,7 @@ class Pow(BinaryOp):
 
     def local_grads(self) -> tuple[float, float]:
         x, y = self.parents
-        return _power_rule(self, x.data, y.data), self.data * math.log(x.data) if x.data > 0.0 else 0.0
+        return _power_rule(self, x.data, y.data), (self.data * math.log(x.data) if x.data > 0.0 else 0.0)
 
 
 class PowConst(UnaryOp):
