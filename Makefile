@@ -30,7 +30,7 @@ lint: venv
 	$(BIN)/ruff check tinygrad_mm tests visualize benchmarks
 
 bench: venv
-	$(BIN)/python benchmarks/compare.py
+	$(BIN)/python benchmarks/compare.py --markdown benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache *.egg-info

@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
 from workloads import (
     ALPHA,
-    CHAIN_C,
-    CHAIN_X,
     MOONS_SIZES,
+    backprop_chain,
     backprop_sum,
-    chain_of_products,
+    chain_graph_of,
+    count_graph_nodes,
     gradient_checksum,
     load_weights,
+    make_leaves,
+    zero_grads,
 )
 
 from tinygrad_mm import Value, dot, sum_values
-from tinygrad_mm.engine import count_uses
 from tinygrad_mm.nn import MLP
 
-Leaves = tuple[list[Value], list[Value]]
+chain_graph = partial(chain_graph_of, Value)
+chain = partial(backprop_chain, Value)
+count_nodes = count_graph_nodes
+sum_setup = partial(make_leaves, Value)
+sum_check = gradient_checksum
+sum_reset = zero_grads
 
 
 def moons_trainer(spec: dict[str, Any]) -> Callable[[float], float]:
@@ -43,33 +50,5 @@ def moons_trainer(spec: dict[str, Any]) -> Callable[[float], float]:
     return step
 
 
-def chain_graph(n: int) -> tuple[Value, Value, Value]:
-    """(y, x, c) with y = x·cⁿ."""
-    x, c = Value(CHAIN_X, "x"), Value(CHAIN_C, "c")
-    return chain_of_products(x, c, n), x, c
-
-
-def chain(n: int) -> tuple[float, float, float]:
-    y, x, c = chain_graph(n)
-    y.backward()
-    return y.data, x.grad, c.grad
-
-
-def count_nodes(graph: tuple[Value, ...]) -> int:
-    return len(count_uses(graph[0]))
-
-
-def sum_setup(xs: list[float], ws: list[float]) -> Leaves:
-    return [Value(x) for x in xs], [Value(w) for w in ws]
-
-
-def sum_run(leaves: Leaves) -> Value:
+def sum_run(leaves: tuple[list[Value], list[Value]]) -> Value:
     return backprop_sum(*leaves, dot)
-
-
-sum_check = gradient_checksum
-
-
-def sum_reset(leaves: Leaves) -> None:
-    for v in (*leaves[0], *leaves[1]):
-        v.grad = 0.0

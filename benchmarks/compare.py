@@ -11,6 +11,7 @@ node count for the memory graph.
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import json
 import math
 import os
@@ -60,7 +61,13 @@ def run_worker(engine: str, benchmark: str, spec_path: str) -> dict[str, Any]:
     return json.loads(done.stdout.splitlines()[-1])
 
 
-def measure(spec: dict[str, Any], repeats: int, engines=ENGINES, benchmarks=BENCHMARKS, log=print) -> dict:
+def measure(
+    spec: dict[str, Any],
+    repeats: int,
+    engines: tuple[str, ...] = ENGINES,
+    benchmarks: tuple[str, ...] = BENCHMARKS,
+    log: Callable[[str], None] = print,
+) -> dict[str, dict[str, list[dict[str, Any]]]]:
     """results[benchmark][engine] = list of worker results, engines interleaved within each repetition.
 
     An engine that fails a benchmark (micrograd's RecursionError) is not run again on it.
@@ -75,8 +82,8 @@ def measure(spec: dict[str, Any], repeats: int, engines=ENGINES, benchmarks=BENC
             for benchmark in benchmarks:
                 for engine in order:
                     runs = results[benchmark][engine]
-                    if runs and "error" in runs[0] or benchmark == "memory" and runs:
-                        continue  # failures repeat identically; memory is deterministic
+                    if runs and ("error" in runs[0] or benchmark == "memory"):
+                        continue  # a failure repeats identically, and so does a memory count
                     runs.append(run_worker(engine, benchmark, spec_path))
             log(f"repetition {rep + 1}/{repeats} done")
     return results
@@ -115,7 +122,7 @@ def summarise(results: dict) -> dict[str, dict[str, Any]]:
                 continue
             if "error" in runs[0]:
                 limit = runs[0].get("depth_limit")
-                summary[benchmark][engine] = f"fails: {runs[0]['error']}" + (f" (max depth {limit})" if limit else "")
+                summary[benchmark][engine] = f"fails: {runs[0]['error']}" + (f" beyond depth {limit}" if limit else "")
             else:
                 summary[benchmark][engine] = median(run["value"] for run in runs)
     return summary
@@ -141,14 +148,14 @@ ROWS = (
         lambda t, f, m: t <= 3 * f),
     Row("moons step, micrograd's graph (ms)", "moons", "tinygrad_mm/binary", "≥ 5× faster than micrograd",
         lambda t, f, m: isinstance(m, float) and m >= 5 * t),
-    Row("chain, {chain} ops, fwd+bwd (µs/node)", "chain", "tinygrad_mm", "≤ 1.5 µs/node",
+    Row("chain, {chain:,} ops, fwd+bwd (µs/node)", "chain", "tinygrad_mm", "≤ 1.5 µs/node",
         lambda t, f, m: t <= 1.5),
-    Row("chain, {short_chain} ops, fwd+bwd (µs/node)", "short_chain", "tinygrad_mm"),
-    Row("memory, {memory}-op chain (bytes/node)", "memory", "tinygrad_mm", "≤ 150 bytes/node",
+    Row("chain, {short_chain:,} ops, fwd+bwd (µs/node)", "short_chain", "tinygrad_mm"),
+    Row("memory, {memory:,}-op chain (bytes/node)", "memory", "tinygrad_mm", "≤ 150 bytes/node",
         lambda t, f, m: t <= 150),
-    Row("Σ xᵢ·wᵢ, {sum} terms, `dot` (ms)", "sum", "tinygrad_mm", "≤ 25× floats",
+    Row("Σ xᵢ·wᵢ, {sum:,} terms, `dot` (ms)", "sum", "tinygrad_mm", "≤ 25× floats",
         lambda t, f, m: t <= 25 * f),
-    Row("Σ xᵢ·wᵢ, {sum} terms, micrograd's graph (ms)", "sum", "tinygrad_mm/binary"),
+    Row("Σ xᵢ·wᵢ, {sum:,} terms, micrograd's graph (ms)", "sum", "tinygrad_mm/binary"),
 )  # fmt: skip
 
 
@@ -160,7 +167,7 @@ def _fmt(value: Any) -> str:
 
 def table(summary: dict, spec: dict[str, Any]) -> list[list[str]]:
     """Header + one row per `ROWS` entry whose benchmark was run."""
-    rows = [["benchmark", "floats", "micrograd", "tinygrad_mm", "÷ floats", "micrograd ÷", "target"]]
+    rows = [["benchmark", "floats", "micrograd", "tinygrad_mm", "tinygrad_mm / floats", "micrograd / tinygrad_mm", "target"]]
     for row in ROWS:
         if row.benchmark not in summary:
             continue
@@ -201,7 +208,7 @@ def footnote(spec: dict[str, Any], repeats: int) -> str:
         "same seeded weights, losses checked equal to 1e-9. "
         "Chain: y ← y·c from leaf x with one shared leaf c (n mul nodes + 2 leaves). "
         "Memory: tracemalloc, bytes held after the forward pass ÷ nodes. "
-        "Σ xᵢ·wᵢ: leaves exist before the clock starts."
+        "Σ xᵢ·wᵢ: leaves exist before the clock starts. Python's garbage collector is on, as users run it."
     )
 
 
@@ -212,6 +219,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--markdown", metavar="PATH", help="also write the table as Markdown to PATH")
     parser.add_argument("--only", nargs="+", choices=BENCHMARKS, default=list(BENCHMARKS), help="benchmarks to run")
     args = parser.parse_args(argv)
+    if importlib.util.find_spec("micrograd") is None:
+        parser.error("micrograd is not installed: pip install -e '.[bench]' (it pins micrograd==0.1.0)")
     spec = make_spec(QUICK if args.quick else FULL)
     results = measure(spec, args.repeats, benchmarks=tuple(args.only), log=lambda msg: print(msg, file=sys.stderr))
     check_honesty(results)

@@ -7,7 +7,8 @@ here, so the numbers compare like with like:
 1. ``moons``  - micrograd's demo step: MLP(2, [16, 16, 1]) on two-moons points,
    SVM max-margin loss mean((1 − y·score)⁺) + α·Σp², backward, SGD.
 2. ``chain``  - y ← y·c repeated n times from a leaf x (c is ONE shared leaf):
-   n multiplication nodes + 2 leaves, forward then backward.
+   n multiplication nodes + 2 leaves, forward then backward (``short_chain``:
+   the same at a depth micrograd's recursive backward can handle).
 3. ``memory`` - the same chain graph (n + 2 nodes), built under tracemalloc.
 4. ``sum``    - Σᵢ xᵢ·wᵢ over n pairs of existing leaves, forward then backward.
 """
@@ -63,6 +64,41 @@ def chain_of_products(x: Any, c: Any, n: int) -> Any:
     return y
 
 
+def chain_graph_of(value: Callable, n: int) -> tuple[Any, Any, Any]:
+    """(y, x, c) with y = x·cⁿ, for an engine whose leaves are made by ``value(number)``."""
+    x, c = value(CHAIN_X), value(CHAIN_C)
+    return chain_of_products(x, c, n), x, c
+
+
+def backprop_chain(value: Callable, n: int) -> tuple[float, float, float]:
+    """Build the chain and backpropagate it: (y, ∂y/∂x, ∂y/∂c)."""
+    y, x, c = chain_graph_of(value, n)
+    y.backward()
+    return y.data, x.grad, c.grad
+
+
+def count_graph_nodes(graph: tuple[Any, ...]) -> int:
+    """Nodes reachable from ``graph[0]``, walking micrograd's ``_prev`` (tinygrad_mm spells it too)."""
+    seen, stack = {graph[0]}, [graph[0]]
+    while stack:
+        for parent in stack.pop()._prev:
+            if parent not in seen:
+                seen.add(parent)
+                stack.append(parent)
+    return len(seen)
+
+
+def make_leaves(value: Callable, xs: Sequence[float], ws: Sequence[float]) -> tuple[list[Any], list[Any]]:
+    """The Σ xᵢ·wᵢ workload's 2n leaves."""
+    return [value(x) for x in xs], [value(w) for w in ws]
+
+
+def zero_grads(leaves: tuple[Sequence[Any], Sequence[Any]]) -> None:
+    """Reset the leaves' gradients between runs (outside the timing)."""
+    for leaf in (*leaves[0], *leaves[1]):
+        leaf.grad = 0.0
+
+
 def sum_of_products(xs: Sequence[Any], ws: Sequence[Any]) -> Any:
     """Σ xᵢ·wᵢ written as micrograd users write it: Python's ``sum`` (a chain of n additions onto 0)."""
     return sum(x * w for x, w in zip(xs, ws, strict=True))
@@ -79,6 +115,18 @@ def gradient_checksum(leaves: tuple[Sequence[Any], Sequence[Any]], s: Any) -> li
     """[s, Σ ∂s/∂xᵢ, Σ ∂s/∂wᵢ] of an engine's graph (outside the timing), for the honesty check."""
     xs, ws = leaves
     return [s.data, sum(x.grad for x in xs), sum(w.grad for w in ws)]
+
+
+def micrograd_demo_trainer(mlp: Callable, value: Callable, spec: dict[str, Any]) -> Callable[[float], float]:
+    """``step(lr) -> loss`` running `micrograd_demo_step` on ``mlp(2, [16, 16, 1])`` from the seeded weights."""
+    model = mlp(MOONS_SIZES[0], list(MOONS_SIZES[1:]))
+    load_weights(model.layers, spec["weights"])
+    X, y = spec["X"], spec["y"]
+
+    def step(lr: float) -> float:
+        return micrograd_demo_step(model, X, y, lr, value)
+
+    return step
 
 
 def micrograd_demo_step(model: Any, X: Sequence[Sequence[float]], y: Sequence[float], lr: float, value: Callable) -> float:

@@ -68,7 +68,7 @@ def test_micrograds_recursion_limit_is_reported_not_raised(results, spec):
         assert 100 < run["depth_limit"] < spec[benchmark]
     assert "value" in results["short_chain"]["micrograd"][0]  # but a shallow chain works
     summary = compare.summarise(results)
-    assert summary["chain"]["micrograd"].startswith("fails: RecursionError (max depth ")
+    assert summary["chain"]["micrograd"].startswith("fails: RecursionError beyond depth ")
 
 
 def test_honesty_check_catches_a_loss_off_by_more_than_1e_9(results):
@@ -98,7 +98,7 @@ def test_honesty_check_catches_an_engine_started_from_other_weights(spec, tmp_pa
 
 def test_table_and_markdown_show_every_row_and_verdict(results, spec):
     rows = compare.table(compare.summarise(results), spec)
-    assert rows[0] == ["benchmark", "floats", "micrograd", "tinygrad_mm", "÷ floats", "micrograd ÷", "target"]
+    assert rows[0][:4] == ["benchmark", "floats", "micrograd", "tinygrad_mm"] and rows[0][-1] == "target"
     assert len(rows) == 1 + len(compare.ROWS)
     verdicts = [row[-1] for row in rows[1:] if row[-1]]
     assert len(verdicts) == 5 and all(v.endswith(": met") or v.endswith(": NOT met") for v in verdicts)
@@ -113,5 +113,32 @@ def test_command_line_writes_the_markdown_file(tmp_path, capsys):
     out = tmp_path / "bench.md"
     assert compare.main(["--quick", "--repeats", "1", "--only", "memory", "--markdown", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert "memory, 1000-op chain (bytes/node)" in printed
-    assert "| memory, 1000-op chain (bytes/node) |" in out.read_text(encoding="utf-8")
+    assert "memory, 1,000-op chain (bytes/node)" in printed
+    assert "| memory, 1,000-op chain (bytes/node) |" in out.read_text(encoding="utf-8")
+
+
+def test_memory_target_holds_at_small_scale(results):
+    """Bytes per node are deterministic (not a timing): tinygrad_mm stays within the issue's 150 bytes."""
+    held = {engine: runs[0]["value"] for engine, runs in results["memory"].items()}
+    assert held["tinygrad_mm"] <= 150
+    assert held["micrograd"] > 3 * held["tinygrad_mm"]
+
+
+def test_graphs_hold_no_reference_cycles():
+    """Dropping the root frees the whole graph by reference counting alone: no work left for the cyclic GC."""
+    import gc
+    import weakref
+
+    from tinygrad_mm import Value
+
+    gc.disable()
+    try:
+        x = Value(1.5, "x")
+        y = workloads.chain_of_products(x, Value(0.5), 50).relu() * 2.0 + x
+        y.label = "y"
+        y.backward()
+        first_op = weakref.ref(y.parents[0])
+        del y
+        assert first_op() is None
+    finally:
+        gc.enable()

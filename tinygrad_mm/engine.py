@@ -16,6 +16,7 @@ in ``ops.py``.  Nothing here recurses: graphs of millions of nodes are fine.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from numbers import Real
@@ -296,13 +297,18 @@ def topological_order(root: Value) -> list[Value]:
     return order
 
 
+_FLOAT_MAX = sys.float_info.max
+
+
 def _finite_float(x: object, what: str, node: Value | None = None) -> float:
     """``float(x)`` for a real number; a clear TypeError/ValueError for anything else, NaN or ±inf.
 
     ``what`` says what ``x`` is for; ``node``, if given, is the Value it meets and is named in the error.
     """
-    if type(x) is float and x - x == 0.0:  # the common case, before the (slow) abstract-class check
+    if type(x) is float and x - x == 0.0:  # the common cases first: the abstract-class check below is slow
         return x
+    if type(x) is int and -_FLOAT_MAX <= x <= _FLOAT_MAX:
+        return float(x)
     if isinstance(x, Real):
         try:
             value = float(x)
