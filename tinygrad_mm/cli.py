@@ -18,13 +18,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     for name in COMMAND_MODULES:
-        try:
-            module = importlib.import_module(f"tinygrad_mm.commands.{name}")
-        except ModuleNotFoundError as err:
-            if err.name != f"tinygrad_mm.commands.{name}":
-                raise
-            continue  # that command is not part of this build yet
-        module.register(subparsers)
+        importlib.import_module(f"tinygrad_mm.commands.{name}").register(subparsers)
     return parser
 
 
