@@ -67,8 +67,8 @@ def test_demo_inactive_shows_no_update_when_the_margin_is_met(capsys, tmp_path: 
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
-def test_demo_other_activations_and_small(capsys, activation: str) -> None:
-    assert main(["demo", "--activation", activation, "--small"]) == 0
+def test_demo_other_activations_and_small(capsys, tmp_path: Path, activation: str) -> None:
+    assert main(["demo", "--activation", activation, "--small", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"f = {activation}, d = 2, n = 2, H = 2" in out
     assert len(table_rows(out)) == 2

@@ -16,7 +16,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_mm import BackwardStep, Constant, Parameter, Value, dot, ops, scope, sum_values, topological_order
-from tinygrad_mm.engine import backprop_order, count_uses
+from tinygrad_mm.engine import backprop_order, count_uses, uses_of
 
 # ---- structure ----------------------------------------------------------------------------------
 
@@ -85,6 +85,16 @@ def test_a_plus_a_keeps_both_parent_slots_and_gets_both_contributions():
         node.backward()
         assert a.grad == grad
     assert count_uses(a + a)[a] == 2
+
+
+def test_uses_of_lists_every_edge_into_a_node():
+    a, b = Value(3.0, label="a"), Value(2.0, label="b")
+    twice, other = a + a, b * 2
+    root = twice * other
+    assert list(uses_of(a, count_uses(root))) == [(twice, 0), (twice, 1)]  # a + a: two edges, in slot order
+    assert list(uses_of(b, [root, twice, other])) == [(other, 0)]  # users that do not use b are skipped
+    root.backward()
+    assert sum(user.grad * user.local_grads()[k] for user, k in uses_of(a, count_uses(root))) == a.grad
 
 
 def test_repr_is_readable():

@@ -106,3 +106,25 @@ def test_unknown_format_or_suffix_is_a_clear_error(tmp_path):
         write_graph(x, tmp_path / "x.gif")
     with pytest.raises(TypeError, match="needs a tinygrad_mm Value"):
         write_graph("J", tmp_path / "x.json")
+
+
+def test_the_viewer_without_dot_says_how_to_install_graphviz(no_dot, tmp_path):
+    from tinygrad_mm.cli import main
+    from tinygrad_mm.viewer import to_html
+
+    with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
+        to_html(small_example().J, tmp_path / "page.html")
+    assert not (tmp_path / "page.html").exists()
+    assert main(["html", "--small", "--out", str(tmp_path / "cli.html")]) == 1
+
+
+def test_without_the_graphviz_package_drawing_says_what_to_install(monkeypatch):
+    import sys
+
+    from tinygrad_mm import draw_dot
+
+    monkeypatch.setitem(sys.modules, "graphviz", None)  # `import graphviz` now raises ImportError
+    J = small_example().J
+    with pytest.raises(ImportError, match=r"pip install 'tinygrad-mm\[draw\]'"):
+        draw_dot(J)
+    assert J._repr_svg_() is None  # Jupyter shows the repr instead of a traceback

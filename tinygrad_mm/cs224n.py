@@ -13,7 +13,7 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .engine import Parameter, Value, _operand, count_uses, dot
+from .engine import Parameter, Value, _operand, count_uses, dot, uses_of
 from .losses import max_margin_loss
 from .nn import Module, sgd
 from .scopes import scope
@@ -253,13 +253,7 @@ def branch_contributions(example: MarginExample, parameter: Value) -> dict[str, 
     ``parameter`` sent it ``node.grad · ∂node/∂parameter``.  The two add up to
     ``parameter.grad`` — that sum is the whole answer to "s and s_c share W".
     """
-    contributions = {}
-    for name, root in (("s", example.s), ("s_c", example.s_c)):
-        total = 0.0
-        for node in count_uses(root):
-            if parameter in node.parents:
-                for parent, local in zip(node.parents, node.local_grads(), strict=True):
-                    if parent is parameter:
-                        total += node.grad * local
-        contributions[name] = total
-    return contributions
+    return {
+        name: sum((user.grad * user.local_grads()[k] for user, k in uses_of(parameter, count_uses(root))), 0.0)
+        for name, root in (("s", example.s), ("s_c", example.s_c))
+    }

@@ -33,6 +33,7 @@ from typing import TYPE_CHECKING
 from .engine import Value, topological_order
 from .losses import MaxMargin
 from .scopes import scope_of, scope_paths
+from .stepping import format_number
 
 if TYPE_CHECKING:
     import graphviz
@@ -198,12 +199,7 @@ class NumberFormat:
     def __call__(self, x: float | None, signed: bool = False) -> str:
         if x is None:
             return "undefined"
-        text = format(x, self.spec)
-        if _rounds_to_zero(text):
-            return format(0.0, self.spec).lstrip("+")
-        if signed and x > 0:
-            text = "+" + text
-        return text.replace("-", "−")
+        return format_number(x, self.spec, "−", signed)
 
 
 def html_text(text: str) -> str:
@@ -262,13 +258,27 @@ def scopes_in(root: Value, depth: int | None = None) -> list[str]:
 
 
 def repr_svg(root: Value) -> str | None:
-    """SVG of ``root``'s graph for Jupyter, or None when it cannot be drawn (too large, no ``dot``)."""
-    import graphviz
-
+    """SVG of ``root``'s graph for Jupyter, or None when it cannot be drawn (too large, no graphviz, no ``dot``)."""
+    try:
+        graphviz = graphviz_module()
+    except ImportError:
+        return None
     try:
         return draw_dot(root).pipe(format="svg", encoding="utf-8")
     except (GraphTooLargeError, graphviz.ExecutableNotFound):
         return None
+
+
+def graphviz_module():
+    """The ``graphviz`` package, imported on first use: the engine itself needs nothing installed."""
+    try:
+        import graphviz
+    except ImportError:
+        raise ImportError(
+            "drawing needs the graphviz Python package: pip install 'tinygrad-mm[draw]' (or pip install graphviz), "
+            "and Graphviz's dot program for images"
+        ) from None
+    return graphviz
 
 
 @dataclass
@@ -395,8 +405,7 @@ class _Drawing:
 
     # ---- the whole picture ----
     def digraph(self) -> graphviz.Digraph:
-        import graphviz
-
+        graphviz = graphviz_module()
         visible = [i for i in range(len(self.m.nodes)) if self.unit[i] == f"v{i}"]
         boxes = list(self.box_members)
         count = len(visible) + len(boxes) + len(self.groups)
@@ -430,13 +439,11 @@ class _Drawing:
         return g
 
     def _emit(self, g: graphviz.Digraph, path: tuple[str, ...]) -> None:
-        import graphviz
-
         for statement in self.items[path]:
             statement(g)
         for child in self.items:
             if len(child) == len(path) + 1 and child[: len(path)] == path:
-                sub = graphviz.Digraph(name=f"cluster_{self.scope_id[child]}")
+                sub = graphviz_module().Digraph(name=f"cluster_{self.scope_id[child]}")
                 sub.attr(id=self.scope_id[child], label=f"<<B>{html_text(child[-1])}</B>>", style="rounded,dashed",
                          color="#8e7cc3", fontcolor="#5b4a8b", fontsize="13", labeljust="l")  # fmt: skip
                 self._emit(sub, child)
@@ -637,7 +644,6 @@ class _Drawing:
         lines = [f'<FONT POINT-SIZE="18"><B>{html_text(title)}</B></FONT>'] if title else []
         if self.o.legend:
             lines += [html_text(line) for line in self._status()]
-        if self.o.legend:
             kinds = {node.kind for node in self.m.nodes}
             lines.append(_legend(kinds, bool(self.box_members), self.o.show_grad))
         rows = "".join(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in lines)
@@ -692,13 +698,6 @@ def _natural(text: str) -> list:
     return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]
 
 
-def _rounds_to_zero(text: str) -> bool:
-    try:
-        return float(text.replace(",", "").replace("_", "").rstrip("%")) == 0.0
-    except ValueError:
-        return False
-
-
 def _sign_colour(x: float | None) -> str:
     if not x:
         return ZERO
@@ -711,9 +710,7 @@ def _attr_text(text: str) -> str:
     Graphviz decodes entities, then escapes such as ``\\N``, so ``&`` becomes ``&amp;``
     and each backslash four (two survive DOT quoting, and they make one).
     """
-    from graphviz import nohtml
-
-    return nohtml(text.replace("&", "&amp;").replace("\\", "\\" * 4))
+    return graphviz_module().nohtml(text.replace("&", "&amp;").replace("\\", "\\" * 4))
 
 
 def _shape(nodes: list[Value]) -> str:

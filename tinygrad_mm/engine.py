@@ -290,6 +290,19 @@ def backprop_order(root: Value, uses: dict[Value, int]) -> list[Value]:
     return order
 
 
+def uses_of(node: Value, users: Iterable[Value]) -> Iterator[tuple[Value, int]]:
+    """Each edge from one of ``users`` into ``node``, as ``(user, k)`` with ``user.parents[k] is node``.
+
+    In ``users``' order; ``a + a`` gives two edges.  After ``backward()`` the edge
+    carried ``user.grad · user.local_grads()[k]`` into ``node.grad``.
+    """
+    for user in users:
+        if node in user.parents:
+            for k, parent in enumerate(user.parents):
+                if parent is node:
+                    yield user, k
+
+
 def topological_order(root: Value) -> list[Value]:
     """All nodes of the graph, each after its parents (leaves first, ``root`` last)."""
     order = backprop_order(root, count_uses(root))

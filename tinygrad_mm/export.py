@@ -13,7 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from .drawing import draw_dot, graph_model
+from .drawing import draw_dot, graph_model, graphviz_module
 from .engine import Value
 
 IMAGE_FORMATS = ("svg", "png", "pdf")
@@ -91,8 +91,7 @@ def write_graph(root: Value, path: str | Path, format: str | None = None, **draw
         return path
     source = path.with_suffix(".dot")
     source.write_text(graph.source, encoding="utf-8")
-    import graphviz
-
+    graphviz = graphviz_module()
     try:
         image = graph.pipe(format=format)
     except graphviz.ExecutableNotFound:

@@ -30,9 +30,7 @@ class MaxMargin(Op):
         return max(0.0, delta + s_c - s)
 
     def local_grads(self) -> tuple[float, float]:
-        s, s_c = self.parents
-        active = self.delta + s_c.data - s.data > 0.0
-        return (-1.0, 1.0) if active else (0.0, 0.0)
+        return (-1.0, 1.0) if self.active else (0.0, 0.0)
 
     @property
     def active(self) -> bool:

@@ -24,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TextIO
 
-from .engine import BackwardStep, Value, topological_order
+from .engine import BackwardStep, Value, topological_order, uses_of
 from .errors import describe
 from .losses import MaxMargin
 from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
@@ -39,9 +39,29 @@ class PathExplosionError(ValueError):
 # ---------------------------------------------------------------- naming nodes
 
 
+def format_number(x: float, spec: str = ".4g", minus: str = "-", signed: bool = False) -> str:
+    """``format(x, spec)`` without a negative zero (``-0`` or ``-0.000`` reads ``0``).
+
+    ``minus="−"`` for typeset text; ``signed`` puts ``+`` before a positive number that does not read 0.
+    """
+    text = format(x, spec)
+    if _rounds_to_zero(text):
+        return format(0.0, spec).lstrip("+")
+    if signed and x > 0:
+        text = "+" + text
+    return text.replace("-", minus)
+
+
+def _rounds_to_zero(text: str) -> bool:
+    try:
+        return float(text.replace(",", "").replace("_", "").rstrip("%")) == 0.0
+    except ValueError:
+        return False
+
+
 def fmt(x: float, digits: int = 4, minus: str = "-") -> str:
     """``x`` to ``digits`` significant figures, without a negative zero (``minus="−"`` for typeset text)."""
-    return f"{x + 0.0:.{digits}g}".replace("-", minus)  # + 0.0 turns -0.0 into 0.0
+    return format_number(x, f".{digits}g", minus)
 
 
 def node_names(root: Value) -> dict[Value, str]:
@@ -294,10 +314,15 @@ def count_paths(root: Value, node: Value) -> int:
     Dynamic programming over the topological order, O(edges):
     paths(v) = 1 if v is ``node`` else Σ_{parent slots p of v} paths(p).
     """
+    return _path_counts(topological_order(root), node)[root]
+
+
+def _path_counts(order: list[Value], node: Value) -> dict[Value, int]:
+    """Each node of ``order`` (a topological order) → its number of paths down to ``node`` (0: none)."""
     paths: dict[Value, int] = {}
-    for v in topological_order(root):
+    for v in order:
         paths[v] = 1 if v is node else sum(paths[p] for p in v.parents)
-    return paths[root]
+    return paths
 
 
 def explain(root: Value, node: Value | str, max_paths: int = MAX_PATHS) -> Explanation:
@@ -307,19 +332,17 @@ def explain(root: Value, node: Value | str, max_paths: int = MAX_PATHS) -> Expla
     Raises `PathExplosionError` when there are more than ``max_paths`` paths
     (counted first, without listing them): use `edge_breakdown` then.
     """
-    names = node_names(root)
+    names = node_names(root)  # in topological order
     target = find_node(root, node, names)
-    count = count_paths(root, target)
+    paths_from = _path_counts(list(names), target)
+    count = paths_from[root]
     if count > max_paths:
         raise PathExplosionError(
             f"∂{names[root]}/∂{names[target]} is a sum over {count:,} paths (more than max_paths={max_paths:,}), "
             f"too many to list. Use tinygrad_mm.stepping.edge_breakdown(root, {names[target]!r}) for the "
             f"per-edge breakdown (one term per direct use of {names[target]!r}), or pass a larger max_paths"
         )
-    reaches: set[Value] = set()  # the nodes with a path down to target
-    for v in topological_order(root):
-        if v is target or any(p in reaches for p in v.parents):
-            reaches.add(v)
+    reaches = {v for v, n in paths_from.items() if n}  # the nodes with a path down to target
     locals_ = {v: v.local_grads() for v in reaches if v is not target}
     paths, stack = [], [((root,), ())]  # depth-first, iterative: paths can be longer than the recursion limit
     while stack:
@@ -375,11 +398,10 @@ def edge_breakdown(root: Value, node: Value | str) -> EdgeBreakdown:
     """
     names = node_names(root)
     target = find_node(root, node, names)
+    steps = {step.node: step for step in record_steps(root)}  # in backward order
     terms = tuple(
-        EdgeTerm(step.node, k, step.index, step.grad, step.local_grads[k], step.contributions[k])
-        for step in record_steps(root)
-        for k, parent in enumerate(step.parents)
-        if parent is target
+        EdgeTerm(user, k, steps[user].index, user.grad, steps[user].local_grads[k], steps[user].contributions[k])
+        for user, k in uses_of(target, steps)
     )
     return EdgeBreakdown(root, target, terms, target.grad, names)
 
@@ -396,6 +418,7 @@ __all__ = [
     "explain",
     "find_node",
     "fmt",
+    "format_number",
     "format_trace",
     "local_formula",
     "node_names",

@@ -38,8 +38,7 @@ def moons_loss(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], alpha
     hinges = [(1 - yi * score).relu() for yi, score in zip(y, scores, strict=True)]
     data_loss = sum_values(hinges) * (1.0 / len(hinges))
     reg_loss = alpha * sum_values(p * p for p in model.parameters())
-    accuracy = sum((yi > 0) == (score.data > 0) for yi, score in zip(y, scores, strict=True)) / len(y)
-    return data_loss + reg_loss, accuracy
+    return data_loss + reg_loss, _accuracy(y, scores)
 
 
 def train_moons(
@@ -73,7 +72,12 @@ def train_moons(
 
 def final_accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
     """Training accuracy of the model as it is now (after the last step)."""
-    return sum((yi > 0) == (model(x).data > 0) for x, yi in zip(X, y, strict=True)) / len(y)
+    return _accuracy(y, [model(x) for x in X])
+
+
+def _accuracy(y: Sequence[int], scores: Sequence[Value]) -> float:
+    """The fraction of points whose score has the sign of their label (±1)."""
+    return sum((yi > 0) == (score.data > 0) for yi, score in zip(y, scores, strict=True)) / len(y)
 
 
 # ---- toy NER ----

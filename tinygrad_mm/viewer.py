@@ -23,11 +23,16 @@ import json
 import re
 from importlib import resources
 from pathlib import Path
+from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from .drawing import FILL
+from .drawing import FILL, draw_dot, graphviz_module
 from .engine import BackwardStep, Value, count_uses
+from .export import INSTALL_GRAPHVIZ, GraphvizNotFoundError
 from .stepping import fmt, local_formula, node_names, record_steps
+
+if TYPE_CHECKING:
+    from .cs224n import MarginExample
 
 MINUS = "−"  # U+2212, typeset minus for the page
 
@@ -115,11 +120,14 @@ def safe_svg(svg: str) -> str:
 
 def render_svg(root: Value) -> str:
     """The graph drawn once by ``drawing.draw_dot``, without gradients (the page reveals them step by step), as SVG."""
-    from .drawing import draw_dot  # needs the graphviz package and the dot program
-
     digraph = draw_dot(root, show_grad=False, legend=False, title="")
     digraph.attr(nodesep="0.45")  # room under each value for the gradient the page writes there
-    svg = digraph.pipe(format="svg", encoding="utf-8")
+    try:
+        svg = digraph.pipe(format="svg", encoding="utf-8")
+    except graphviz_module().ExecutableNotFound:
+        raise GraphvizNotFoundError(
+            f"cannot lay out the step-through page: Graphviz's 'dot' program was not found on PATH. {INSTALL_GRAPHVIZ}"
+        ) from None
     return _GRAD_IN_TOOLTIP.sub("", svg)  # tooltips were drawn before backprop: "grad = 0" would mislead
 
 
@@ -155,20 +163,18 @@ def page(root: Value, title: str | None = None, subtitle: str = "") -> str:
 def to_html(root: Value, path: str | Path, title: str | None = None, subtitle: str = "") -> Path:
     """Write the step-through page for ``root`` to ``path`` and return it (see `page`)."""
     path = Path(path)
-    if path.parent:
-        path.parent.mkdir(parents=True, exist_ok=True)
+    path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(page(root, title, subtitle), encoding="utf-8")
     return path
 
 
-def example_title(example) -> tuple[str, str]:
+def example_title(example: MarginExample) -> tuple[str, str]:
     """Title and subtitle for a `cs224n.MarginExample`'s page: the two windows and whether the margin is met."""
-    J = example.J
-    state = "margin violated: gradient flows" if J.data > 0 else "margin met: J = 0, the hinge is flat, no gradient flows"
+    state = "margin violated: gradient flows" if example.active else "margin met: J = 0, the hinge is flat, no gradient flows"
     subtitle = (
         f"true window “{' '.join(example.words)}” (s = {fmt(example.s.data, 4, MINUS)}), "
         f"corrupted “{' '.join(example.corrupt_words)}” (s_c = {fmt(example.s_c.data, 4, MINUS)}): "
-        f"J = max(0, 1 + s_c − s) = {fmt(J.data, 4, MINUS)}, {state}"
+        f"J = max(0, {fmt(example.delta, 4, MINUS)} + s_c − s) = {fmt(example.J.data, 4, MINUS)}, {state}"
     )
     return "CS224N max-margin loss: backprop, step by step", subtitle
 

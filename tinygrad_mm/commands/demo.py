@@ -5,8 +5,14 @@ from __future__ import annotations
 import argparse
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from .trace import add_example_arguments
+from tinygrad_mm.stepping import format_number
+
+from . import add_example_arguments
+
+if TYPE_CHECKING:
+    from tinygrad_mm.closed_form import MarginGradients
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -56,15 +62,13 @@ def run_demo(out: Path, active: bool, activation: str = "sigmoid", small: bool =
     ok = True
     i = shown_unit(closed)
     centre = len(example.words) // 2 * d  # the first input of the centre word, the one the corruption changed
-    for label in (f"U[{i}]", f"W[{i},{centre}]"):
-        weight = next(p for p in scorer.parameters() if p.label == label)
+    for weight, expected in ((scorer.U[i], closed.U[i]), (scorer.W[i][centre], closed.W[i][centre])):
         parts = branch_contributions(example, weight)
         total = parts["s"] + parts["s_c"]
-        expected = _closed_form_entry(closed, label)
         agrees = total == weight.grad and math.isclose(weight.grad, expected, rel_tol=1e-9, abs_tol=1e-15)
         ok &= agrees
         print(
-            f"  {label:<8} "
+            f"  {weight.label:<8} "
             + " ".join(f"{_signed(v):>12}" for v in (parts["s"], parts["s_c"], total, weight.grad, expected))
             + f"  {'✓' if agrees else '✗ MISMATCH'}"
         )
@@ -85,7 +89,7 @@ def write_pictures(out: Path) -> bool:
     try:
         pictures = write_gallery(out)
         pages = [write_viewer(out, small=True), write_viewer(out), write_viewer(out, active=False, small=True)]
-    except GraphvizNotFoundError as err:
+    except (GraphvizNotFoundError, ImportError) as err:
         print(f"  Pictures not drawn: {err}")
         return False
     print(f"  Pictures of the graph ({len(pictures)} files) in {out}/:")
@@ -97,18 +101,11 @@ def write_pictures(out: Path) -> bool:
     return True
 
 
-def shown_unit(closed) -> int:
+def shown_unit(closed: MarginGradients) -> int:
     """The hidden unit whose weights to show: the first one that both windows use (f′(z) ≠ 0 in both)."""
     both = [i for i, (d, d_c) in enumerate(zip(closed.true.delta, closed.corrupt.delta, strict=True)) if d and d_c]
     return both[0] if both else 0
 
 
 def _signed(v: float) -> str:
-    return f"{v:+.6g}" if v else "0"
-
-
-def _closed_form_entry(closed, label: str) -> float:
-    """The closed-form ∂J/∂(label) for a label like 'U[3]' or 'W[3,8]'."""
-    name, index = label[0], [int(k) for k in label[2:-1].split(",")]
-    table = {"U": closed.U, "b": closed.b, "W": closed.W}[name]
-    return table[index[0]] if len(index) == 1 else table[index[0]][index[1]]
+    return format_number(v, ".6g", signed=True)

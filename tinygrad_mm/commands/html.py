@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import sys
 from pathlib import Path
 
-from .trace import add_example_arguments, build_example
+from . import add_example_arguments, build_example
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,10 +24,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from tinygrad_mm.export import GraphvizNotFoundError
     from tinygrad_mm.viewer import example_title, to_html, viewer_filename
 
     example = build_example(args)
     out = args.out or Path("out") / viewer_filename(not args.inactive, args.small)
-    path = to_html(example.J, out, *example_title(example))
+    try:
+        path = to_html(example.J, out, *example_title(example))
+    except (GraphvizNotFoundError, ImportError) as err:
+        print(f"tinygrad-mm html: {err}", file=sys.stderr)
+        return 1
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB): open it in a browser; → / ← step, Space plays")
     return 0

@@ -6,9 +6,10 @@ import argparse
 import sys
 from pathlib import Path
 
-from .trace import add_example_arguments, build_example
+from tinygrad_mm.drawing import DEFAULT_MAX_NODES, scopes_in
+from tinygrad_mm.export import FORMATS, IMAGE_FORMATS, GraphvizNotFoundError, write_graph
 
-FORMATS = ("svg", "png", "pdf", "dot", "json")  # export.FORMATS (not imported here: the CLI starts fast)
+from . import add_example_arguments, build_example
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -28,14 +29,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("--highlight", nargs="+", metavar="LABEL", default=(), help="outline these nodes, e.g. 'U[0]'")
     parser.add_argument("--digits", type=int, default=4, help="significant digits of the numbers (default 4)")
     parser.add_argument("--no-backward", action="store_true", help="draw before J.backward() (no gradients yet)")
-    parser.add_argument("--max-nodes", type=int, default=None, help="refuse larger drawings (default 300)")
+    parser.add_argument(
+        "--max-nodes", type=int, default=DEFAULT_MAX_NODES, help=f"refuse larger drawings (default {DEFAULT_MAX_NODES})"
+    )
     parser.add_argument("--list-scopes", action="store_true", help="print the scope names --collapse accepts, and exit")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_mm.drawing import DEFAULT_MAX_NODES, scopes_in
-    from tinygrad_mm.export import GraphvizNotFoundError, write_graph
     from tinygrad_mm.gallery import picture_of
 
     example = build_example(args)
@@ -52,17 +53,17 @@ def run(args: argparse.Namespace) -> int:
     if args.collapse:
         options["collapse"] = args.collapse
     options.update(rankdir=args.rankdir, highlight=args.highlight, number_format=f".{args.digits}g")
-    options["max_nodes"] = DEFAULT_MAX_NODES if args.max_nodes is None else args.max_nodes
+    options["max_nodes"] = args.max_nodes
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else "svg")
     out = args.out or Path("out") / f"notes-example.{fmt}"
     try:
         path = write_graph(root, out, fmt, **options)
-    except GraphvizNotFoundError as err:
+    except (GraphvizNotFoundError, ImportError) as err:
         print(f"tinygrad-mm render: {err}", file=sys.stderr)
         return 1
     except (ValueError, TypeError) as err:
         return _fail(str(err))
-    beside = f" (DOT source beside it: {path.with_suffix('.dot')})" if fmt in ("svg", "png", "pdf") else ""
+    beside = f" (DOT source beside it: {path.with_suffix('.dot')})" if fmt in IMAGE_FORMATS else ""
     print(f"wrote {path}{beside}")
     return 0
 

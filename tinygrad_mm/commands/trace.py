@@ -5,23 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-
-def add_example_arguments(parser: argparse.ArgumentParser) -> None:
-    """The options choosing which CS224N example graph to build (shared with ``tinygrad-mm html``)."""
-    parser.add_argument(
-        "--inactive", action="store_true", help="use windows where the margin is met (J = 0): no gradient flows"
-    )
-    parser.add_argument("--small", action="store_true", help="a 2-input, 2-hidden-unit network instead of the notes' n=20, H=8")
-    parser.add_argument(
-        "--activation", choices=("sigmoid", "tanh", "relu"), default="sigmoid", help="f in s = Uᵀf(Wx + b) (default: sigmoid)"
-    )
-
-
-def build_example(args: argparse.Namespace):  # -> cs224n.MarginExample
-    """The notes' example chosen by `add_example_arguments`' options (forward built, not backpropagated)."""
-    from tinygrad_mm.cs224n import notes_example
-
-    return notes_example(active=not args.inactive, small=args.small, activation=args.activation)
+from . import add_example_arguments, build_example
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:

@@ -7,6 +7,8 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
+from tinygrad_mm.cs224n import ACTIVATIONS
+
 PLOT_HINT = "saving plots needs matplotlib: pip install 'tinygrad-mm[plot]' (or pip install matplotlib)"
 
 
@@ -27,7 +29,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     )
     ner.add_argument("--epochs", type=int, default=15, help="passes over the training windows (default 15)")
     ner.add_argument("--lr", type=float, default=0.02, help="SGD learning rate (default 0.02)")
-    ner.add_argument("--activation", choices=("sigmoid", "tanh", "relu"), default="sigmoid", help="f (default sigmoid)")
+    ner.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid", help="f (default sigmoid)")
     ner.add_argument("--fixed-embeddings", action="store_true", help="keep the word embeddings L at their random start")
     ner.add_argument("--seed", type=int, default=0, help="data split, initialisation and corruptions (default 0)")
     _add_output_arguments(ner, "ner_loss.png")
