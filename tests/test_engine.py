@@ -15,6 +15,7 @@ from helpers import random_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+import tinygrad_mm
 from tinygrad_mm import BackwardStep, Constant, Parameter, Value, dot, ops, scope, sum_values, topological_order
 from tinygrad_mm.engine import backprop_order, count_uses, uses_of
 
@@ -231,6 +232,29 @@ def test_propagate_is_the_chain_rule_at_one_node():
     assert a.local_grads() == ()
 
 
+def test_backward_skips_nodes_whose_gradient_is_zero():
+    """A zero gradient adds nothing to any parent, so backward() never asks that node for its local derivatives."""
+    x = Value(0.0, "x")
+    flat = (x**0.5).relu() * 0.0  # d/dx √x is infinite at 0, but nothing flows through this branch
+    live = Value(3.0, "w") * 2.0
+    root = flat + live
+    root.backward()
+    assert (x.grad, root.parents[1].parents[0].grad) == (0.0, 2.0)
+    with pytest.raises(tinygrad_mm.GradientError, match="infinite at x = 0"):
+        list(root.backward_steps())  # stepping shows every node, so it still meets the infinite derivative
+
+
+def test_backprop_order_runs_each_branch_through_before_the_shared_leaves():
+    w = Value(2.0, "w")
+    left, right = (w * 3.0).tanh(), (w * 5.0).exp()
+    root = left + right
+    order = backprop_order(root)
+    assert [(n.op, n.data) for n in order] == [
+        ("+", root.data), ("tanh", left.data), ("*", 6.0), ("", 3.0), ("exp", right.data), ("*", 10.0), ("", 2.0), ("", 5.0)
+    ]  # the whole left branch (with its own constant 3), then the right one; w, used by both, after both
+    assert order[1] is left and order[4] is right and order[6] is w
+
+
 def test_order_is_deterministic_and_topological():
     def build():
         _, _, root = random_graph(seed=7, n_leaves=5, n_ops=120)
@@ -249,7 +273,7 @@ def test_order_is_deterministic_and_topological():
     assert len(position) == len(order) == len(count_uses(first)) and order[-1] is first
     assert all(position[p] < position[n] for n in order for p in n.parents)
     uses = count_uses(first)
-    assert list(backprop_order(first, dict(uses))) == order[::-1]
+    assert backprop_order(first) == order[::-1]
     assert all(count == sum(p is n for m in order for p in m.parents) for n, count in uses.items())
 
 

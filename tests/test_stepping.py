@@ -122,7 +122,7 @@ def test_backward_calls_only_named_documented_functions():
     finally:
         sys.settrace(None)
     names = {name for name, _ in seen}
-    assert {"backward", "_backward_pass", "count_uses", "backprop_order", "propagate", "local_grads"} <= names
+    assert {"backward", "_backward_pass", "backprop_order", "propagate", "local_grads"} <= names
     in_engine = {name for name, file in seen if file == "engine.py"}
     assert not [name for name in in_engine if name.startswith("<")], f"anonymous code in the engine's loop: {in_engine}"
     engine = __import__("tinygrad_mm.engine", fromlist=["Value"])
@@ -161,8 +161,10 @@ def test_trace_follow_shows_both_branches_into_a_shared_weight():
     text = format_trace(J, follow="U[1]")
     rows = table_rows(text)
     steps = record_steps(J)
-    via_s, via_s_c = steps[1].contributions[1], steps[2].contributions[1]  # s = U·a: U[1] is parent slot 1
-    assert [r.split()[:2] for r in rows] == [["2", "s"], ["3", "s_c"], [str(rows[2].split()[0]), "U[1]"]]
+    step_s, step_s_c = (next(step for step in steps if step.node.label == name) for name in ("s", "s_c"))
+    via_s, via_s_c = step_s.contributions[1], step_s_c.contributions[1]  # s = U·a: U[1] is parent slot 1
+    assert [r.split()[1] for r in rows] == ["s", "s_c", "U[1]"]  # U[1] is a leaf: its turn comes after both users
+    assert [int(r.split()[0]) for r in rows[:2]] == [step_s.index + 1, step_s_c.index + 1]
     assert rows[0].split()[-6:] == [fmt(via_s), "→", "U[1]", "0", "→", fmt(via_s)]
     assert rows[1].split()[-6:] == [fmt(via_s_c), "→", "U[1]", fmt(via_s), "→", fmt(via_s + via_s_c)]
     assert rows[2].split()[2:] == ["parameter", fmt(scorer.U[1].grad), "(leaf:", "grad", "final)"]

@@ -168,10 +168,11 @@ class Value:
         ``self.grad`` is seeded with 1.0 and every interior node's gradient is
         recomputed from zero, so calling this twice gives the same interior
         gradients; leaves *accumulate* across calls (as in PyTorch) until
-        ``zero_grad()``.
+        ``zero_grad()``.  A node whose gradient is exactly 0 would add 0 to
+        every parent, so it is skipped (``backward_steps`` still shows it).
         """
         for node in self._backward_pass():
-            if node.parents:  # a leaf has nothing to pass on
+            if node.grad and node.parents:  # a leaf, or a node whose gradient is 0, has nothing to pass on
                 node.propagate()
 
     def backward_steps(self) -> Iterator[BackwardStep]:
@@ -190,7 +191,7 @@ class Value:
 
     def _backward_pass(self) -> Iterator[Value]:
         """Seed the root, reset interior grads, then yield nodes in the order they must propagate."""
-        order = backprop_order(self, count_uses(self))
+        order = backprop_order(self)
         for node in order:
             if node.parents:
                 node.grad = 0.0
@@ -274,20 +275,34 @@ def count_uses(root: Value) -> dict[Value, int]:
     return uses
 
 
-def backprop_order(root: Value, uses: dict[Value, int]) -> list[Value]:
-    """Every node, each after every node that uses it (Kahn's algorithm, breadth-first from the root).
+def backprop_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each before its parents: root first, the order backward() runs in.
 
-    ``uses`` comes from ``count_uses(root)`` and is consumed: a node joins the
-    order once all its users have.
+    A depth-first search (with a stack, no recursion) lists each node when it is
+    *finished*, i.e. after all its parents; reversed, every node comes before the
+    nodes it was computed from, and a node's first parent's branch comes first.
+    A ``None`` on the stack sits above a node whose parents are being searched:
+    popping it means that node is finished.  Deterministic: depends only on the graph.
     """
-    order = [root]
-    for node in order:  # the list grows while we walk it: it is the queue
-        for parent in node.parents:
-            left = uses[parent] - 1
-            uses[parent] = left
-            if not left:
-                order.append(parent)
-    return order
+    finished: list[Value] = []
+    visited: set[Value] = set()
+    stack: list[Value | None] = [root]
+    while stack:
+        node = stack.pop()
+        if node is None:  # every parent of the node below the marker is finished
+            finished.append(stack.pop())
+        elif node not in visited:
+            visited.add(node)
+            if node.parents:
+                stack.append(node)
+                stack.append(None)
+                for parent in node.parents:
+                    if parent not in visited:
+                        stack.append(parent)
+            else:  # a leaf is finished as soon as it is found
+                finished.append(node)
+    finished.reverse()
+    return finished
 
 
 def uses_of(node: Value, users: Iterable[Value]) -> Iterator[tuple[Value, int]]:
@@ -305,7 +320,7 @@ def uses_of(node: Value, users: Iterable[Value]) -> Iterator[tuple[Value, int]]:
 
 def topological_order(root: Value) -> list[Value]:
     """All nodes of the graph, each after its parents (leaves first, ``root`` last)."""
-    order = backprop_order(root, count_uses(root))
+    order = backprop_order(root)
     order.reverse()
     return order
 
