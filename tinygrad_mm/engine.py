@@ -33,9 +33,11 @@ _LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
 class Value:
     """A scalar in a computation graph: ``data``, ``grad`` = ∂root/∂self, ``label``, ``op``, ``parents``."""
 
-    __slots__ = ("data", "grad", "parents", "__weakref__")  # label: a property (below), stored in _LABELS
+    __slots__ = ("data", "grad", "__weakref__")  # label: a property (below), stored in _LABELS
     op: str = ""  # "" for a leaf; each operation class in ops.py names itself
     kind: str = "input"  # leaves: "input", "parameter" or "constant"; computed nodes: "op"
+    is_leaf: bool = True  # False for every op (ops.py)
+    parents: tuple[Value, ...] = ()  # the operands, in order: none for a leaf; ops.py says how each op keeps them
 
     def __init__(self, data: float, label: str = "", *micrograd_style: object) -> None:
         if micrograd_style or not isinstance(label, str):
@@ -46,19 +48,20 @@ class Value:
             )
         self.data = _finite_float(data, f"Value {label!r}" if label else "Value")
         self.grad = 0.0
-        self.parents: tuple[Value, ...] = ()
         if label:
             _LABELS[self] = label
         if scopes.ACTIVE:
             scopes.tag(self)
 
     @classmethod
-    def node(cls, data: float, parents: tuple[Value, ...] = ()) -> Value:
-        """A new node of this class, without ``__init__``'s checks: ``data`` is already a finite float."""
+    def node(cls, data: float) -> Value:
+        """A new node of this class, without ``__init__``'s checks: ``data`` is already a finite float.
+
+        An op (ops.py) then stores its operands on it.
+        """
         node = object.__new__(cls)
         node.data = data
         node.grad = 0.0
-        node.parents = parents
         if scopes.ACTIVE:
             scopes.tag(node)
         return node
@@ -172,7 +175,7 @@ class Value:
         every parent, so it is skipped (``backward_steps`` still shows it).
         """
         for node in self._backward_pass():
-            if node.grad and node.parents:  # a leaf, or a node whose gradient is 0, has nothing to pass on
+            if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, has nothing to pass on
                 node.propagate()
 
     def backward_steps(self) -> Iterator[BackwardStep]:
@@ -193,7 +196,7 @@ class Value:
         """Seed the root, reset interior grads, then yield nodes in the order they must propagate."""
         order = backprop_order(self)
         for node in order:
-            if node.parents:
+            if not node.is_leaf:
                 node.grad = 0.0
         self.grad = 1.0 if self.parents else self.grad + 1.0
         for node in order:
@@ -293,7 +296,7 @@ def backprop_order(root: Value) -> list[Value]:
             finished.append(stack.pop())
         elif node not in visited:
             visited.add(node)
-            if node.parents:
+            if not node.is_leaf:
                 stack.append(node)
                 stack.append(None)
                 for parent in node.parents:

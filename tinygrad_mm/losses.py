@@ -3,10 +3,10 @@
 from __future__ import annotations
 
 from .engine import Value, _finite_float, _operand
-from .ops import Op
+from .ops import BinaryOp
 
 
-class MaxMargin(Op):
+class MaxMargin(BinaryOp):
     """J = max(0, Δ + s_c − s).    ∂J/∂s = −1,  ∂J/∂s_c = +1  while Δ + s_c − s > 0;  both 0 otherwise.
 
     Kink convention: exactly at Δ + s_c − s = 0 the gradient is 0, as PyTorch's relu.
@@ -18,11 +18,8 @@ class MaxMargin(Op):
 
     @classmethod
     def apply(cls, s: Value, s_c: Value, *, delta: float) -> Value:  # type: ignore[override]
-        data = cls.forward(s.data, s_c.data, delta)
-        if data - data != 0.0:  # Δ + s_c − s overflowed
-            raise cls.undefined((s, s_c), f"the result would be {data}", note=f"Δ = {delta:g}: ")
-        node = cls.node(data, (s, s_c))
-        node.delta = delta
+        node = cls.node(cls.checked_forward((s, s_c), s.data, s_c.data, delta, note=f"Δ = {delta:g}: "))
+        node.a, node.b, node.delta = s, s_c, delta
         return node
 
     @staticmethod
@@ -35,7 +32,7 @@ class MaxMargin(Op):
     @property
     def active(self) -> bool:
         """True while the margin is violated (Δ + s_c − s > 0), i.e. while gradient flows."""
-        s, s_c = self.parents
+        s, s_c = self.a, self.b
         return self.delta + s_c.data - s.data > 0.0
 
 

@@ -2,10 +2,16 @@
 
 Each class is one kind of graph node.  ``forward`` takes the parents' data and
 returns the node's data; ``local_grads`` returns ∂node/∂parent for each parent,
-in order.  ``Value.propagate`` (engine.py) multiplies them by the incoming
-gradient — that is the whole chain rule.  `UnaryOp` and `BinaryOp` (most
-nodes) do the same with one or two named parents instead of argument lists and
-``zip``, which is most of the time Python spends per node.
+in order.  ``propagate`` multiplies them by the incoming gradient — that is the
+whole chain rule.  Three shapes of node keep their parents differently:
+
+- `UnaryOp` (relu, tanh, …) keeps its one parent in ``x``;
+- `BinaryOp` (+, −, ·, /, …) keeps its two in ``a`` and ``b``;
+- `NaryOp` (sum, dot) keeps the tuple ``parents``.
+
+``parents`` is the ordered tuple of operands on every node; named slots make the
+common one- and two-parent nodes smaller (no tuple each) and their chain rule
+two plain lines.
 
 An input outside an operation's domain raises `DomainError` naming the
 operation, the input values and their labels; no NaN or infinity is ever made.
@@ -26,6 +32,7 @@ class Op(Value):
 
     __slots__ = ()
     kind = "op"
+    is_leaf = False
     formula: ClassVar[str] = "op(x)"  # the math it computes, for error messages and drawings
 
     @staticmethod
@@ -33,15 +40,15 @@ class Op(Value):
         raise NotImplementedError
 
     @classmethod
-    def apply(cls, *parents: Value) -> Value:
-        """Compute ``forward`` on the parents' data and record the result as a new node."""
+    def checked_forward(cls, parents: tuple[Value, ...], *xs: float, note: str = "") -> float:
+        """``forward(*xs)`` on the parents' data, or the `DomainError` that says why it is undefined there."""
         try:
-            data = cls.forward(*[p.data for p in parents])
+            data = cls.forward(*xs)
         except (ArithmeticError, ValueError) as err:
-            raise cls.undefined(parents, err) from None
+            raise cls.undefined(parents, err, note) from None
         if data - data != 0.0:  # inf or NaN
-            raise cls.undefined(parents, f"the result would be {data}")
-        return cls.node(data, parents)
+            raise cls.undefined(parents, f"the result would be {data}", note)
+        return data
 
     @classmethod
     def undefined(cls, parents: tuple[Value, ...], why: Exception | str, note: str = "") -> DomainError:
@@ -54,48 +61,73 @@ class Op(Value):
 
 
 class UnaryOp(Op):
-    """An op of one parent x: `Op` without building argument lists and zips."""
+    """An op of one parent, kept in ``x``."""
 
-    __slots__ = ()
+    __slots__ = ("x",)
+
+    @property
+    def parents(self) -> tuple[Value]:  # type: ignore[override]
+        return (self.x,)
 
     @classmethod
-    def apply(cls, x: Value) -> Value:  # type: ignore[override]
-        """``Op.apply`` for one parent."""
+    def apply(cls, x: Value) -> Value:
+        """Compute ``forward(x.data)`` and record the result as a new node (``checked_forward``, written out)."""
         try:
             data = cls.forward(x.data)
         except (ArithmeticError, ValueError) as err:
             raise cls.undefined((x,), err) from None
         if data - data != 0.0:  # inf or NaN
             raise cls.undefined((x,), f"the result would be {data}")
-        return cls.node(data, (x,))
+        node = cls.node(data)
+        node.x = x
+        return node
 
     def propagate(self) -> None:
-        """``Value.propagate`` for one parent: ``x.grad += grad · ∂self/∂x``."""
-        (x,), (dx,) = self.parents, self.local_grads()
-        x.grad += self.grad * dx
+        """Chain rule for one parent: ``x.grad += grad · ∂self/∂x``."""
+        (dx,) = self.local_grads()
+        self.x.grad += self.grad * dx
 
 
 class BinaryOp(Op):
-    """An op of two parents a, b: `Op` without building argument lists and zips."""
+    """An op of two parents, kept in ``a`` and ``b``."""
 
-    __slots__ = ()
+    __slots__ = ("a", "b")
+
+    @property
+    def parents(self) -> tuple[Value, Value]:  # type: ignore[override]
+        return (self.a, self.b)
 
     @classmethod
-    def apply(cls, a: Value, b: Value) -> Value:  # type: ignore[override]
-        """``Op.apply`` for two parents."""
+    def apply(cls, a: Value, b: Value) -> Value:
+        """Compute ``forward(a.data, b.data)`` and record the result as a new node (``checked_forward``, written out)."""
         try:
             data = cls.forward(a.data, b.data)
         except (ArithmeticError, ValueError) as err:
             raise cls.undefined((a, b), err) from None
         if data - data != 0.0:  # inf or NaN
             raise cls.undefined((a, b), f"the result would be {data}")
-        return cls.node(data, (a, b))
+        node = cls.node(data)
+        node.a, node.b = a, b
+        return node
 
     def propagate(self) -> None:
-        """``Value.propagate`` for two parents: ``a.grad += grad · ∂self/∂a``, then ``b.grad += grad · ∂self/∂b``."""
-        (a, b), (da, db), grad = self.parents, self.local_grads(), self.grad
-        a.grad += grad * da
-        b.grad += grad * db
+        """Chain rule for two parents: ``a.grad += grad · ∂self/∂a``, then ``b.grad += grad · ∂self/∂b``."""
+        (da, db), grad = self.local_grads(), self.grad
+        self.a.grad += grad * da
+        self.b.grad += grad * db
+
+
+class NaryOp(Op):
+    """An op of n parents, kept in the tuple ``parents``; ``Value.propagate`` is its chain rule."""
+
+    __slots__ = ("parents",)
+
+    @classmethod
+    def apply(cls, *parents: Value) -> Value:
+        """Compute ``forward`` on the parents' data and record the result as a new node."""
+        node = cls.node(cls.checked_forward(parents, *[p.data for p in parents]))
+        node.parents = parents
+        return node
 
 
 class Add(BinaryOp):
@@ -137,8 +169,7 @@ class Mul(BinaryOp):
         return a * b
 
     def local_grads(self) -> tuple[float, float]:
-        a, b = self.parents
-        return b.data, a.data
+        return self.b.data, self.a.data
 
 
 class Div(BinaryOp):
@@ -154,8 +185,8 @@ class Div(BinaryOp):
         return a / b
 
     def local_grads(self) -> tuple[float, float]:
-        a, b = self.parents
-        return 1.0 / b.data, -a.data / b.data / b.data
+        a, b = self.a.data, self.b.data
+        return 1.0 / b, -a / b / b
 
 
 class Neg(UnaryOp):
@@ -207,7 +238,7 @@ class Pow(BinaryOp):
         return x**y
 
     def local_grads(self) -> tuple[float, float]:
-        x, y = self.parents
+        x, y = self.a, self.b
         return _power_rule(self, x.data, y.data), (self.data * math.log(x.data) if x.data > 0.0 else 0.0)
 
 
@@ -223,14 +254,8 @@ class PowConst(UnaryOp):
 
     @classmethod
     def apply(cls, base: Value, *, exponent: float) -> Value:  # type: ignore[override]
-        try:
-            data = cls.forward(base.data, exponent)
-        except (ArithmeticError, ValueError) as err:
-            raise cls.undefined((base,), err, note=f"n = {exponent:g}: ") from None
-        if data - data != 0.0:
-            raise cls.undefined((base,), f"the result would be {data}", note=f"n = {exponent:g}: ")
-        node = cls.node(data, (base,))
-        node.exponent = exponent
+        node = cls.node(cls.checked_forward((base,), base.data, exponent, note=f"n = {exponent:g}: "))
+        node.x, node.exponent = base, exponent
         return node
 
     @staticmethod
@@ -243,7 +268,7 @@ class PowConst(UnaryOp):
         return result
 
     def local_grads(self) -> tuple[float]:
-        return (_power_rule(self, self.parents[0].data, self.exponent, note=f"n = {self.exponent:g}: "),)
+        return (_power_rule(self, self.x.data, self.exponent, note=f"n = {self.exponent:g}: "),)
 
 
 class Relu(UnaryOp):
@@ -257,7 +282,7 @@ class Relu(UnaryOp):
         return x if x > 0.0 else 0.0
 
     def local_grads(self) -> tuple[float]:
-        return (1.0 if self.parents[0].data > 0.0 else 0.0,)
+        return (1.0 if self.x.data > 0.0 else 0.0,)
 
 
 class Tanh(UnaryOp):
@@ -318,10 +343,10 @@ class Log(UnaryOp):
         return math.log(x)
 
     def local_grads(self) -> tuple[float]:
-        return (1.0 / self.parents[0].data,)
+        return (1.0 / self.x.data,)
 
 
-class Sum(Op):
+class Sum(NaryOp):
     """Σᵢ xᵢ, one node with n parents.     ∂/∂xᵢ = 1"""
 
     __slots__ = ()
@@ -335,7 +360,7 @@ class Sum(Op):
         return (1.0,) * len(self.parents)
 
 
-class Dot(Op):
+class Dot(NaryOp):
     """Σᵢ xᵢ·wᵢ, one node with parents (x₁…xₙ, w₁…wₙ).     ∂/∂xᵢ = wᵢ,   ∂/∂wᵢ = xᵢ"""
 
     __slots__ = ()
