@@ -31,6 +31,7 @@ lint: venv
 
 bench: venv
 	$(BIN)/python benchmarks/compare.py --markdown benchmarks/RESULTS.md
+	$(BIN)/python benchmarks/floor.py
 
 clean:
 	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache *.egg-info

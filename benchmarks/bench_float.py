@@ -80,7 +80,12 @@ def _backward(layers: list, grads: list, acts: list, pres: list, dscore: float) 
 
 def chain(n: int) -> tuple[float, float, float]:
     """y = x·cⁿ, one multiplication at a time, then ∂y/∂x and ∂y/∂c by the chain rule backwards."""
-    c, ys = CHAIN_C, chain_graph(n)
+    return chain_backward(chain_graph(n))
+
+
+def chain_backward(ys: list[float]) -> tuple[float, float, float]:
+    """∂y/∂x and ∂y/∂c from the chain's forward tape, by the chain rule backwards."""
+    c = CHAIN_C
     grad, grad_c = 1.0, 0.0
     for y_prev in reversed(ys[:-1]):
         grad_c += grad * y_prev

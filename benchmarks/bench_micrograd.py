@@ -10,6 +10,7 @@ from micrograd.nn import MLP
 from workloads import (
     backprop_chain,
     backprop_sum,
+    backward_of_chain,
     chain_graph_of,
     count_graph_nodes,
     gradient_checksum,
@@ -21,6 +22,7 @@ from workloads import (
 
 chain_graph = partial(chain_graph_of, Value)
 chain = partial(backprop_chain, Value)  # a recursive topological sort: RecursionError beyond ~1000 nodes deep
+chain_backward = backward_of_chain
 count_nodes = count_graph_nodes
 sum_setup = partial(make_leaves, Value)
 sum_check = gradient_checksum

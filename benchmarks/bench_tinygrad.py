@@ -11,6 +11,7 @@ from workloads import (
     MOONS_SIZES,
     backprop_chain,
     backprop_sum,
+    backward_of_chain,
     chain_graph_of,
     count_graph_nodes,
     gradient_checksum,
@@ -24,6 +25,7 @@ from tinygrad_mm.nn import MLP
 
 chain_graph = partial(chain_graph_of, Value)
 chain = partial(backprop_chain, Value)
+chain_backward = backward_of_chain
 count_nodes = count_graph_nodes
 sum_setup = partial(make_leaves, Value)
 sum_check = gradient_checksum

@@ -11,12 +11,12 @@ from __future__ import annotations
 from functools import partial
 
 import micrograd.nn
-from bench_tinygrad import chain, chain_graph, count_nodes, sum_check, sum_reset, sum_setup
+from bench_tinygrad import chain, chain_backward, chain_graph, count_nodes, sum_check, sum_reset, sum_setup
 from workloads import backprop_sum, micrograd_demo_trainer, sum_of_products
 
 from tinygrad_mm import Value
 
-__all__ = ["chain", "chain_graph", "count_nodes", "moons_trainer", "sum_check", "sum_reset", "sum_run", "sum_setup"]
+__all__ = ["chain", "chain_backward", "chain_graph", "count_nodes", "moons_trainer", "sum_check", "sum_reset", "sum_run", "sum_setup"]
 
 micrograd.nn.Value = Value  # this process runs tinygrad_mm only
 moons_trainer = partial(micrograd_demo_trainer, micrograd.nn.MLP, Value)

@@ -30,7 +30,7 @@ from workloads import MOONS_SIZES, seeded_weights
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "worker.py"
 ENGINES = ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary")
-BENCHMARKS = ("moons", "chain", "short_chain", "memory", "sum")
+BENCHMARKS = ("moons", "chain", "chain_backward", "short_chain", "memory", "sum")
 TOLERANCE = 1e-9
 
 FULL = {"moons_points": 100, "moons_steps": 4, "chain": 1_000_000, "short_chain": 500,
@@ -150,6 +150,7 @@ ROWS = (
         lambda t, f, m: isinstance(m, float) and m >= 5 * t),
     Row("chain, {chain:,} ops, fwd+bwd (µs/node)", "chain", "tinygrad_mm", "≤ 1.5 µs/node",
         lambda t, f, m: t <= 1.5),
+    Row("chain, {chain:,} ops, backward alone (µs/node)", "chain_backward", "tinygrad_mm"),
     Row("chain, {short_chain:,} ops, fwd+bwd (µs/node)", "short_chain", "tinygrad_mm"),
     Row("memory, {memory:,}-op chain (bytes/node)", "memory", "tinygrad_mm", "≤ 150 bytes/node",
         lambda t, f, m: t <= 150),

@@ -52,6 +52,15 @@ def chain(engine: ModuleType, spec: dict[str, Any], size_key: str = "chain") -> 
     return {"value": median(times) / n * 1e6, "check": list(result)}
 
 
+def chain_backward(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """µs per multiplication node for the backward pass alone (the chain is built before the clock starts)."""
+    n = spec["chain"]
+    graph = engine.chain_graph(n)
+    start = time.perf_counter()
+    result = engine.chain_backward(graph)
+    return {"value": (time.perf_counter() - start) / n * 1e6, "check": list(result)}
+
+
 def short_chain(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
     """The chain benchmark at a depth micrograd can backpropagate."""
     return chain(engine, spec, "short_chain")
@@ -81,7 +90,7 @@ def sum_products(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
     return {"value": median(times) * 1e3, "check": engine.sum_check(leaves, result)}
 
 
-BENCHMARKS = {"moons": moons, "chain": chain, "short_chain": short_chain, "memory": memory, "sum": sum_products}
+BENCHMARKS = {"moons": moons, "chain": chain, "chain_backward": chain_backward, "short_chain": short_chain, "memory": memory, "sum": sum_products}
 
 
 def run(engine_name: str, benchmark: str, spec: dict[str, Any]) -> dict[str, Any]:

@@ -8,7 +8,8 @@ here, so the numbers compare like with like:
    SVM max-margin loss mean((1 − y·score)⁺) + α·Σp², backward, SGD.
 2. ``chain``  - y ← y·c repeated n times from a leaf x (c is ONE shared leaf):
    n multiplication nodes + 2 leaves, forward then backward (``short_chain``:
-   the same at a depth micrograd's recursive backward can handle).
+   the same at a depth micrograd's recursive backward can handle;
+   ``chain_backward``: the backward pass alone, on a chain built off the clock).
 3. ``memory`` - the same chain graph (n + 2 nodes), built under tracemalloc.
 4. ``sum``    - Σᵢ xᵢ·wᵢ over n pairs of existing leaves, forward then backward.
 """
@@ -72,7 +73,12 @@ def chain_graph_of(value: Callable, n: int) -> tuple[Any, Any, Any]:
 
 def backprop_chain(value: Callable, n: int) -> tuple[float, float, float]:
     """Build the chain and backpropagate it: (y, ∂y/∂x, ∂y/∂c)."""
-    y, x, c = chain_graph_of(value, n)
+    return backward_of_chain(chain_graph_of(value, n))
+
+
+def backward_of_chain(graph: tuple[Any, Any, Any]) -> tuple[float, float, float]:
+    """Backpropagate a chain ``(y, x, c)`` built by `chain_graph_of`: (y, ∂y/∂x, ∂y/∂c)."""
+    y, x, c = graph
     y.backward()
     return y.data, x.grad, c.grad
 
