@@ -273,7 +273,7 @@ def count_uses(root: Value) -> dict[Value, int]:
                 uses[parent] += 1
             else:
                 uses[parent] = 1
-                if parent.parents:  # a leaf has no parents to visit
+                if not parent.is_leaf:  # a leaf has no parents to visit
                     stack.append(parent)
     return uses
 
