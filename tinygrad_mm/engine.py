@@ -279,13 +279,31 @@ def count_uses(root: Value) -> dict[Value, int]:
 
 
 def backprop_order(root: Value) -> list[Value]:
-    """Every node reachable from ``root``, each before its parents: root first, the order backward() runs in.
+    """Every node reachable from ``root``, each before its parents: the order backward() runs in.
 
-    A depth-first search (with a stack, no recursion) lists each node when it is
-    *finished*, i.e. after all its parents; reversed, every node comes before the
-    nodes it was computed from, and a node's first parent's branch comes first.
-    A ``None`` on the stack sits above a node whose parents are being searched:
-    popping it means that node is finished.  Deterministic: depends only on the graph.
+    Root first, then the first parent's whole branch, then the next one's; a node
+    shared by several branches comes after all of them.
+    """
+    order = finishing_order(root, first_parent_first=False)
+    order.reverse()
+    return order
+
+
+def topological_order(root: Value) -> list[Value]:
+    """Every node reachable from ``root``, each after its parents: leaves first, ``root`` last.
+
+    The first parent's branch comes first (drawings keep operands in reading order).
+    """
+    return finishing_order(root, first_parent_first=True)
+
+
+def finishing_order(root: Value, *, first_parent_first: bool) -> list[Value]:
+    """Every node reachable from ``root``, each listed once all its parents are (a depth-first post-order).
+
+    A depth-first search with a stack, no recursion.  A ``None`` on the stack sits
+    above a node whose parents are being searched: popping it means that node is
+    finished.  The search goes into a node's last parent first unless
+    ``first_parent_first``.  Deterministic: depends only on the graph.
     """
     finished: list[Value] = []
     visited: set[Value] = set()
@@ -299,12 +317,12 @@ def backprop_order(root: Value) -> list[Value]:
             if not node.is_leaf:
                 stack.append(node)
                 stack.append(None)
-                for parent in node.parents:
+                parents = node.parents[::-1] if first_parent_first else node.parents  # the stack pops the last first
+                for parent in parents:
                     if parent not in visited:
                         stack.append(parent)
             else:  # a leaf is finished as soon as it is found
                 finished.append(node)
-    finished.reverse()
     return finished
 
 
@@ -320,12 +338,6 @@ def uses_of(node: Value, users: Iterable[Value]) -> Iterator[tuple[Value, int]]:
                 if parent is node:
                     yield user, k
 
-
-def topological_order(root: Value) -> list[Value]:
-    """All nodes of the graph, each after its parents (leaves first, ``root`` last)."""
-    order = backprop_order(root)
-    order.reverse()
-    return order
 
 
 _FLOAT_MAX = sys.float_info.max
