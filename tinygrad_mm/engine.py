@@ -198,7 +198,7 @@ class Value:
         for node in order:
             if not node.is_leaf:
                 node.grad = 0.0
-        self.grad = 1.0 if self.parents else self.grad + 1.0
+        self.grad = self.grad + 1.0 if self.is_leaf else 1.0
         for node in order:
             grad = node.grad
             if grad - grad != 0.0:  # inf or NaN
