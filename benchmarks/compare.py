@@ -45,7 +45,7 @@ class HonestyError(AssertionError):
 
 def make_spec(sizes: dict[str, int], seed: int = 0) -> dict[str, Any]:
     """Everything the workers need: sizes, the moons data and the seeded MLP weights (identical for all)."""
-    from tinygrad_mm.datasets import make_moons  # the data only; the workers import the engines
+    from tinygrad_mm.models.datasets import make_moons  # the data only; the workers import the engines
 
     X, y = make_moons(n_samples=sizes["moons_points"], noise=0.1, seed=seed)
     return {**sizes, "seed": seed, "X": X, "y": y, "weights": seeded_weights(MOONS_SIZES, seed)}

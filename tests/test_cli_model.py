@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 
 from tinygrad_mm.cli import main
-from tinygrad_mm.commands.demo import run_demo
-from tinygrad_mm.commands.train import Progress
-from tinygrad_mm.cs224n import notes_example
+from tinygrad_mm.cli.demo import run_demo
+from tinygrad_mm.cli.train import Progress
+from tinygrad_mm.models.cs224n import notes_example
 
 PNG = b"\x89PNG\r\n\x1a\n"
 

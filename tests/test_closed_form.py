@@ -15,9 +15,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_mm import Value
-from tinygrad_mm.closed_form import for_example, margin_gradients, score_gradients
-from tinygrad_mm.cs224n import ACTIVATIONS, WindowScorer, notes_example
-from tinygrad_mm.losses import max_margin_loss
+from tinygrad_mm.models.closed_form import for_example, margin_gradients, score_gradients
+from tinygrad_mm.models.cs224n import ACTIVATIONS, WindowScorer, notes_example
+from tinygrad_mm.models.losses import max_margin_loss
 
 RTOL = 1e-9
 

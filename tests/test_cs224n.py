@@ -5,8 +5,9 @@ from __future__ import annotations
 import pytest
 
 from tinygrad_mm import Parameter, Value
-from tinygrad_mm.closed_form import embedding_gradients, for_example
-from tinygrad_mm.cs224n import (
+from tinygrad_mm.engine import count_uses
+from tinygrad_mm.models.closed_form import embedding_gradients, for_example
+from tinygrad_mm.models.cs224n import (
     ACTIVATIONS,
     NOTES_CORRUPTION,
     NOTES_WINDOW,
@@ -19,7 +20,6 @@ from tinygrad_mm.cs224n import (
     train_pair_until_margin_met,
     window_vector,
 )
-from tinygrad_mm.engine import count_uses
 
 
 def labels(root: Value) -> set[str]:

@@ -11,8 +11,9 @@ from hypothesis import strategies as st
 from test_drawing_support import bbox, by_id, edge_ends, inside, number, small_example, svg_of, texts, tooltip, words
 
 from tinygrad_mm import Value, draw_dot, topological_order
-from tinygrad_mm.cs224n import notes_example
-from tinygrad_mm.drawing import GraphTooLargeError, graph_model
+from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.views.drawing import GraphTooLargeError, graph_model
+from tinygrad_mm.views.text import node_names
 
 EXACT = ".15g"  # number format that keeps enough digits to compare with the engine's floats
 
@@ -25,6 +26,7 @@ def test_dot_ids_follow_the_contract():
     """v{i} = i-th node of topological_order, v{i}op its op, e{i}_{k} its k-th parent slot, e{i}_out op → value."""
     J = small_example().J
     nodes = topological_order(J)
+    names = node_names(J)
     elements = by_id(svg_of(draw_dot(J)))
     for i, node in enumerate(nodes):
         assert elements[f"v{i}"].get("class") == "node"
@@ -35,7 +37,7 @@ def test_dot_ids_follow_the_contract():
             continue
         assert elements[f"v{i}op"].get("class") == "node"
         assert edge_ends(elements[f"e{i}_out"]) == (f"v{i}op", f"v{i}")
-        assert tooltip(elements[f"e{i}_out"]).startswith(f"∂J/∂{node.label or node.op} = ")
+        assert tooltip(elements[f"e{i}_out"]).startswith(f"∂J/∂{node.label or '(' + names[node] + ')'} = ")
         for k, parent in enumerate(node.parents):
             assert edge_ends(elements[f"e{i}_{k}"]) == (f"v{nodes.index(parent)}", f"v{i}op")
 
@@ -94,16 +96,21 @@ def test_a_shared_parameter_shows_its_branches_summing_to_its_grad(name):
     assert via_s_c == pytest.approx(param.grad, rel=1e-9, abs=1e-15)
 
 
-def test_fan_out_without_labels_names_branches_by_op_and_counts_earlier_backward_calls():
+def test_fan_out_without_labels_names_branches_by_what_they_compute_and_notes_accumulated_grads():
     x = Value(3.0, "x")
     y = x * x + x  # dy/dx = 2x + 1 = 7: 6 through the product, 1 through the sum
     y.backward()
     i = node_index(y, "x")
-    (line,) = [t for t in texts(by_id(svg_of(draw_dot(y)))[f"v{i}"]) if t.startswith("∂root/∂x")]
-    assert line == "∂root/∂x = 6 (via *) + 1 (via +) = 7"
+    node_text = texts(by_id(svg_of(draw_dot(y)))[f"v{i}"])
+    assert "∂(x·x + x)/∂x = 6 (via x·x) + 1 (via x·x + x) = 7" in node_text
+    assert not [t for t in node_text if t.startswith(".grad")]  # the drawing shows exactly x.grad
     y.backward()  # leaves accumulate: x.grad = 14, this pass sent 7
-    (line,) = [t for t in texts(by_id(svg_of(draw_dot(y)))[f"v{i}"]) if t.startswith("∂root/∂x")]
-    assert line == "∂root/∂x = 6 (via *) + 1 (via +) + 7 (earlier backward() calls) = 14"
+    svg = svg_of(draw_dot(y))
+    node_text = texts(by_id(svg)[f"v{i}"])
+    assert "∂(x·x + x)/∂x = 6 (via x·x) + 1 (via x·x + x) = 7" in node_text and "grad 7" in node_text
+    assert ".grad = 14 (earlier backward() calls add up)" in node_text
+    assert "the .grad of 1 values here differs (it holds sums over several backward() calls)" in " ".join(words(svg))
+    assert x.grad == 14.0  # drawing changed nothing
 
 
 def test_margin_met_draws_a_closed_hinge_and_all_gradients_zero():
@@ -126,7 +133,7 @@ def test_margin_met_draws_a_closed_hinge_and_all_gradients_zero():
         grads = [t for t in texts(elements[f"v{i}"]) if t.startswith("grad ")]
         assert grads == (["grad 1"] if i == last else ["grad 0"])
     header = " ".join(words(svg))
-    assert "margin met: s − s_c = " in header and "no gradient flows" in header
+    assert "Δ + s_c − s = 1 + " in header and "≤ 0: J = 0 is flat here" in header and "nothing flows back" in header
 
 
 def test_before_backward_the_drawing_says_gradients_are_not_computed():
@@ -278,7 +285,7 @@ def test_labels_with_dot_and_html_metacharacters_render_literally():
     drawn = words(svg)
     assert drawn.count(evil) == 3  # title, cluster, node
     assert 'q"\\' in drawn and "</TD></TR></TABLE>>" in drawn
-    assert "∂</TD></TR></TABLE>>/∂" + evil + " = +3" in drawn
+    assert "∂</TD></TR></TABLE>>/∂" + evil + " = +3" in drawn  # labels are names: shown as they are
     i = node_index(c, evil)
     assert tooltip(by_id(svg)[f"v{i}"]).startswith(evil + ": data = 2")
     collapsed = svg_of(draw_dot(c, collapse=[evil]))
@@ -377,3 +384,5 @@ def test_an_undefined_local_derivative_is_drawn_as_undefined_not_a_number():
     elements = by_id(svg_of(draw_dot(y, show_grad=True)))
     assert texts(elements["e1_0"]) == ["∂y/∂x = undefined"]
     assert "local derivative ∂y/∂x = undefined" in tooltip(elements["e1_0"])
+    assert "grad undefined" in texts(elements["v0"]) and "grad 1" in texts(elements["v1"])
+    assert (x.grad, y.grad) == (0.0, 0.0)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import xml.etree.ElementTree as ET
 
-from tinygrad_mm.cs224n import MarginExample, notes_example
+from tinygrad_mm.models.cs224n import MarginExample, notes_example
 
 SVG = "{http://www.w3.org/2000/svg}"
 XLINK_TITLE = "{http://www.w3.org/1999/xlink}title"

@@ -9,7 +9,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_mm import DivisionByZeroError, DomainError, GradientError, Value, dot, sum_values, topological_order
-from tinygrad_mm.errors import describe
+from tinygrad_mm.engine.errors import describe
 
 
 def assert_says(err: pytest.ExceptionInfo, *fragments: str) -> None:
@@ -88,8 +88,9 @@ def test_numpy_values_that_are_not_real_scalars_are_rejected():
         x + np.array([1.0, 2.0])
     assert_says(err, "'+'", "ndarray", "'x'")
     with pytest.raises(TypeError) as err:
-        x * np.bool_(True)
-    assert_says(err, "'*'", "numpy.bool", "'x'")
+        np.array([2.0]) * x  # numpy defers to Value (__array_ufunc__ = None): no silent object array
+    assert_says(err, "'*'", "ndarray", "'x'")
+    assert (x * np.bool_(True)).data == 1.0 and (np.float64(2.0) * x).data == 2.0  # 0-d numpy numbers are numbers
 
 
 # ---- NaN and infinity never enter a graph ---------------------------------------------------------
@@ -130,23 +131,23 @@ def test_non_finite_in_sum_and_dot_is_a_value_error():
     [
         (lambda: Value(0.0, label="x").log(), DomainError, ["log(x)", "'x'", "data=0", "x > 0"]),
         (lambda: Value(-1.0, label="x").log(), DomainError, ["log(x)", "'x'", "data=-1", "x > 0"]),
-        (lambda: Value(3.0, label="x") / 0, DivisionByZeroError, ["a / b", "'x'", "data=3", "the constant (data=0)"]),
-        (lambda: Value(3.0, label="x") / Value(0.0, label="d"), DivisionByZeroError, ["a / b", "'x'", "'d'", "data=0"]),
-        (lambda: 1 / Value(0.0, label="d"), DivisionByZeroError, ["a / b", "'d'", "data=0"]),
-        (lambda: Value(-8.0, label="b") ** 0.5, DomainError, ["x ** n", "'b'", "data=-8", "n = 0.5", "no real value"]),
-        (lambda: Value(-8.0, label="b") ** (1 / 3), DomainError, ["x ** n", "'b'", "data=-8", "fractional"]),
+        (lambda: Value(3.0, label="x") / 0, DivisionByZeroError, ["x/0", "'x'", "data=3", "the constant (data=0)"]),
+        (lambda: Value(3.0, label="x") / Value(0.0, label="d"), DivisionByZeroError, ["x/d", "'x'", "'d'", "data=0"]),
+        (lambda: 1 / Value(0.0, label="d"), DivisionByZeroError, ["1/d", "'d'", "data=0"]),
+        (lambda: Value(-8.0, label="b") ** 0.5, DomainError, ["b^n", "'b'", "data=-8", "n = 0.5", "no real value"]),
+        (lambda: Value(-8.0, label="b") ** (1 / 3), DomainError, ["b^n", "'b'", "data=-8", "fractional"]),
         (lambda: Value(1000.0, label="x").exp(), DomainError, ["exp(x)", "'x'", "data=1000", "overflows"]),
-        (lambda: Value(0.0, label="x") ** -1, DivisionByZeroError, ["x ** n", "'x'", "data=0", "n = -1"]),
-        (lambda: Value(0.0, label="x") ** -0.5, DivisionByZeroError, ["x ** n", "'x'", "n = -0.5"]),
-        (lambda: Value(10.0, label="x") ** 400, DomainError, ["x ** n", "'x'", "data=10", "n = 400", "overflows"]),
-        (lambda: Value(-2.0, label="b") ** Value(2.0, label="e"), DomainError, ["x ** y", "'b'", "'e'", "data=-2", "> 0"]),
-        (lambda: Value(0.0, label="b") ** Value(-1.0, label="e"), DomainError, ["x ** y", "'b'", "'e'", "y = -1"]),
-        (lambda: (-2) ** Value(0.5, label="e"), DomainError, ["x ** y", "the constant (data=-2)", "'e'"]),
-        (lambda: Value(1e200, label="p") * Value(1e200, label="q"), DomainError, ["a * b", "'p'", "'q'", "inf"]),
-        (lambda: Value(1e308, label="p") + 1e308, DomainError, ["a + b", "'p'", "inf"]),
-        (lambda: Value(-1e308, label="p") - 1e308, DomainError, ["a - b", "'p'", "-inf"]),
-        (lambda: sum_values([Value(1e308, label="p"), 1e308]), DomainError, ["sum(x)", "'p'", "inf"]),
-        (lambda: dot([Value(1e200, label="p")], [1e200]), DomainError, ["x · w", "'p'", "inf"]),
+        (lambda: Value(0.0, label="x") ** -1, DivisionByZeroError, ["x^n", "'x'", "data=0", "n = -1"]),
+        (lambda: Value(0.0, label="x") ** -0.5, DivisionByZeroError, ["x^n", "'x'", "n = -0.5"]),
+        (lambda: Value(10.0, label="x") ** 400, DomainError, ["x^n", "'x'", "data=10", "n = 400", "overflows"]),
+        (lambda: Value(-2.0, label="b") ** Value(2.0, label="e"), DomainError, ["b^e", "'b'", "'e'", "data=-2", "> 0"]),
+        (lambda: Value(0.0, label="b") ** Value(-1.0, label="e"), DomainError, ["b^e", "'b'", "'e'", "y = -1"]),
+        (lambda: (-2) ** Value(0.5, label="e"), DomainError, ["(-2)^e", "the constant (data=-2)", "'e'"]),
+        (lambda: Value(1e200, label="p") * Value(1e200, label="q"), DomainError, ["p·q", "'p'", "'q'", "inf"]),
+        (lambda: Value(1e308, label="p") + 1e308, DomainError, ["p + 1e+308", "'p'", "inf"]),
+        (lambda: Value(-1e308, label="p") - 1e308, DomainError, ["p − 1e+308", "'p'", "-inf"]),
+        (lambda: sum_values([Value(1e308, label="p"), 1e308]), DomainError, ["x₁ + x₂ + … + xₙ", "'p'", "inf"]),
+        (lambda: dot([Value(1e200, label="p")], [1e200]), DomainError, ["x₁·w₁ + … + xₙ·wₙ", "'p'", "inf"]),
         (lambda: (Value(2.0, label="x") - 2.0).log(), DomainError, ["log(x)", "an unlabelled '-' node (data=0)"]),
     ],
     ids=[
@@ -164,11 +165,11 @@ def test_undefined_op_names_op_inputs_and_labels(build, error, fragments):
 
 
 def test_margin_loss_overflow_is_a_domain_error():
-    from tinygrad_mm.losses import max_margin_loss
+    from tinygrad_mm.models.losses import max_margin_loss
 
     with pytest.raises(DomainError) as err:
         max_margin_loss(Value(-1e308, label="s"), Value(1e308, label="s_c"))
-    assert_says(err, "cannot compute", "max(0, Δ + s_c - s)", "'s'", "'s_c'", "Δ = 1", "inf")
+    assert_says(err, "cannot compute", "max(0, Δ + s_c − s)", "'s'", "'s_c'", "Δ = 1", "inf")
 
 
 @pytest.mark.parametrize(
@@ -201,7 +202,8 @@ def test_infinite_derivative_of_sqrt_at_zero_fails_at_backward_time():
     assert y.data == 0.0
     with pytest.raises(GradientError) as err:  # ...its derivative 0.5·x**-0.5 is not
         y.backward()
-    assert_says(err, "x ** n", "'x'", "data=0", "n = 0.5", "infinite")
+    assert_says(err, "∂(x^0.5)/∂x = 0.5·x^(-0.5) is inf", "'x'", "data=0", "No gradient was changed")
+    assert (x.grad, y.grad) == (0.0, 0.0)
 
 
 def test_infinite_derivative_of_value_power_at_zero_fails_at_backward_time():
@@ -209,7 +211,7 @@ def test_infinite_derivative_of_value_power_at_zero_fails_at_backward_time():
     y = x**e
     with pytest.raises(GradientError) as err:
         y.backward()
-    assert_says(err, "x ** y", "'x'", "'e'", "data=0.5", "infinite")
+    assert_says(err, "∂(x^e)/∂x = e·x^(e − 1) is inf", "'x'", "data=0", "No gradient was changed")
 
 
 @pytest.mark.parametrize(
@@ -227,7 +229,7 @@ def test_gradient_overflow_during_backward_is_a_gradient_error(build, label):
     assert math.isfinite(root.data)
     with pytest.raises(GradientError) as err:
         root.backward()
-    assert_says(err, "gradient reaching", label, "inf")
+    assert_says(err, label, "inf", "No gradient was changed")
     assert isinstance(err.value, ArithmeticError)
 
 

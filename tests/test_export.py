@@ -10,7 +10,7 @@ import pytest
 from test_drawing_support import small_example
 
 from tinygrad_mm import Value, topological_order
-from tinygrad_mm.export import GraphvizNotFoundError, graph_json, write_graph
+from tinygrad_mm.views.export import GraphvizNotFoundError, graph_json, write_graph
 
 
 @pytest.fixture
@@ -56,12 +56,11 @@ def test_json_of_the_inactive_and_the_unbackpropagated_example():
 
 
 @pytest.mark.parametrize("fmt, magic", [("svg", b"<?xml"), ("png", b"\x89PNG"), ("pdf", b"%PDF")])
-def test_images_are_rendered_by_dot_with_the_dot_source_beside_them(tmp_path, fmt, magic):
+def test_images_are_rendered_by_dot_and_only_the_named_file_is_written(tmp_path, fmt, magic):
     J = small_example().J
     path = write_graph(J, tmp_path / "sub" / f"graph.{fmt}")
     assert path == tmp_path / "sub" / f"graph.{fmt}" and path.read_bytes().startswith(magic)
-    source = (tmp_path / "sub" / "graph.dot").read_text(encoding="utf-8")
-    assert source.startswith("digraph computation_graph {") and "∂J/∂s = −1" in source
+    assert sorted(p.name for p in (tmp_path / "sub").iterdir()) == [f"graph.{fmt}"]  # no .dot beside it, no temp file
     if fmt == "svg":
         svg = ET.parse(path).getroot()
         assert "∂J/∂s_c = +1" in [t.text for t in svg.iter("{http://www.w3.org/2000/svg}text")]
@@ -77,25 +76,23 @@ def test_format_option_wins_over_the_suffix_and_draw_options_pass_through(tmp_pa
 def test_dot_and_json_need_no_dot_program(tmp_path, no_dot):
     J = small_example().J
     source = write_graph(J, tmp_path / "g.dot").read_text(encoding="utf-8")
-    assert re.search(r"\bv0 \[label=<", source) and "id=e" in source
+    assert re.search(r"\bv0 \[label=<", source) and 'id="e' in source
     doc = json.loads(write_graph(J, tmp_path / "g.json").read_text(encoding="utf-8"))
     assert doc["nodes"][-1]["label"] == "J" and len(doc["edges"]) > 20
 
 
-def test_missing_dot_says_how_to_install_graphviz_and_keeps_dot_and_json(tmp_path, no_dot):
+def test_missing_dot_says_how_to_install_graphviz_and_writes_nothing(tmp_path, no_dot):
     J = small_example().J
+    (tmp_path / "picture.json").write_text("the user's own file")  # never replaced by a file the user did not name
     with pytest.raises(GraphvizNotFoundError) as err:
         write_graph(J, tmp_path / "picture.png")
     message = str(err.value)
     for hint in ("'dot' program was not found", "apt-get install graphviz", "brew install graphviz",
-                 "conda install -c conda-forge graphviz", "winget install graphviz"):  # fmt: skip
+                 "conda install -c conda-forge graphviz", "winget install graphviz", "a .dot file", "JSON"):  # fmt: skip
         assert hint in message
-    dot_file, json_file = tmp_path / "picture.dot", tmp_path / "picture.json"
-    assert f"DOT source was still written to {dot_file}" in message and f"as JSON to {json_file}" in message
-    assert f"dot -Tpng {dot_file} -o {tmp_path / 'picture.png'}" in message
-    assert "∂J/∂s = −1" in dot_file.read_text(encoding="utf-8")
-    assert json.loads(json_file.read_text(encoding="utf-8"))["schema"] == "tinygrad_mm.graph/1"
-    assert not (tmp_path / "picture.png").exists()
+    assert f"dot -Tpng FILE.dot -o {tmp_path / 'picture.png'}" in message
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["empty-bin", "picture.json"]
+    assert (tmp_path / "picture.json").read_text() == "the user's own file"
 
 
 def test_unknown_format_or_suffix_is_a_clear_error(tmp_path):
@@ -110,7 +107,7 @@ def test_unknown_format_or_suffix_is_a_clear_error(tmp_path):
 
 def test_the_viewer_without_dot_says_how_to_install_graphviz(no_dot, tmp_path):
     from tinygrad_mm.cli import main
-    from tinygrad_mm.viewer import to_html
+    from tinygrad_mm.views.viewer import to_html
 
     with pytest.raises(GraphvizNotFoundError, match="apt-get install graphviz"):
         to_html(small_example().J, tmp_path / "page.html")
@@ -127,4 +124,4 @@ def test_without_the_graphviz_package_drawing_says_what_to_install(monkeypatch):
     J = small_example().J
     with pytest.raises(ImportError, match=r"pip install 'tinygrad-mm\[draw\]'"):
         draw_dot(J)
-    assert J._repr_svg_() is None  # Jupyter shows the repr instead of a traceback
+    assert "∂J/∂s = −1" in J._repr_svg_()  # Jupyter, files and pages write DOT themselves: only `dot` is needed

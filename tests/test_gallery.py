@@ -11,7 +11,7 @@ import pytest
 from test_drawing_support import by_id, texts, words
 
 from tinygrad_mm import topological_order
-from tinygrad_mm.gallery import PICTURES, draw_picture, write_gallery
+from tinygrad_mm.views.gallery import PICTURES, draw_picture, write_gallery
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -39,7 +39,7 @@ def test_inactive_picture(gallery):
     text = words(ET.parse(gallery["margin-loss-inactive.svg"]).getroot())
     assert "margin met — no gradient" in text and "∂J/∂s = 0" in text and "∂J/∂s_c = 0" in text
     assert any(t.startswith("J = max(0, Δ + s_c − s) = 0 ") and "SGD steps" in t for t in text)
-    assert any(t.startswith("margin met: s − s_c = ") for t in text)
+    assert any(t.startswith("Δ + s_c − s = 1 + ") and "≤ 0: J = 0 is flat here" in t for t in text)
     assert sorted(t for t in text if t.startswith("‖")) == sorted(
         [f"‖∂J/∂{name}‖ = 0" for name in ("W", "b", "U", "x", "x_c")]
         + [f"‖∂J/∂{name} via {branch}‖ = 0" for name in ("W", "b", "U") for branch in ("s", "s_c")]

@@ -7,8 +7,8 @@ import math
 import pytest
 
 from tinygrad_mm import Value
-from tinygrad_mm.errors import describe
-from tinygrad_mm.losses import MaxMargin, max_margin_loss
+from tinygrad_mm.engine.errors import describe
+from tinygrad_mm.models.losses import MaxMargin, max_margin_loss
 
 
 def backprop(s: float, s_c: float, delta: float = 1.0) -> tuple[float, float, float, bool]:

@@ -15,8 +15,8 @@ import pytest
 from helpers import random_graph
 
 from tinygrad_mm import GradientError, Value, scope, topological_order
-from tinygrad_mm.cs224n import WindowScorer
-from tinygrad_mm.losses import max_margin_loss
+from tinygrad_mm.models.cs224n import WindowScorer
+from tinygrad_mm.models.losses import max_margin_loss
 
 
 @pytest.fixture

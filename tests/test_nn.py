@@ -1,4 +1,4 @@
-"""tinygrad_mm.nn: micrograd's API and numbers, one dot node per neuron, the one-neuron hidden layer fixed."""
+"""tinygrad_mm.models.nn: micrograd's API and numbers, one dot node per neuron, the one-neuron hidden layer fixed."""
 
 from __future__ import annotations
 
@@ -7,12 +7,12 @@ import random
 import pytest
 
 from tinygrad_mm import Parameter, Value, topological_order
-from tinygrad_mm.datasets import make_moons
-from tinygrad_mm.nn import MLP, Layer, Module, Neuron, sgd
+from tinygrad_mm.models.datasets import make_moons
+from tinygrad_mm.models.nn import MLP, Layer, Module, Neuron, sgd
 
 MICROGRAD_DEMO = """
 from tinygrad_mm.engine import Value
-from tinygrad_mm.nn import Neuron, Layer, MLP
+from tinygrad_mm.models.nn import Neuron, Layer, MLP
 import numpy as np
 import random
 

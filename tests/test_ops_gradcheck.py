@@ -16,7 +16,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 from tinygrad_mm import Value, dot, sum_values
-from tinygrad_mm.losses import max_margin_loss
+from tinygrad_mm.models.losses import max_margin_loss
 
 
 def finite(lo: float, hi: float) -> st.SearchStrategy[float]:

@@ -1,7 +1,7 @@
 """tinygrad_mm graphs replayed in PyTorch float64: every node's value and every gradient must agree.
 
-`to_torch` rebuilds any tinygrad_mm graph op by op in PyTorch (leaves and constants become leaf
-tensors, interior nodes retain their grads), so random graphs (helpers.random_graph: every op, deep
+`to_torch` rebuilds any tinygrad_mm graph op by op in PyTorch (leaves become leaf tensors that require
+grad, constants plain tensors that do not — a constant needs no gradient —, interior nodes retain their grads), so random graphs (helpers.random_graph: every op, deep
 chains, fan-out, shared subexpressions, numbers on either side) and hand-built ones are checked the
 same way, to a relative tolerance of 1e-6.
 """
@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tinygrad_mm import Value, ops, topological_order
-from tinygrad_mm.losses import MaxMargin
+from tinygrad_mm.engine import Op
+from tinygrad_mm.models.losses import MaxMargin
 
 RTOL = 1e-6
 
@@ -53,7 +54,7 @@ def to_torch(root: Value, torch) -> dict:
             tensor = TRANSLATE[type(node)](torch, node, [tensors[p] for p in node.parents])
             tensor.retain_grad()
         else:
-            tensor = torch.tensor(node.data, dtype=torch.float64, requires_grad=True)
+            tensor = torch.tensor(node.data, dtype=torch.float64, requires_grad=node.kind != "constant")
         tensors[node] = tensor
     return tensors
 
@@ -65,7 +66,7 @@ def assert_matches_torch(root: Value, torch) -> int:
         assert node.data == pytest.approx(tensor.item(), rel=RTOL, abs=1e-9), node
     root.backward()
     tensors[root].backward()
-    theirs = {node: tensor.grad.item() for node, tensor in tensors.items()}
+    theirs = {node: tensor.grad.item() if tensor.requires_grad else 0.0 for node, tensor in tensors.items()}
     # sums of large contributions may cancel: allow float64 rounding relative to the largest gradient
     scale = max(1.0, *map(abs, theirs.values()))
     for node, want in theirs.items():
@@ -75,8 +76,8 @@ def assert_matches_torch(root: Value, torch) -> int:
 
 def test_every_op_class_has_a_torch_translation():
     """So a new op cannot silently escape the oracle."""
-    classes = [c for c in vars(ops).values() if isinstance(c, type) and issubclass(c, ops.Op)]
-    concrete = {c for c in classes if c.forward is not ops.Op.forward}  # not the abstract bases
+    classes = [c for c in vars(ops).values() if isinstance(c, type) and issubclass(c, Op)]
+    concrete = {c for c in classes if c.forward is not Op.forward}  # not the abstract bases
     assert len(concrete) == 14 and concrete <= set(TRANSLATE)
 
 
@@ -122,8 +123,8 @@ def test_shared_subexpressions_match_torch(torch):
 @pytest.mark.parametrize("active", [True, False])
 def test_margin_loss_on_shared_network_matches_torch(torch, active):
     """The CS224N question, checked against PyTorch written as matrices: s and s_c share W, b, U."""
-    from tinygrad_mm.cs224n import WindowScorer
-    from tinygrad_mm.losses import max_margin_loss
+    from tinygrad_mm.models.cs224n import WindowScorer
+    from tinygrad_mm.models.losses import max_margin_loss
 
     scorer = WindowScorer(3, 4, activation="sigmoid", seed=1)
     rng = random.Random(5)

@@ -10,8 +10,9 @@ from pathlib import Path
 import pytest
 
 from tinygrad_mm.cli import main
-from tinygrad_mm.cs224n import notes_example
-from tinygrad_mm.stepping import fmt, record_steps
+from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.views.text import fmt
+from tinygrad_mm.views.trace import record_steps
 
 EXE = Path(sys.executable).with_name("tinygrad-mm")
 
@@ -62,7 +63,7 @@ def test_trace_inactive_margin_sends_nothing(capsys):
 def test_trace_unknown_label_is_a_clear_error(capsys):
     code, out, err = run(capsys, "trace", "--follow", "W[0,99]")
     assert code == 2 and out == ""
-    assert "no node labelled 'W[0,99]'" in err and "did you mean" in err
+    assert "no node named 'W[0,99]'" in err and "did you mean" in err
     code, _, err = run(capsys, "trace", "--limit", "-3")
     assert code == 2 and "--limit must be >= 0" in err
 

@@ -6,9 +6,9 @@ import math
 
 import pytest
 
-from tinygrad_mm.datasets import LOCATIONS, NON_LOCATIONS, make_moons, toy_ner
-from tinygrad_mm.nn import MLP
-from tinygrad_mm.train import best_threshold, final_accuracy, moons_loss, train_moons, train_ner
+from tinygrad_mm.models.datasets import LOCATIONS, NON_LOCATIONS, make_moons, toy_ner
+from tinygrad_mm.models.nn import MLP
+from tinygrad_mm.models.train import best_threshold, final_accuracy, moons_loss, train_moons, train_ner
 
 # ---- two moons ----
 

@@ -11,10 +11,11 @@ from html.parser import HTMLParser
 import pytest
 
 from tinygrad_mm import Value, to_html
-from tinygrad_mm.cs224n import notes_example
 from tinygrad_mm.engine import topological_order
-from tinygrad_mm.stepping import fmt, record_steps
-from tinygrad_mm.viewer import embed_json, page, safe_svg, write_viewer
+from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.views.text import fmt
+from tinygrad_mm.views.trace import record_steps
+from tinygrad_mm.views.viewer import embed_json, page, safe_svg, write_viewer
 
 EVIL = '</script><script>window.pwned=1;alert(1)</script><!--'
 

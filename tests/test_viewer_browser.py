@@ -11,9 +11,10 @@ import struct
 import pytest
 
 from tinygrad_mm import Value, to_html
-from tinygrad_mm.cs224n import notes_example
-from tinygrad_mm.engine import topological_order
-from tinygrad_mm.stepping import fmt, record_steps
+from tinygrad_mm.engine import gradients_of, topological_order
+from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.views.text import fmt
+from tinygrad_mm.views.trace import record_steps
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -108,7 +109,7 @@ def expected_after(steps, n: int) -> dict[Value, float]:
 
 def test_next_highlights_each_node_and_shows_the_engines_gradients(viewer, example):
     J = example.J
-    steps = record_steps(J)
+    steps, exact = record_steps(J), gradients_of(J)
     index = {node: i for i, node in enumerate(topological_order(J))}
     assert viewer.position() == 0 and viewer.current() == [] and viewer.badges() == {}  # nothing known yet
     for n in range(1, len(steps) + 1):
@@ -118,7 +119,7 @@ def test_next_highlights_each_node_and_shows_the_engines_gradients(viewer, examp
         assert viewer.current() == [f"v{index[step.node]}"]
         shown = viewer.page.eval_on_selector("#step-grad .grad-value", "e => [e.textContent, e.getAttribute('data-exact')]")
         assert shown[0] == fmt(step.grad, 4, "−")
-        assert float(shown[1]) == step.grad == step.node.grad  # the engine's final value, exactly (JS prints the shortest repr)
+        assert float(shown[1]) == step.grad == exact[step.node]  # the engine's final value, exactly (JS prints the shortest repr)
         badges = viewer.badges()
         expected = {f"v{index[node]}": grad for node, grad in expected_after(steps, n).items()}
         assert {k: v[1] for k, v in badges.items()} == expected  # only gradients already computed are visible
@@ -224,7 +225,9 @@ def test_the_full_notes_example_ends_with_every_final_gradient(browser, tmp_path
         assert view.position() == 267
         badges = view.badges()
         assert len(badges) == len(nodes)
-        assert all(badges[f"v{i}"][1] == node.grad for i, node in enumerate(nodes))  # exactly the engine's grads
+        exact = gradients_of(example.J)
+        assert all(badges[f"v{i}"][1] == exact[node] for i, node in enumerate(nodes))  # exactly the engine's grads
+        assert all(node.grad == 0.0 for node in nodes)  # writing and viewing the page changed no .grad
         classes = view.page.eval_on_selector_all("#graph g.node[id^=v]:not([id$=op])", "els => els.map(e => e.className.baseVal)")
         assert sum("final" in c for c in classes) == len(nodes) - 1  # all final; the last one is current
     finally:

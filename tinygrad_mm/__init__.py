@@ -6,16 +6,45 @@
     >>> y.backward()
     >>> x.grad            # d/dx (x² + 3x) = 2x + 3
     7.0
+
+Layers, each using only the ones before it (README, "Architecture"):
+
+    engine/   Value, the op classes, backward() — no dependencies, loaded by ``import tinygrad_mm``
+    models/   nn, losses, cs224n, closed_form, datasets, train
+    views/    the graph model, text, drawing, export, trace, explain, viewer, notebook, code
+    cli/      the ``tinygrad-mm`` command
+
+Everything past the engine is imported on first use.
 """
 
-from .drawing import draw_dot
-from .engine import BackwardStep, Constant, Parameter, Value, dot, sum_values, topological_order
-from .errors import DivisionByZeroError, DomainError, GradientError
-from .scopes import scope
-from .stepping import explain
-from .viewer import to_html
+from __future__ import annotations
 
-__version__ = "0.1.0"
+import importlib
+
+from ._moved import install as _install_moved_modules
+from .engine import (
+    BackwardStep,
+    Constant,
+    DivisionByZeroError,
+    DomainError,
+    GradientError,
+    Parameter,
+    StaleGraphError,
+    Value,
+    dot,
+    scope,
+    sum_values,
+    topological_order,
+)
+
+__version__ = "0.2.0"
+
+_LAZY = {  # public name → the module that defines it, imported when the name is first used
+    "draw_dot": "views.drawing",
+    "explain": "views.explain",
+    "to_html": "views.viewer",
+    "show": "views.notebook",
+}
 
 __all__ = [
     "BackwardStep",
@@ -24,12 +53,25 @@ __all__ = [
     "DomainError",
     "GradientError",
     "Parameter",
+    "StaleGraphError",
     "Value",
     "dot",
-    "draw_dot",
-    "explain",
     "scope",
     "sum_values",
     "topological_order",
-    "to_html",
+    *_LAZY,
 ]
+
+_install_moved_modules(__name__)
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        value = getattr(importlib.import_module(f"{__name__}.{_LAZY[name]}"), name)
+        globals()[name] = value
+        return value
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(_LAZY))

@@ -5,7 +5,7 @@
 
 import sys
 
-from tinygrad_mm.gallery import PICTURES, script
+from tinygrad_mm.views.gallery import PICTURES, script
 
 if __name__ == "__main__":
     sys.exit(script(PICTURES))

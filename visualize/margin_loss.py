@@ -8,7 +8,7 @@ branches.  Inactive (margin met): the hinge is closed and every gradient is 0.
 
 import sys
 
-from tinygrad_mm.gallery import script
+from tinygrad_mm.views.gallery import script
 
 if __name__ == "__main__":
     sys.exit(script(["margin-loss-active", "margin-loss-inactive"]))

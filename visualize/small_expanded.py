@@ -6,7 +6,7 @@ shared parameter ∂J/∂U[0] = … (via s) + … (via s_c) = ….
 
 import sys
 
-from tinygrad_mm.gallery import script
+from tinygrad_mm.views.gallery import script
 
 if __name__ == "__main__":
     sys.exit(script(["small-expanded"]))

@@ -13,10 +13,9 @@ import random
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from .engine import Parameter, Value, _operand, count_uses, dot, uses_of
+from ..engine import Parameter, Value, count_uses, dot, operand, scope, uses_of
 from .losses import max_margin_loss
 from .nn import Module, sgd
-from .scopes import scope
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
@@ -49,7 +48,7 @@ class WindowScorer(Module):
         """
         if len(x) != self.n:
             raise ValueError(f"window {name!r} must have n = {self.n} values, got {len(x)}")
-        x = [_operand(v, "score") for v in x]
+        x = [operand(v, "score") for v in x]
         sub = name[1:]  # "" for s, "_c" for s_c
         with scope(f"{name} = Uᵀf(Wx{sub} + b)"):
             with scope(f"z{sub} = Wx{sub} + b"):

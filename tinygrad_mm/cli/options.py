@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import argparse
 
-from tinygrad_mm.cs224n import ACTIVATIONS, MarginExample, notes_example
+from ..models.cs224n import ACTIVATIONS, MarginExample, notes_example
 
 
 def add_example_arguments(parser: argparse.ArgumentParser) -> None:

@@ -7,7 +7,7 @@ import sys
 from pathlib import Path
 from typing import TextIO
 
-from tinygrad_mm.cs224n import ACTIVATIONS
+from ..models.cs224n import ACTIVATIONS
 
 PLOT_HINT = "saving plots needs matplotlib: pip install 'tinygrad-mm[plot]' (or pip install matplotlib)"
 
@@ -105,7 +105,7 @@ def _start(args: argparse.Namespace, checks: list[str | None]):
 
 
 def run_ner(args: argparse.Namespace) -> int:
-    from tinygrad_mm.train import train_ner
+    from ..models.train import train_ner
 
     plt, error = _start(args, [_check_positive("--epochs", args.epochs), _check_positive("--lr", args.lr)])
     if error:
@@ -139,7 +139,7 @@ def run_ner(args: argparse.Namespace) -> int:
 
 
 def run_moons(args: argparse.Namespace) -> int:
-    from tinygrad_mm.train import final_accuracy, train_moons
+    from ..models.train import final_accuracy, train_moons
 
     plt, error = _start(args, [_check_positive("--steps", args.steps)])
     if error:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import add_example_arguments, build_example
+from .options import add_example_arguments, build_example
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -31,7 +31,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_mm.stepping import PathExplosionError, edge_breakdown, explain, find_node, print_trace
+    from ..views.explain import PathExplosionError, edge_breakdown, explain
+    from ..views.text import find_node
+    from ..views.trace import print_trace
 
     if args.limit < 0 or args.digits < 1:
         print("tinygrad-mm trace: --limit must be >= 0 and --digits >= 1", file=sys.stderr)

@@ -17,8 +17,7 @@ from __future__ import annotations
 import random
 from collections.abc import Sequence
 
-from .engine import Parameter, Value, _operand
-from .ops import Add, Dot, Relu
+from ..engine import Add, Dot, Parameter, Relu, Value, operand
 
 
 class Module:
@@ -38,7 +37,7 @@ def _inputs(x: Sequence[Value | float], nin: int, who: str) -> tuple[Value, ...]
         raise TypeError(f"{who} takes a list of {nin} inputs, got {type(x).__name__} {x!r}")
     if len(x) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    return tuple(_operand(xi, who) for xi in x)
+    return tuple(operand(xi, who) for xi in x)
 
 
 class Neuron(Module):

@@ -1,14 +1,15 @@
-"""The ``tinygrad-mm`` command line: one sub-command per module in ``tinygrad_mm.commands``."""
+"""The ``tinygrad-mm`` command line: one sub-command per module of this package."""
 
 from __future__ import annotations
 
 import argparse
-import importlib
 import sys
 from collections.abc import Sequence
 
+from . import demo, html, render, trace, train
+
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
-COMMAND_MODULES = ("demo", "train", "render", "trace", "html")
+COMMANDS = (demo, train, render, trace, html)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -17,8 +18,8 @@ def build_parser() -> argparse.ArgumentParser:
         description="A scalar autograd engine that makes backpropagation visible.",
     )
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
-    for name in COMMAND_MODULES:
-        importlib.import_module(f"tinygrad_mm.commands.{name}").register(subparsers)
+    for command in COMMANDS:
+        command.register(subparsers)
     return parser
 
 

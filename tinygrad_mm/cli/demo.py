@@ -7,12 +7,11 @@ import math
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from tinygrad_mm.stepping import format_number
-
-from . import add_example_arguments
+from ..views.text import format_number
+from .options import add_example_arguments
 
 if TYPE_CHECKING:
-    from tinygrad_mm.closed_form import MarginGradients
+    from ..models.closed_form import MarginGradients
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -30,8 +29,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run_demo(out: Path, active: bool, activation: str = "sigmoid", small: bool = False) -> int:
     """Print the example's numbers; returns 0, or 1 if a branch sum ever differed from ``.grad``."""
-    from tinygrad_mm.closed_form import for_example
-    from tinygrad_mm.cs224n import branch_contributions, notes_example
+    from ..models.closed_form import for_example
+    from ..models.cs224n import branch_contributions, notes_example
 
     example = notes_example(active=active, small=small, activation=activation)
     closed = for_example(example)  # the notes' formulas, with floats, before anything is backpropagated
@@ -82,9 +81,9 @@ def run_demo(out: Path, active: bool, activation: str = "sigmoid", small: bool =
 
 def write_pictures(out: Path) -> bool:
     """Write the classroom pictures and the step-through pages into ``out`` and print where; False if Graphviz is missing."""
-    from tinygrad_mm.export import GraphvizNotFoundError
-    from tinygrad_mm.gallery import write_gallery
-    from tinygrad_mm.viewer import write_viewer
+    from ..views.dot import GraphvizNotFoundError
+    from ..views.gallery import write_gallery
+    from ..views.viewer import write_viewer
 
     try:
         pictures = write_gallery(out)

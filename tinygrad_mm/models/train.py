@@ -13,9 +13,9 @@ import random
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
+from ..engine import Value, sum_values
 from .cs224n import Vocabulary, WindowScorer, corrupt, margin_example, window_vector
 from .datasets import NerWindow, ToyNer, make_moons, toy_ner
-from .engine import Value, sum_values
 from .nn import MLP, sgd
 
 # ---- moons ----

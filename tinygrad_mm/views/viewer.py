@@ -26,15 +26,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
-from .drawing import FILL, draw_dot, graphviz_module
-from .engine import BackwardStep, Value, count_uses
-from .export import INSTALL_GRAPHVIZ, GraphvizNotFoundError
-from .stepping import fmt, local_formula, node_names, record_steps
+from ..engine import BackwardStep, Value, count_uses, steps_of
+from . import dot
+from .drawing import FILL, dot_source
+from .files import write_atomic
+from .text import MINUS, fmt, node_names
 
 if TYPE_CHECKING:
-    from .cs224n import MarginExample
-
-MINUS = "−"  # U+2212, typeset minus for the page
+    from ..models.cs224n import MarginExample
 
 
 def step_data(root: Value, steps: list[BackwardStep], names: dict[Value, str]) -> dict:
@@ -57,7 +56,8 @@ def step_data(root: Value, steps: list[BackwardStep], names: dict[Value, str]) -
         for k, parent in enumerate(step.parents):
             p, d, c = names[parent], step.local_grads[k], step.contributions[k]
             factor = num(d) if d >= 0 else f"({num(d)})"
-            text = f"∂{r}/∂{p} += ∂{r}/∂{n} · {local_formula(step.node, k, names)} = {num(step.grad)} · {factor} = {num(c)}"
+            local = step.node.derivative_text(k, names.__getitem__, num)
+            text = f"∂{r}/∂{p} += ∂{r}/∂{n} · {local} = {num(step.grad)} · {factor} = {num(c)}"
             edges.append(
                 {
                     "parent": index[parent],
@@ -119,30 +119,21 @@ def safe_svg(svg: str) -> str:
 
 
 def render_svg(root: Value) -> str:
-    """The graph drawn once by ``drawing.draw_dot``, without gradients (the page reveals them step by step), as SVG."""
-    digraph = draw_dot(root, show_grad=False, legend=False, title="")
-    digraph.attr(nodesep="0.45")  # room under each value for the gradient the page writes there
-    try:
-        svg = digraph.pipe(format="svg", encoding="utf-8")
-    except graphviz_module().ExecutableNotFound:
-        raise GraphvizNotFoundError(
-            f"cannot lay out the step-through page: Graphviz's 'dot' program was not found on PATH. {INSTALL_GRAPHVIZ}"
-        ) from None
-    return _GRAD_IN_TOOLTIP.sub("", svg)  # tooltips were drawn before backprop: "grad = 0" would mislead
-
-
-_GRAD_IN_TOOLTIP = re.compile(r",\s*grad = [^,\"]*")
+    """The graph drawn once (``drawing.dot_source``), without gradients (the page reveals them step by step), as SVG."""
+    source = dot_source(root, show_grad=False, legend=False, title="")
+    source = source.replace("nodesep=0.25", "nodesep=0.45", 1)  # room under each value for the gradient the page writes
+    return dot.render(source, "svg", "the step-through page").decode("utf-8")
 
 
 def _template(name: str) -> str:
-    return resources.files("tinygrad_mm").joinpath("templates", name).read_text(encoding="utf-8")
+    return resources.files("tinygrad_mm.views").joinpath("templates", name).read_text(encoding="utf-8")
 
 
 def page(root: Value, title: str | None = None, subtitle: str = "") -> str:
     """The whole self-contained HTML page for ``root`` (runs a fresh backward pass, see `record_steps`)."""
     names = node_names(root)
     svg = safe_svg(render_svg(root))
-    data = step_data(root, record_steps(root), names)
+    data = step_data(root, steps_of(root), names)
     data["fills"] = {kind: colour for kind, colour in FILL.items() if kind != "op"}  # the drawing's colours, for the legend
     title = title or f"Backprop, step by step: {names[root]}"
     script = _template("viewer.js")
@@ -162,10 +153,7 @@ def page(root: Value, title: str | None = None, subtitle: str = "") -> str:
 
 def to_html(root: Value, path: str | Path, title: str | None = None, subtitle: str = "") -> Path:
     """Write the step-through page for ``root`` to ``path`` and return it (see `page`)."""
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(page(root, title, subtitle), encoding="utf-8")
-    return path
+    return write_atomic(path, page(root, title, subtitle))
 
 
 def example_title(example: MarginExample) -> tuple[str, str]:
@@ -186,7 +174,7 @@ def viewer_filename(active: bool = True, small: bool = False) -> str:
 
 def write_viewer(out_dir: str | Path = "out", active: bool = True, small: bool = False) -> Path:
     """Write the viewer of the notes' CS224N example into ``out_dir`` (for ``make demo``) and return its path."""
-    from .cs224n import notes_example
+    from ..models.cs224n import notes_example
 
     example = notes_example(active=active, small=small)
     return to_html(example.J, Path(out_dir) / viewer_filename(active, small), *example_title(example))

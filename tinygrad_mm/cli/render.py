@@ -6,10 +6,11 @@ import argparse
 import sys
 from pathlib import Path
 
-from tinygrad_mm.drawing import DEFAULT_MAX_NODES, scopes_in
-from tinygrad_mm.export import FORMATS, IMAGE_FORMATS, GraphvizNotFoundError, write_graph
-
-from . import add_example_arguments, build_example
+from ..views.dot import GraphvizNotFoundError
+from ..views.draw_options import DEFAULT_MAX_NODES
+from ..views.drawing import scopes_in
+from ..views.export import FORMATS, IMAGE_FORMATS, write_graph
+from .options import add_example_arguments, build_example
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -37,7 +38,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_mm.gallery import picture_of
+    from ..views.gallery import picture_of
 
     example = build_example(args)
     if args.list_scopes:

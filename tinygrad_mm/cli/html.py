@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from . import add_example_arguments, build_example
+from .options import add_example_arguments, build_example
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -24,8 +24,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from tinygrad_mm.export import GraphvizNotFoundError
-    from tinygrad_mm.viewer import example_title, to_html, viewer_filename
+    from ..views.dot import GraphvizNotFoundError
+    from ..views.viewer import example_title, to_html, viewer_filename
 
     example = build_example(args)
     out = args.out or Path("out") / viewer_filename(not args.inactive, args.small)

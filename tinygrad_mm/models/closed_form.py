@@ -16,24 +16,30 @@ No `Value` is involved anywhere: only numbers go in and come out.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from numbers import Real
 from operator import mul
 from typing import TYPE_CHECKING
 
-from .ops import Relu, Sigmoid, Tanh
-
 if TYPE_CHECKING:
     from .cs224n import MarginExample
 
 Matrix = list[list[float]]
 
+
+
+def sigmoid(z: float) -> float:
+    """σ(z) = 1 / (1 + e⁻ᶻ), written so that neither branch overflows."""
+    return 1.0 / (1.0 + math.exp(-z)) if z >= 0.0 else math.exp(z) / (1.0 + math.exp(z))
+
+
 # f and f′ for each activation; f′ at relu's kink (z = 0) is 0, as PyTorch.
-ACTIVATION = {"sigmoid": Sigmoid.forward, "tanh": Tanh.forward, "relu": Relu.forward}
+ACTIVATION = {"sigmoid": sigmoid, "tanh": math.tanh, "relu": lambda z: z if z > 0.0 else 0.0}
 DERIVATIVE = {
-    "sigmoid": lambda z: Sigmoid.forward(z) * (1.0 - Sigmoid.forward(z)),
-    "tanh": lambda z: 1.0 - Tanh.forward(z) ** 2,
+    "sigmoid": lambda z: sigmoid(z) * (1.0 - sigmoid(z)),
+    "tanh": lambda z: 1.0 - math.tanh(z) ** 2,
     "relu": lambda z: 1.0 if z > 0.0 else 0.0,
 }
 

@@ -19,10 +19,11 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .cs224n import MarginExample, notes_example
+from ..engine import Value
+from ..models.cs224n import MarginExample, notes_example
+from .dot import GraphvizNotFoundError
 from .drawing import draw_dot, scopes_in
-from .engine import Value
-from .export import GraphvizNotFoundError, write_graph
+from .export import write_graph
 
 if TYPE_CHECKING:
     import graphviz

@@ -1,0 +1,57 @@
+"""A student in pdb: from ``J.backward()`` to the chain-rule line in a handful of commands, with ``self`` saying what it is.
+
+pdb really runs (in a subprocess, fed commands on stdin), on the notes' small example.
+"""
+
+from __future__ import annotations
+
+import inspect
+import subprocess
+import sys
+import textwrap
+
+from tinygrad_mm.engine.op import UnaryOp
+
+SCRIPT = textwrap.dedent(
+    """
+    import pdb
+    from tinygrad_mm.models.cs224n import notes_example
+    J = notes_example(small=True).J
+    pdb.Pdb(nosigint=True, readrc=False).runcall(J.backward)
+    print("grads:", J.parents[0].grad, J.parents[1].grad)
+    """
+)
+# The path the README documents: step over the set-up lines, into propagate(), over the local derivatives.
+PATH = ["n", "n", "n", "n", "n", "s", "n", "n"]
+
+
+def pdb_session(commands: list[str]) -> list[str]:
+    """The lines pdb prints as the current line (``-> …``) after each command, and everything else it printed."""
+    done = subprocess.run(
+        [sys.executable, "-c", SCRIPT], input="\n".join(commands) + "\n", capture_output=True, text=True, timeout=120
+    )
+    assert done.returncode == 0, done.stderr
+    return done.stdout.splitlines()
+
+
+def test_eight_commands_reach_the_chain_rule_line_and_self_names_the_op():
+    out = pdb_session([*PATH, "p self", "where", "c"])
+    current = [line for line in out if line.startswith("-> ") or line.startswith("(Pdb) -> ")]
+    current = [line.split("-> ", 1)[1] for line in current]
+    assert current[0].startswith("order = backprop_order(self)")
+    assert current[5].startswith("node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent")
+    assert current[len(PATH)] == "self.a.grad += self.grad * da"  # J = max(0, Δ + s_c − s) has two parents: a = s, b = s_c
+    text = "\n".join(out)
+    assert "<MaxMargin J = max(0, 1 + s_c − s) = " in text and "∂J/∂s = −1; ∂J/∂s_c = +1>" in text  # p self
+    assert "op.py" in text and "propagate()" in text  # the frame: the one chain rule for two-parent ops
+    assert "grads: -1.0 1.0" in text  # and `c` finishes the pass normally
+
+
+def test_a_one_parent_op_has_its_chain_rule_line_too():
+    # a breakpoint on the chain-rule line of one-parent ops: the first to run is a[i] = σ(z[i]) (a Sigmoid)
+    source, first = inspect.getsourcelines(UnaryOp.propagate)
+    line = first + next(i for i, text in enumerate(source) if "self.x.grad +=" in text)
+    out = pdb_session([f"b {inspect.getsourcefile(UnaryOp)}:{line}", "c", "p self", "cl 1", "c"])
+    text = "\n".join(out)
+    assert "-> self.x.grad += self.grad * dx" in text
+    assert "<Sigmoid a[" in text and "= σ(z[" in text and "·(1 − a[" in text  # self: the op, its formula, its derivative

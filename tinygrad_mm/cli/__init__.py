@@ -1,0 +1,5 @@
+"""The ``tinygrad-mm`` command: ``main`` builds the parser from each sub-command's module and runs one."""
+
+from .main import main
+
+__all__ = ["main"]

@@ -1,0 +1,117 @@
+"""The engine's checks: numbers that may enter a graph, and the guards around a backward pass.
+
+- `finite_float`: what ``Value(x)``, ``x.data = …`` and every operand go through.
+- `check_unchanged`: nothing a graph was computed from has had its ``.data`` set since
+  (the SGD pattern, then ``backward()`` on the old graph).
+- `gradient_error`: the `GradientError` for a pass that produced an infinite or NaN
+  gradient, naming the edge where it arose.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from numbers import Real
+
+from .errors import GradientError, StaleGraphError, describe
+
+TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+if TYPE_CHECKING:
+    from .value import Value
+
+_FLOAT_MAX = sys.float_info.max
+
+
+def finite_float(x: object, what: str, node: Value | None = None) -> float:
+    """``float(x)`` for a real number; a clear TypeError/ValueError for anything else, NaN or ±inf.
+
+    Accepts int, float, bool (0/1), Fraction, Decimal-free `numbers.Real`, and numpy's
+    0-d numbers (bool_ included).  ``what`` says what ``x`` is for; ``node``, if given,
+    is the Value it meets and is named in the error.
+    """
+    if type(x) is float and x - x == 0.0:  # the common cases first: the abstract-class check below is slow
+        return x
+    if type(x) is int and -_FLOAT_MAX <= x <= _FLOAT_MAX:
+        return float(x)
+    if isinstance(x, Real) or _numpy_number(x):
+        try:
+            value = float(x)  # type: ignore[arg-type]
+        except OverflowError:  # an int (or Fraction) beyond the float range
+            value = math.inf if x > 0 else -math.inf  # type: ignore[operator]
+        if value - value == 0.0:
+            return value
+        error, problem = ValueError, f"must be finite (|x| ≤ 1.8e308), got {value}: NaN and infinity cannot enter a graph"
+    elif hasattr(x, "_data") and hasattr(x, "backward"):  # a Value (not imported here: value.py imports this module)
+        error, problem = TypeError, f"must be a plain number here, got a Value ({describe(x)}); use its .data"  # type: ignore[arg-type]
+    else:
+        kind = type(x).__name__ if type(x).__module__ == "builtins" else f"{type(x).__module__}.{type(x).__qualname__}"
+        text = repr(x)
+        error, problem = TypeError, f"must be a real number (int or float), got {kind} {text[:80]}{'…' if len(text) > 80 else ''}"
+    beside = f" (with {describe(node)})" if node is not None else ""
+    raise error(f"{what}{beside} {problem}")
+
+
+def _numpy_number(x: object) -> bool:
+    """A numpy 0-d bool, int or float (numpy.bool_ is not a `numbers.Real`); numpy is never imported here."""
+    return type(x).__module__ == "numpy" and getattr(x, "ndim", None) == 0 and getattr(getattr(x, "dtype", None), "kind", "") in "biuf"
+
+
+def check_unchanged(order: list[Value]) -> None:
+    """Raise `StaleGraphError` if a node's ``.data``, or a parent's, was set after the node was computed.
+
+    Every op node remembers the write count (``_epoch``) at which it was made; a
+    ``.data = …`` assignment stamps the value with a newer count (``_written``).
+    """
+    for node in order:
+        if node.is_leaf:
+            continue
+        made = node._epoch
+        if node._written > made:
+            raise StaleGraphError(
+                f"{describe(node)} had its .data set by hand after it was computed, so it no longer equals "
+                f"{node.op}(its inputs) and backward() would mix old and new numbers; run the forward pass again "
+                "to rebuild the graph, then call backward()"
+            )
+        for parent in node.parents:
+            if parent._written > made:
+                raise StaleGraphError(
+                    f"{describe(parent)} had its .data set after {describe(node)} was computed from it, so "
+                    "backward() on this graph would mix old and new numbers (as after an SGD step); run the forward "
+                    "pass again with the new values to rebuild the graph, then call backward()"
+                )
+
+
+def gradient_error(order: list[Value]) -> GradientError:
+    """The error for a pass whose gradients are not all finite: the first such node in ``order`` and how it got there.
+
+    Only called when something went wrong, so it may re-read the graph slowly.
+    """
+    from .op import parenthesize, short_name
+
+    position = next(i for i, node in enumerate(order) if not math.isfinite(node.grad))
+    node = order[position]
+    for user in order[:position]:  # the nodes that already sent their contributions
+        if node not in user.parents or not math.isfinite(user.grad) or user.grad == 0.0:
+            continue
+        for k, (parent, local) in enumerate(zip(user.parents, user.local_grads(), strict=True)):
+            if parent is node and not math.isfinite(user.grad * local):
+                derivative = user.derivative_text(k, short_name, _number)
+                partial = f"∂{parenthesize(short_name(user))}/∂{parenthesize(short_name(node))}"
+                why = (
+                    f"the local derivative {partial} = {derivative} is {local} there"
+                    if not math.isfinite(local)
+                    else f"the gradient {user.grad:.6g} times the local derivative {local:.6g} overflows a float"
+                )
+                return GradientError(
+                    f"cannot backpropagate into {describe(node)} through {describe(user)}: {why}; keep the input "
+                    "away from that point (e.g. add a small epsilon) or rescale the inputs or the loss. "
+                    "No gradient was changed."
+                )
+    return GradientError(
+        f"the gradient reaching {describe(node)} is {node.grad}: contributions that are each finite added up to "
+        "more than a float holds; rescale the inputs or the loss. No gradient was changed."
+    )
+
+
+def _number(x: float) -> str:
+    return f"{x:.6g}"

@@ -1,0 +1,126 @@
+"""copy, deepcopy and pickle for Values: labels, scopes and attributes survive, and deep graphs never recurse.
+
+- ``copy.copy(v)``: a new node with the same parents, data, grad and attributes.
+- ``copy.deepcopy(root)``: the whole graph copied, node by node in topological
+  order (so a 10⁶-op chain is fine); shared nodes stay shared.
+- ``pickle``: a leaf pickles as itself; an op node pickles as a flat list of its
+  graph's nodes in topological order (leaves by reference, so parameters keep
+  their identity), rebuilt by `rebuild_graph`.  Interior nodes pickled in two
+  separate places come back as two copies that share their leaves.
+"""
+
+from __future__ import annotations
+
+from . import traversal
+
+TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+if TYPE_CHECKING:
+    from typing import Any
+
+    from .value import Value
+
+_ENGINE_SLOTS = ("_data", "grad", "_epoch")  # every node's numbers; the rest of a class's slots are operands or constants
+_NOT_PICKLED = ("_written",)  # when .data was last set by hand: meaningless in another process
+
+
+def _slots(cls: type) -> list[str]:
+    """The slot names of ``cls`` beyond the engine's own (an op's operands ``x``/``a``/``b``/``parents``, ``exponent``…)."""
+    names = [name for klass in cls.__mro__ for name in getattr(klass, "__slots__", ())]
+    return [name for name in dict.fromkeys(names) if name not in (*_ENGINE_SLOTS, "__dict__", "__weakref__")]
+
+
+def _new(node: Value, translate: Any) -> Value:
+    """A node of ``node``'s class with its numbers, its other slots passed through ``translate``, no attributes."""
+    new = object.__new__(type(node))
+    for name in _ENGINE_SLOTS:
+        setattr(new, name, getattr(node, name))
+    for name in _slots(type(node)):
+        if hasattr(node, name):
+            setattr(new, name, translate(getattr(node, name)))
+    return new
+
+
+def shallow_copy(node: Value) -> Value:
+    """``copy.copy``: the same parents, numbers and attributes (the attribute dict itself is copied)."""
+    new = _new(node, lambda v: v)
+    new.__dict__.update(node.__dict__)
+    return new
+
+
+def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
+    """``copy.deepcopy``: every node of ``root``'s graph copied once, parents before the nodes that use them."""
+    import copy  # only when copying: importing it costs ``import tinygrad_mm`` time
+
+    from .value import Value
+
+    def translate(v: Any) -> Any:
+        if isinstance(v, Value):
+            return memo[id(v)]
+        if isinstance(v, tuple) and v and isinstance(v[0], Value):
+            return tuple(memo[id(p)] for p in v)
+        return v  # numbers: immutable
+
+    for node in traversal.topological_order(root):
+        if id(node) not in memo:
+            new = _new(node, translate)
+            memo[id(node)] = new
+            new.__dict__.update(copy.deepcopy(node.__dict__, memo))
+    return memo[id(root)]
+
+
+def reduce(node: Value) -> tuple:
+    """``__reduce_ex__``: a leaf as itself; an op node as its whole graph, flattened (see the module docstring)."""
+    if node.is_leaf:
+        return rebuild_leaf, (type(node), node._data, node.grad), _state(node)
+    records: list[Any] = []
+    index: dict[Value, int] = {}
+    for k, v in enumerate(traversal.topological_order(node)):
+        index[v] = k
+        if v.is_leaf:
+            records.append(v)
+        else:
+            operands = {name: getattr(v, name) for name in _slots(type(v))}
+            for name, value in operands.items():
+                if name in ("x", "a", "b"):
+                    operands[name] = index[value]
+                elif name == "parents":
+                    operands[name] = tuple(index[p] for p in value)
+            records.append((type(v), v._data, v.grad, operands, _state(v)))
+    return rebuild_graph, (records,)
+
+
+def _state(node: Value) -> dict[str, Any]:
+    return {k: v for k, v in node.__dict__.items() if k not in _NOT_PICKLED}
+
+
+def rebuild_leaf(cls: type, data: float, grad: float) -> Value:
+    """A pickled leaf: its numbers now, its attributes from the pickled state (so no scope open here is added)."""
+    from .value import LEAF_EPOCH
+
+    leaf = object.__new__(cls)
+    leaf._data, leaf.grad, leaf._epoch = data, grad, LEAF_EPOCH
+    return leaf
+
+
+def rebuild_graph(records: list[Any]) -> Value:
+    """The graph `reduce` flattened: each record is a leaf, or (class, data, grad, operands by index, attributes)."""
+    from .value import current_epoch
+
+    nodes: list[Value] = []
+    epoch = current_epoch()  # made now, from the numbers as they were: consistent with each other
+    for record in records:
+        if not isinstance(record, tuple):
+            nodes.append(record)
+            continue
+        cls, data, grad, operands, state = record
+        node = object.__new__(cls)
+        node._data, node.grad, node._epoch = data, grad, epoch
+        for name, value in operands.items():
+            if name in ("x", "a", "b"):
+                value = nodes[value]
+            elif name == "parents":
+                value = tuple(nodes[k] for k in value)
+            setattr(node, name, value)
+        node.__dict__.update(state)
+        nodes.append(node)
+    return nodes[-1]

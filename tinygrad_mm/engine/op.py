@@ -1,0 +1,325 @@
+"""What every operation node is: its numbers, the chain rule, and the words every view asks it for.
+
+An op class (``ops.py``) states, side by side, all there is to know about one operation:
+
+    forward            the value, from the parents' data           tanh x
+    local_grads        ∂node/∂parent, one per parent               1 − tanh² x
+    formula            the value as math, for displays             "tanh({x})"
+    derivatives        ∂node/∂parent as math, one per parent       ("1 − {out}²",)   (0 behind a closed gate)
+    code, code_derivatives   the same two as Python over floats    "math.tanh({x})", ("1.0 - {out} * {out}",)
+    gate, gate_text    for ops that can block the gradient (relu, the hinge): open or closed now, and why
+
+Templates name the operands ``{x}`` (one parent), ``{a}``/``{b}`` (two), the node
+itself ``{out}``, and numbers baked into the op by name (``{n}``, ``{delta}``).
+The drawing, the trace, the page, the explanations and the code generator all
+read these; none of them knows any op by name.
+
+The chain rule, ``parent.grad += node.grad · ∂node/∂parent``, is `Op.propagate`;
+`UnaryOp` and `BinaryOp` (nearly every node) write the same line out for one and
+two parents, which is about twice as fast as the loop.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from .errors import DivisionByZeroError, DomainError, describe_all
+from .value import Value
+
+TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+if TYPE_CHECKING:
+    from typing import ClassVar
+
+Namer = Callable[[Value], str]  # a node → the text that stands for it (a name, a number, a variable)
+Numberer = Callable[[float], str]  # a number baked into an op → its text
+
+_NAME_CHARACTERS = frozenset("_.[],'′#")  # beside letters and digits: labels such as W[0,1], x_c, s'; numbers ≥ 0
+
+
+def parenthesize(text: str) -> str:
+    """``text`` as an operand anywhere in a formula: as is if it reads as one unit (a name, a call, a number ≥ 0), else in ( )."""
+    return text if _atomic(text) else f"({text})"
+
+
+def _atomic(text: str) -> bool:
+    """A name (letters, digits, ``_.[],'#``), or a call or parenthesis that closes at the very end: ``tanh(z + 1)``."""
+    if text and all(c.isalnum() or c in _NAME_CHARACTERS for c in text):
+        return True
+    start = text.find("(")
+    return start >= 0 and all(c.isalnum() or c == "_" for c in text[:start]) and _closes_at_end(text, start)
+
+
+def _closes_at_end(text: str, start: int) -> bool:
+    """True if the parenthesis opened at ``start`` closes at the very end of ``text``."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += (text[i] == "(") - (text[i] == ")")
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
+def _top_level(text: str) -> str:
+    """``text`` with everything inside parentheses or brackets removed."""
+    out, depth = [], 0
+    for char in text:
+        depth += (char in "([") - (char in ")]")
+        out.append(char if depth == 0 and char not in ")]" else "")
+    return "".join(out)
+
+
+def fill(template: str, fields: dict[str, str]) -> str:
+    """``template`` with each ``{field}`` replaced, in parentheses only where the math needs them.
+
+    An operand that is not one unit is wrapped when it is a sum or a negative number next to
+    ·, /, ^, ², a leading −, or a − before it; never where the template already encloses it
+    (``tanh({x})``, ``max(0, …)``).
+    """
+    out, i = [], 0
+    while (start := template.find("{", i)) >= 0:
+        end = template.index("}", start)
+        out.append(template[i:start])
+        out.append(_operand(fields[template[start + 1 : end]], template[:start], template[end + 1 :]))
+        i = end + 1
+    out.append(template[i:])
+    return "".join(out)
+
+
+def _operand(text: str, before: str, after: str) -> str:
+    """One operand of a template, in parentheses if the text around it needs them."""
+    if _atomic(text):
+        return text
+    before, after = before.rstrip(" "), after.lstrip(" ")
+    left, right = before[-1:], after[:1]
+    if left in ("(", ",") and right in (")", ","):
+        return text  # enclosed by the template
+    top = _top_level(text)
+    sum_like = any(op in top for op in (" + ", " − ", " - ", "=")) or top.startswith(("−", "-"))
+    tight = left in ("·", "/", "^", "−") or right in ("·", "/", "^", "²")
+    if sum_like and (tight or before != ""):
+        return f"({text})"
+    if not sum_like and (left in ("/", "^") or right in ("^", "²")):
+        return f"({text})"  # a product raised to a power or divided by
+    return text
+
+
+class _FieldNames(dict):
+    """Fill a template with its own field names: "tanh({x})" → "tanh(x)", for messages about the op in general."""
+
+    def __missing__(self, key: str) -> str:
+        return {"delta": "Δ", "out": "f"}.get(key, key)
+
+
+class Op(Value):
+    """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent."""
+
+    __slots__ = ()
+    kind = "op"
+    is_leaf = False
+    symbol: ClassVar[str] = ""  # drawn inside the op's node
+    formula: ClassVar[str] = ""
+    derivatives: ClassVar[tuple[str, ...]] = ()
+    code: ClassVar[str] = ""
+    code_derivatives: ClassVar[tuple[str, ...]] = ()
+    gate_code: ClassVar[str | None] = None  # a Python condition: gradient flows only while it holds
+    closed_label: ClassVar[str] = "flat here — no gradient"  # drawn on a closed gate
+    operand_fields: ClassVar[tuple[str, ...]] = ()  # the template names of the parents, in order
+
+    @staticmethod
+    def forward(*xs: float) -> float:
+        raise NotImplementedError
+
+    def local_grads(self) -> tuple[float, ...]:
+        raise NotImplementedError
+
+    def propagate(self) -> None:
+        """The chain rule at this node: each parent's gradient grows by ``self.grad · ∂self/∂parent``."""
+        grad = self.grad
+        for parent, local in zip(self.parents, self.local_grads()):  # noqa: B905 (one local per parent)
+            parent.grad += grad * local
+
+    def gate(self) -> bool | None:
+        """None for an op that always passes gradient; else True while it does, False while it is flat here."""
+        return None
+
+    # ---- words: what the views show ----
+    def operands(self) -> dict[str, Value]:
+        """Template field → parent (``{"x": …}`` or ``{"a": …, "b": …}``)."""
+        raise NotImplementedError
+
+    def constants(self) -> dict[str, float]:
+        """Template field → a number baked into this op (the exponent of x ** 2, the hinge's Δ)."""
+        return {}
+
+    def render(self, template: str, name: Namer, number: Numberer) -> str:
+        """Fill ``template`` with ``name(operand)`` and ``number(constant)``, in parentheses where needed (`fill`)."""
+        fields = {field: name(node) for field, node in self.operands().items()}
+        fields.update({field: number(value) for field, value in self.constants().items()})
+        if "{out}" in template:
+            fields["out"] = name(self)
+        return fill(template, fields)
+
+    def formula_text(self, name: Namer, number: Numberer) -> str:
+        """This node's value as math: ``tanh(z)``; with a namer that gives numbers, ``tanh(0.5)``."""
+        return self.render(self.formula, name, number)
+
+    def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
+        """∂self/∂(parent k) as math, as it stands here: ``1 − a²``; ``0`` where a closed gate blocks it."""
+        return "0" if self.gate() is False else self.render(self.derivatives[k], name, number)
+
+    def gate_text(self, name: Namer, number: Numberer) -> str | None:
+        """Words and numbers for why the gradient flows here or not (ops with a `gate` only)."""
+        return None
+
+    def code_text(self, var: Namer) -> str:
+        """The forward value as a Python expression over the float variables ``var(node)``."""
+        return self.render(self.code, var, repr)
+
+    def code_derivative(self, k: int, var: Namer) -> str:
+        """∂self/∂(parent k) as a Python expression (valid while the gate, if any, is open)."""
+        return self.render(self.code_derivatives[k], var, repr)
+
+    def code_gate(self, var: Namer) -> str | None:
+        """The condition under which gradient flows, as Python; None if it always does."""
+        return None if self.gate_code is None else self.render(self.gate_code, var, repr)
+
+    @classmethod
+    def general_formula(cls) -> str:
+        """The formula with its field names: ``tanh(x)``, ``a·b``."""
+        return cls.formula.format_map(_FieldNames())
+
+    @classmethod
+    def formula_for(cls, parents: tuple[Value, ...]) -> str:
+        """The formula with these parents' labels (or numbers, for constants) before a node exists: ``x/d``."""
+        names = _FieldNames()
+        for field, parent in zip(cls.operand_fields, parents):  # noqa: B905 (n-ary ops have none)
+            names[field] = parent.label or (_short(parent._data) if parent.kind == "constant" else field)
+        return fill(cls.formula, names) if cls.operand_fields else cls.general_formula()
+
+    def __repr__(self) -> str:
+        """``<Tanh o = tanh(n) = 0.7616, grad 1; ∂o/∂n = 1 − o²>``: what this node is, as pdb shows ``self``."""
+        name = lambda node: short_name(node, self)  # noqa: E731
+        out = parenthesize(name(self))
+        derivatives = "; ".join(
+            f"∂{out}/∂{parenthesize(name(p))} = {self.derivative_text(k, name, _short)}" for k, p in enumerate(self.parents[:4])
+        )
+        more = "; …" if len(self.parents) > 4 else ""
+        return f"<{type(self).__name__} {name(self)} = {self.formula_text(name, _short)} = {self._data:.6g}, grad {self.grad:.6g}; {derivatives}{more}>"
+
+    # ---- errors ----
+    @classmethod
+    def checked_forward(cls, parents: tuple[Value, ...], *xs: float, note: str = "") -> float:
+        """``forward(*xs)`` on the parents' data, or the `DomainError` that says why it is undefined there."""
+        try:
+            data = cls.forward(*xs)
+        except (ArithmeticError, ValueError) as err:
+            raise cls.undefined(parents, err, note) from None
+        if data - data != 0.0:  # inf or NaN
+            raise cls.undefined(parents, f"the result would be {data}", note)
+        return data
+
+    @classmethod
+    def undefined(cls, parents: tuple[Value, ...], why: Exception | str, note: str = "") -> DomainError:
+        """The error for this op at these inputs: names the op, each input's label and value, and why."""
+        if isinstance(why, OverflowError):
+            why = "the result overflows a float (|result| > 1.8e308); scale the input down"
+        error = DivisionByZeroError if isinstance(why, ZeroDivisionError) else DomainError
+        return error(f"cannot compute {cls.formula_for(parents)} for {describe_all(parents)}: {note}{why}")
+
+
+def _short(x: float) -> str:
+    return f"{x:.4g}"
+
+
+def short_name(node: Value, this: Value | None = None, depth: int = 2) -> str:
+    """A node's name in a message: its label; the number, for a constant; ``out`` for ``this``; else its formula."""
+    if node.label:
+        return node.label
+    if node is this:
+        return "out"
+    if node.kind == "constant":
+        return _short(node._data)
+    if node.is_leaf or depth == 0:
+        return "…"
+    return node.formula_text(lambda p: short_name(p, this, depth - 1), _short)  # type: ignore[attr-defined]
+
+
+class UnaryOp(Op):
+    """An op of one parent, kept in ``x``."""
+
+    __slots__ = ("x",)
+    operand_fields = ("x",)
+
+    @property
+    def parents(self) -> tuple[Value]:  # type: ignore[override]
+        return (self.x,)
+
+    def operands(self) -> dict[str, Value]:
+        return {"x": self.x}
+
+    @classmethod
+    def apply(cls, x: Value) -> Value:
+        """Compute ``forward(x)`` and record the result as a new node (``checked_forward``, written out for speed)."""
+        try:
+            data = cls.forward(x._data)
+        except (ArithmeticError, ValueError) as err:
+            raise cls.undefined((x,), err) from None
+        if data - data != 0.0:  # inf or NaN
+            raise cls.undefined((x,), f"the result would be {data}")
+        node = cls.node(data)
+        node.x = x
+        return node
+
+    def propagate(self) -> None:
+        """The chain rule for one parent: ``x.grad += self.grad · ∂self/∂x`` (`Op.propagate`, unrolled)."""
+        (dx,) = self.local_grads()
+        self.x.grad += self.grad * dx
+
+
+class BinaryOp(Op):
+    """An op of two parents, kept in ``a`` and ``b``."""
+
+    __slots__ = ("a", "b")
+    operand_fields = ("a", "b")
+
+    @property
+    def parents(self) -> tuple[Value, Value]:  # type: ignore[override]
+        return (self.a, self.b)
+
+    def operands(self) -> dict[str, Value]:
+        return {"a": self.a, "b": self.b}
+
+    @classmethod
+    def apply(cls, a: Value, b: Value) -> Value:
+        """Compute ``forward(a, b)`` and record the result as a new node (``checked_forward``, written out for speed)."""
+        try:
+            data = cls.forward(a._data, b._data)
+        except (ArithmeticError, ValueError) as err:
+            raise cls.undefined((a, b), err) from None
+        if data - data != 0.0:  # inf or NaN
+            raise cls.undefined((a, b), f"the result would be {data}")
+        node = cls.node(data)
+        node.a, node.b = a, b
+        return node
+
+    def propagate(self) -> None:
+        """The chain rule for two parents: ``a.grad += self.grad · ∂self/∂a``, the same for b (`Op.propagate`, unrolled)."""
+        da, db = self.local_grads()
+        self.a.grad += self.grad * da
+        self.b.grad += self.grad * db
+
+
+class NaryOp(Op):
+    """An op of n parents, kept in the tuple ``parents``; `Op.propagate` is its chain rule."""
+
+    __slots__ = ("parents",)
+
+    def operands(self) -> dict[str, Value]:
+        return {f"x{i}": p for i, p in enumerate(self.parents)}
+
+    @classmethod
+    def apply(cls, *parents: Value) -> Value:
+        """Compute ``forward`` on the parents' data and record the result as a new node."""
+        node = cls.node(cls.checked_forward(parents, *[p._data for p in parents]))
+        node.parents = parents
+        return node

@@ -1,0 +1,342 @@
+"""The engine: a scalar `Value` that records every operation, and the backward pass.
+
+A `Value` is one node of a computation graph.  You make the leaves
+(``x = Value(2.0, label="x")``); every operation on values makes a new node
+whose ``parents`` are its operands.  ``root.backward()`` then applies the chain
+rule from ``root`` to every node, one node at a time, each node only after
+every node that uses it:
+
+    parent.grad  +=  node.grad · ∂node/∂parent        for each edge node → parent
+
+so a value used twice (fan-out) receives the *sum* of both contributions.  The
+local derivatives ∂node/∂parent, and that line itself (``propagate``), live
+with each operation in ``ops.py``.  Nothing here recurses: graphs of millions
+of nodes are fine.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Iterator, Sequence
+from weakref import ref
+
+from . import copying
+from .checks import check_unchanged, finite_float, gradient_error
+from .errors import describe
+from .scopes import ANYWHERE as _SCOPES_ANYWHERE
+from .scopes import OPEN as _OPEN_SCOPE
+from .traversal import backprop_order, count_uses
+
+TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+if TYPE_CHECKING:
+    from typing import Any
+
+_EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when made (checks.check_unchanged)
+LEAF_EPOCH = 1 << 62  # a leaf is never computed from anything, so it cannot be older than its inputs
+
+
+class Value:
+    """A scalar in a computation graph: ``data``, ``grad`` = ∂root/∂self, ``label``, ``op``, ``parents``."""
+
+    # _data: the number (``data`` checks what is assigned to it); _epoch: see checks.check_unchanged.
+    # __dict__ holds a label, a scope and any attribute user code attaches; it is only made when used.
+    __slots__ = ("_data", "grad", "_epoch", "__dict__", "__weakref__")
+    __array_ufunc__ = None  # numpy defers to Value: np.float64(2) * x and np.array([2.0]) * x call Value's operators
+    op: str = ""  # "" for a leaf; each operation class in ops.py names itself
+    kind: str = "input"  # leaves: "input", "parameter" or "constant"; computed nodes: "op"
+    is_leaf: bool = True  # False for every op (ops.py)
+    parents: tuple[Value, ...] = ()  # the operands, in order: none for a leaf; ops.py says how each op keeps them
+    _label, _scope, _written = "", (), -1  # defaults, overridden in __dict__ where set
+
+    def __init__(self, data: float, label: str = "", *micrograd_style: object) -> None:
+        if micrograd_style or not isinstance(label, str):
+            extra = f" and extra arguments {micrograd_style!r}" if micrograd_style else ""
+            raise TypeError(
+                f"Value(data, label='') takes a number and a str label, got label={label!r}{extra}: parents and "
+                "op are recorded by the operations themselves (write a + b, not micrograd's Value(data, _children, _op))"
+            )
+        self._data = finite_float(data, f"Value {label!r}" if label else "Value")
+        self.grad = 0.0
+        self._epoch = LEAF_EPOCH
+        if label:
+            self._label = label
+        if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():
+            self._scope = _OPEN_SCOPE.get()
+
+    @classmethod
+    def node(cls, data: float) -> Value:
+        """A new node of this class, without ``__init__``'s checks: ``data`` is already a finite float.
+
+        An op (ops.py) then stores its operands on it.
+        """
+        node = object.__new__(cls)
+        node._data = data
+        node.grad = 0.0
+        node._epoch = _EPOCH
+        if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():  # a scope is open somewhere: is it in this thread or task?
+            node._scope = _OPEN_SCOPE.get()
+        return node
+
+    @property
+    def data(self) -> float:
+        """The number this node holds.  Assigning checks it, and marks graphs computed from the old number stale."""
+        return self._data
+
+    @data.setter
+    def data(self, value: float) -> None:
+        global _EPOCH
+        if type(value) is not float or value - value != 0.0:  # the common case needs no check (or message)
+            value = finite_float(value, f"the new .data of {describe(self)}")
+        self._data = value
+        _EPOCH += 1
+        self._written = _EPOCH
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(data={self._data!r}, grad={self.grad!r}, label={self.label!r})"  # a leaf
+
+    def _repr_svg_(self) -> str | None:
+        """Jupyter shows a Value as the drawing of its graph (views/notebook.py)."""
+        from ..views.notebook import value_svg
+
+        return value_svg(self)
+
+    @property
+    def label(self) -> str:
+        """The node's name in drawings and error messages, "" if none."""
+        return self._label
+
+    @label.setter
+    def label(self, label: str) -> None:
+        if not isinstance(label, str):
+            raise TypeError(f"a label must be a str, got {type(label).__name__} {label!r}")
+        if label:
+            self._label = label
+        else:
+            self.__dict__.pop("_label", None)
+
+    @property
+    def scope(self) -> tuple[str, ...]:
+        """The name-scope path this node was created in (see ``tinygrad_mm.scope``)."""
+        return self._scope
+
+    # micrograd spellings, so code written for micrograd.engine.Value (e.g. its draw_dot) runs unchanged
+    @property
+    def _prev(self) -> set[Value]:
+        return set(self.parents)
+
+    @property
+    def _op(self) -> str:
+        return self.op
+
+    # copy, deepcopy and pickle keep labels, scopes and attributes, and never recurse (copying.py)
+    def __copy__(self) -> Value:
+        return copying.shallow_copy(self)
+
+    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
+        return copying.deep_copy(self, memo)
+
+    def __reduce_ex__(self, protocol: Any) -> tuple:
+        return copying.reduce(self)
+
+    # ---- arithmetic: each builds one node of the matching class in ops.py ----
+    def __add__(self, other: Value | float) -> Value:
+        return Add.apply(self, other if isinstance(other, Value) else operand(other, "+", self))
+
+    def __radd__(self, other: Value | float) -> Value:
+        return Add.apply(operand(other, "+", self), self)
+
+    def __sub__(self, other: Value | float) -> Value:
+        return Sub.apply(self, other if isinstance(other, Value) else operand(other, "-", self))
+
+    def __rsub__(self, other: Value | float) -> Value:
+        return Sub.apply(operand(other, "-", self), self)
+
+    def __mul__(self, other: Value | float) -> Value:
+        return Mul.apply(self, other if isinstance(other, Value) else operand(other, "*", self))
+
+    def __rmul__(self, other: Value | float) -> Value:
+        return Mul.apply(operand(other, "*", self), self)
+
+    def __truediv__(self, other: Value | float) -> Value:
+        return Div.apply(self, other if isinstance(other, Value) else operand(other, "/", self))
+
+    def __rtruediv__(self, other: Value | float) -> Value:
+        return Div.apply(operand(other, "/", self), self)
+
+    def __neg__(self) -> Value:
+        return Neg.apply(self)
+
+    def __pow__(self, exponent: Value | float) -> Value:
+        if isinstance(exponent, Value):
+            return Pow.apply(self, exponent)
+        return PowConst.apply(self, exponent=finite_float(exponent, "the exponent of '**'", self))
+
+    def __rpow__(self, base: Value | float) -> Value:
+        return Pow.apply(operand(base, "**", self), self)
+
+    def relu(self) -> Value:
+        return Relu.apply(self)
+
+    def tanh(self) -> Value:
+        return Tanh.apply(self)
+
+    def sigmoid(self) -> Value:
+        return Sigmoid.apply(self)
+
+    def exp(self) -> Value:
+        return Exp.apply(self)
+
+    def log(self) -> Value:
+        return Log.apply(self)
+
+    # ---- the backward pass ----
+    def local_grads(self) -> tuple[float, ...]:
+        """∂self/∂parent for each parent, in order.  A leaf has no parents, so none."""
+        return ()
+
+    def gate(self) -> bool | None:
+        """Whether gradient flows through this node: None for a leaf and most ops (ops.py: relu, the hinge)."""
+        return None
+
+    def backward(self) -> None:
+        """Set every node's ``.grad`` to ∂self/∂node: all of them, or — if anything fails — none.
+
+        ``self.grad`` is seeded with 1.0 and every interior node's gradient is
+        recomputed from zero, so calling this twice gives the same interior
+        gradients; leaves *accumulate* across calls (as in PyTorch) until
+        ``zero_grad()``.  A node whose gradient is exactly 0 would add 0 to
+        every parent, so it is skipped.  If a gradient would be infinite or NaN,
+        `GradientError` is raised and every ``.grad`` keeps its value from before the call.
+        """
+        order = backprop_order(self)  # every node of the graph, each before its parents: self first
+        saved = self._start_pass(order)  # every .grad as it was, restored if anything fails
+        try:
+            for node in order:
+                if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
+                    node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent (ops.py)
+            if not all_finite(order):
+                raise gradient_error(order)
+        except BaseException:
+            restore(order, saved)
+            raise
+
+    def backward_steps(self) -> Iterator[BackwardStep]:
+        """The same backward pass as ``backward()``, paused after each node (the same rule skips zero gradients).
+
+        Yields one `BackwardStep` per node, root first, after that node has sent
+        its contributions to its parents.  If you stop early, every node yielded
+        so far holds its final gradient and the others hold the partial sums
+        received so far (leaves included): call ``zero_grad()`` before running a
+        fresh pass.  An error restores every gradient, as in ``backward()``.
+        """
+        order = backprop_order(self)
+        saved = self._start_pass(order)
+        try:
+            for index, node in enumerate(order):
+                before = tuple([parent.grad for parent in node.parents])
+                if node.grad and not node.is_leaf:
+                    node.propagate()
+                    if not all_finite(node.parents):
+                        raise gradient_error(order)
+                yield BackwardStep.of(index, node, before)
+        except Exception:
+            restore(order, saved)
+            raise
+
+    def _start_pass(self, order: list[Value]) -> list[float]:
+        """Check the graph is as it was computed, reset the interior gradients, seed ``self`` with 1.
+
+        Returns every gradient as it was before (in ``order``), for `restore`.
+        """
+        global LAST_ROOT
+        if min([node._epoch for node in order]) < _EPOCH:  # some .data was set since the oldest node was made
+            check_unchanged(order)
+        saved = [node.grad for node in order]
+        for node in order:
+            if not node.is_leaf:
+                node.grad = 0.0
+        self.grad = self.grad + 1.0 if self.is_leaf else 1.0
+        LAST_ROOT = ref(self)
+        return saved
+
+    def zero_grad(self) -> None:
+        """Reset ``.grad`` to 0.0 on every node of this graph (leaves included)."""
+        for node in count_uses(self):
+            node.grad = 0.0
+
+
+def current_epoch() -> int:
+    """How many times a ``.data`` has been set by hand so far (a node made now remembers this)."""
+    return _EPOCH
+
+
+LAST_ROOT: ref[Value] | None = None  # the root of the latest backward pass (views say whose gradients they show)
+
+
+def all_finite(nodes: Sequence[Value]) -> bool:
+    """True if no node's gradient is inf or NaN (one sum, then a careful look only if that overflowed)."""
+    total = sum([node.grad for node in nodes])
+    return total - total == 0.0 or all(math.isfinite(node.grad) for node in nodes)
+
+
+def restore(nodes: Iterable[Value], grads: Iterable[float]) -> None:
+    """Put each node's gradient back (``grads`` in the same order)."""
+    for node, grad in zip(nodes, grads):  # noqa: B905 (same length by construction)
+        node.grad = grad
+
+
+class Parameter(Value):
+    """A trainable leaf (drawn as a parameter).  Behaves exactly like `Value`."""
+
+    __slots__ = ()
+    kind = "parameter"
+
+
+class Constant(Value):
+    """A plain number used in an operation, e.g. the 2 in ``x * 2``.  It needs no gradient: ``.grad`` stays 0."""
+
+    __slots__ = ()
+    kind = "constant"
+
+    @property  # type: ignore[override]
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, contribution: float) -> None:
+        """What the chain rule sends a constant is dropped: nothing is learned about a fixed number."""
+
+
+def operand(x: object, op: str, other: Value | None = None) -> Value:
+    """An operand of ``op`` as a Value: Values pass through, numbers become `Constant` leaves.
+
+    ``other`` is the Value on the other side of ``op``, named in the error if ``x`` is not a finite real.
+    """
+    if isinstance(x, Value):
+        return x
+    try:
+        return Constant.node(finite_float(x, "a constant"))
+    except (TypeError, ValueError):  # check again, to raise an error that names the op and the other operand
+        finite_float(x, f"the operand of {op!r}", other)
+        raise
+
+
+def sum_values(values: Iterable[Value | float]) -> Value:
+    """Σᵢ vᵢ as ONE node with n parents (Python's ``sum`` would build a chain of n additions)."""
+    parents = tuple(operand(v, "sum") for v in values)
+    if not parents:
+        raise ValueError("sum_values() needs at least one value, got an empty sequence")
+    return Sum.apply(*parents)
+
+
+def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
+    """Σᵢ xᵢ·wᵢ as ONE node whose parents are x₁…xₙ, w₁…wₙ (in that order)."""
+    xs, ws = tuple(operand(x, "dot") for x in xs), tuple(operand(w, "dot") for w in ws)
+    if len(xs) != len(ws) or not xs:
+        raise ValueError(f"dot() needs two non-empty sequences of equal length, got {len(xs)} and {len(ws)}")
+    return Dot.apply(*xs, *ws)
+
+
+# The operation classes subclass Value, so they are imported after it is defined.
+from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh  # noqa: E402
+from .steps import BackwardStep  # noqa: E402

@@ -1,0 +1,8 @@
+"""The models layer: what people build with the engine.
+
+    nn.py           micrograd's Module / Neuron / Layer / MLP, each neuron one n-ary dot node
+    losses.py       the CS224N max-margin (hinge) loss, an op of its own
+    cs224n.py       the notes' window scorer s = Uᵀf(Wx + b) and its example
+    closed_form.py  the notes' gradients with plain floats (an independent check: no engine)
+    datasets.py     two moons and toy NER, generated;  train.py: the two training demos
+"""

@@ -1,0 +1,75 @@
+"""Losses.  The CS224N max-margin (hinge) loss J = max(0, Δ + s_c − s) is one node (an op of its own)."""
+
+from __future__ import annotations
+
+from ..engine.checks import finite_float
+from ..engine.op import BinaryOp, Namer, Numberer
+from ..engine.value import Value, operand
+
+
+class MaxMargin(BinaryOp):
+    """J = max(0, Δ + s_c − s).    ∂J/∂s = −1,  ∂J/∂s_c = +1  while Δ + s_c − s > 0;  both 0 otherwise.
+
+    Kink convention: exactly at Δ + s_c − s = 0 the gradient is 0, as PyTorch's relu.
+    When the margin is met (s ≥ s_c + Δ) the hinge is flat and no gradient flows at all.
+    """
+
+    __slots__ = ("delta",)
+    op, symbol, formula = "max(0,·)", "max(0,·)", "max(0, {delta} + {b} − {a})"
+    derivatives = ("−1", "+1")  # while the margin is violated (the gate is open); 0 and 0 when it is met
+    code, code_derivatives, gate_code = "max(0.0, {delta} + {b} - {a})", ("-1.0", "1.0"), "{out} > 0.0"
+    closed_label = "margin met — no gradient"
+
+    @classmethod
+    def apply(cls, s: Value, s_c: Value, *, delta: float) -> Value:  # type: ignore[override]
+        node = cls.node(cls.checked_forward((s, s_c), s._data, s_c._data, delta, note=f"Δ = {delta:g}: "))
+        node.a, node.b, node.delta = s, s_c, delta
+        return node
+
+    @staticmethod
+    def forward(s: float, s_c: float, delta: float) -> float:
+        return max(0.0, delta + s_c - s)
+
+    def local_grads(self) -> tuple[float, float]:
+        return (-1.0, 1.0) if self.active else (0.0, 0.0)
+
+    def constants(self) -> dict[str, float]:
+        return {"delta": self.delta}
+
+    @property
+    def active(self) -> bool:
+        """True while the margin is violated (Δ + s_c − s > 0), i.e. while gradient flows."""
+        return self.delta + self.b._data - self.a._data > 0.0
+
+    def gate(self) -> bool:
+        return self.active
+
+    def gate_text(self, name: Namer, number: Numberer) -> str:
+        """The seeds' question, answered here: why ∂J/∂s = −1 and ∂J/∂s_c = +1 (or both 0)."""
+        s, s_c, J = name(self.a), name(self.b), name(self)
+        margin = self.delta + self.b._data - self.a._data
+        arithmetic = (
+            f"Δ + {s_c} − {s} = {number(self.delta)} + {_signed(number, self.b._data)} − "
+            f"{_signed(number, self.a._data)} = {number(margin)}"
+        )
+        if self.active:
+            return (
+                f"{arithmetic} > 0: the margin is violated, so here {J} = Δ + {s_c} − {s}, "
+                f"and ∂{J}/∂{s} = −1, ∂{J}/∂{s_c} = +1"
+            )
+        return f"{arithmetic} ≤ 0: {J} = 0 is flat here, so both ∂{J}/∂{s} and ∂{J}/∂{s_c} are 0 — nothing flows back"
+
+
+def _signed(number: Numberer, x: float) -> str:
+    text = number(x)
+    return f"({text})" if x < 0 else text
+
+
+def max_margin_loss(s: Value | float, s_c: Value | float, delta: float = 1.0) -> Value:
+    """J = max(0, Δ + s_c − s), labelled ``J``: the true window's score ``s`` must beat the corrupted one's by Δ."""
+    delta = finite_float(delta, "delta")
+    if delta < 0:
+        raise ValueError(f"delta must be >= 0 (it is the required margin), got {delta}")
+    J = MaxMargin.apply(operand(s, "max_margin_loss"), operand(s_c, "max_margin_loss"), delta=delta)
+    J.label = "J"
+    return J

@@ -1,0 +1,9 @@
+"""The views layer: everything that shows a graph.  Nothing here changes a ``.grad`` or ``.data``.
+
+    graph.py       the graph model: nodes, ids, names, edges and their gradients, collapsed scopes
+    text.py        numbers, node names, the chain-rule sentences (one formatter for every view)
+    dot.py         DOT text and running Graphviz;  draw_options.py, drawing.py: the drawing
+    export.py      svg/png/pdf/dot/json files;  files.py: atomic writes
+    trace.py       the backward tape as a table;  explain.py: a gradient as a sum over paths
+    viewer.py      the click-through page;  notebook.py: Jupyter;  gallery.py: classroom pictures
+"""

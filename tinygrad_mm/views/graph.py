@@ -1,0 +1,255 @@
+"""The graph a view shows, without Graphviz: nodes, ids, names, edges with their gradients, collapsed scopes.
+
+`GraphModel` is built once per view and shared by the drawing, the JSON export
+and the step-through page.  It owns the ids every output uses: the i-th node of
+``topological_order(root)`` is ``v{i}`` (its op ``v{i}op``), the edge for its k-th
+parent slot ``e{i}_{k}`` and op → value ``e{i}_out``; the k-th scope path
+``scope{k}``; a group of folded leaves ``leaves{m}``.
+
+Gradients are never read off ``.grad``: a view shows ∂root/∂node computed for it on
+the side (``engine.gradients_of``), so it is right whatever backward() calls came
+before, and looking changes nothing.  `GradientStatus` says how that compares
+with the ``.grad`` values the user has.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import dataclass, field
+from functools import cached_property
+
+from ..engine import Op, Value, gradients_of, topological_order
+from ..engine.op import parenthesize
+from ..engine.scopes import scope_paths
+from ..engine.steps import gradients_owner
+from .text import node_names
+
+
+@dataclass(frozen=True)
+class Edge:
+    """Parent slot ``slot`` of node ``child``: ``carried = upstream · local`` is what backward() sends to ``parent``."""
+
+    id: str
+    parent: int
+    child: int
+    slot: int
+    local: float  # ∂child/∂parent (±inf where it is infinite)
+    upstream: float | None  # ∂root/∂child, None when the view shows no gradients
+    to_constant: bool = False  # a constant needs no gradient: nothing is carried
+
+    @property
+    def carried(self) -> float | None:
+        """The gradient this edge carries back; None when not shown, not defined (0·∞), or into a constant."""
+        if self.upstream is None or self.to_constant:
+            return None
+        if self.upstream == 0.0:
+            return 0.0  # a node whose gradient is 0 sends nothing (backward() skips it)
+        value = self.upstream * self.local
+        return value if math.isfinite(value) else None
+
+
+@dataclass(frozen=True)
+class GradientStatus:
+    """What the shown gradients are, compared with the graph's ``.grad`` values."""
+
+    computed: bool  # some .grad in the graph is nonzero: a backward pass has reached it
+    differs: int  # how many nodes' .grad differ from the ∂root/∂node shown (0 = the view shows exactly .grad)
+    owner: Value | None  # the root of the latest backward pass, if another root whose graph holds this one
+
+
+@dataclass
+class GraphModel:
+    """The graph of ``root`` in topological order, its names, and every edge's local derivative and gradient."""
+
+    root: Value
+    nodes: list[Value]
+    index: dict[Value, int]
+    names: dict[Value, str]
+    edges: list[Edge]
+    consumers: list[list[Edge]]  # consumers[i]: the edges whose parent is node i
+    grads: dict[Value, float] | None  # ∂root/∂node, or None when gradients are not shown
+    status: GradientStatus
+    _branch: dict[int, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def root_name(self) -> str:
+        return self.names[self.root]
+
+    @property
+    def root_index(self) -> int:
+        return len(self.nodes) - 1
+
+    def grad(self, i: int) -> float | None:
+        """∂root/∂(node i) as shown; None when gradients are not shown, or where it is infinite or undefined."""
+        if self.grads is None:
+            return None
+        grad = self.grads[self.nodes[i]]
+        return grad if math.isfinite(grad) else None
+
+    def name(self, i: int) -> str:
+        return self.names[self.nodes[i]]
+
+    def partial(self, name: str) -> str:
+        """``∂J/∂name`` for a name as given (a label, an array's name)."""
+        return f"∂{self.shown_name(self.root_index)}/∂{name}"
+
+    def partial_of(self, i: int) -> str:
+        """``∂J/∂z[0]``, or ``∂J/∂(x·w)`` for a node named by what it computes."""
+        return self.partial(self.shown_name(i))
+
+    def shown_name(self, i: int) -> str:
+        """Node i's name as it stands alone in ∂…/∂…: a label as it is, a formula in parentheses."""
+        node = self.nodes[i]
+        return node.label if node.label else parenthesize(self.names[node])
+
+    @cached_property
+    def scope_paths(self) -> list[tuple[str, ...]]:
+        """Every scope path in the graph (prefixes included), in drawing order; the k-th is ``scope{k}``."""
+        return scope_paths(self.nodes)
+
+    def gates(self) -> list[int]:
+        """The root, and the root's operands, that are ops with a gate (a hinge, a relu): their state heads a view."""
+        near = [self.root, *self.root.parents]
+        return list(dict.fromkeys(self.index[n] for n in near if isinstance(n, Op) and n.gate() is not None))
+
+    def branch(self, i: int) -> str:
+        """The branch node i lies on: the last labelled node on its one-consumer path toward the root.
+
+        For W[0,1] in the window scorer the path runs dot → z[0] → a[0] → s → J,
+        so the branch is ``s`` (or ``s_c`` for the corrupted window).
+        """
+        path, j = [], i
+        while j not in self._branch:
+            path.append(j)
+            out = self.consumers[j]
+            if len(out) != 1 or out[0].child == self.root_index:
+                break
+            j = out[0].child
+        after = self._branch.get(j, "")  # "" when the walk stopped at path[-1]
+        for j in reversed(path):
+            after = after or self.nodes[j].label
+            self._branch[j] = after
+        return self._branch[i] or self.name(i)
+
+    def contributions(self, i: int) -> list[tuple[str, float]]:
+        """Node i's gradient split by branch: ``[(branch name, Σ carried along its edges into that branch)]``."""
+        by_branch: dict[str, float] = {}
+        for edge in self.consumers[i]:
+            carried = edge.carried
+            if carried is not None:
+                name = self.branch(edge.child)
+                by_branch[name] = by_branch.get(name, 0.0) + carried
+        return list(by_branch.items())
+
+
+def graph_model(root: Value, gradients: bool | None = None) -> GraphModel:
+    """The model of ``root``'s graph.  ``gradients``: show ∂root/∂node (True), not (False), or only once a
+    backward pass has reached the graph (None: some ``.grad`` is nonzero)."""
+    if not isinstance(root, Value):
+        raise TypeError(
+            f"a view needs a tinygrad_mm Value as the root, got {type(root).__name__} {str(root)[:80]}; "
+            "pass the output node, e.g. draw_dot(J)"
+        )
+    nodes = topological_order(root)
+    index = {node: i for i, node in enumerate(nodes)}
+    computed = any(node.grad for node in nodes)
+    grads = gradients_of(root) if (computed if gradients is None else gradients) else None
+    differs = 0 if grads is None else sum(node.grad != grads[node] for node in nodes)
+    owner = gradients_owner(root) if differs else None
+    status = GradientStatus(computed, differs, owner if owner is not root else None)
+    edges: list[Edge] = []
+    consumers: list[list[Edge]] = [[] for _ in nodes]
+    for i, node in enumerate(nodes):
+        if node.is_leaf:
+            continue
+        upstream = None if grads is None or not math.isfinite(grads[node]) else grads[node]
+        for k, (parent, local) in enumerate(zip(node.parents, node.local_grads(), strict=True)):
+            edge = Edge(f"e{i}_{k}", index[parent], i, k, local, upstream, parent.kind == "constant")
+            edges.append(edge)
+            consumers[edge.parent].append(edge)
+    return GraphModel(root, nodes, index, node_names(nodes), edges, consumers, grads, status)
+
+
+# ---------------------------------------------------------------- collapsed scopes
+
+
+class Layout:
+    """Which unit draws each node: itself (``v{i}``), a collapsed scope's box (``scope{k}``), or a leaf group.
+
+    ``collapse`` names scopes to fold into one box each.  With ``group_leaves``,
+    leaves named like ``W[i,j]`` whose every use is inside collapsed boxes fold into
+    one node per array name (``leaves{m}``).
+    """
+
+    def __init__(self, model: GraphModel, collapse: set[str], group_leaves: bool = True) -> None:
+        self.model = model
+        self.paths = model.scope_paths
+        self.scope_id = {path: f"scope{k}" for k, path in enumerate(self.paths)}
+        self.box_of = [_box(node.scope, collapse) for node in model.nodes]  # the collapsed scope path, or None
+        self.box_members: dict[tuple[str, ...], list[int]] = {}
+        for i, box in enumerate(self.box_of):
+            if box is not None:
+                self.box_members.setdefault(box, []).append(i)
+        self.groups = self._leaf_groups() if group_leaves and collapse else {}
+        group_of = {i: gid for gid, members in self.groups.items() for i in members}
+        self.unit = [self.scope_id[box] if box is not None else group_of.get(i, f"v{i}") for i, box in enumerate(self.box_of)]
+
+    def visible(self) -> list[int]:
+        """The nodes drawn as themselves."""
+        return [i for i, unit in enumerate(self.unit) if unit == f"v{i}"]
+
+    def size(self) -> int:
+        """How many nodes the drawing has: values drawn as themselves, boxes and leaf groups."""
+        return len(self.visible()) + len(self.box_members) + len(self.groups)
+
+    def box_outputs(self, box: tuple[str, ...]) -> list[int]:
+        """Nodes inside the box that a node outside it uses (or the root), in natural label order: z[2] before z[10]."""
+        m = self.model
+        outputs = [i for i in self.box_members[box]
+                   if i == m.root_index or any(self.box_of[e.child] != box for e in m.consumers[i])]  # fmt: skip
+        return sorted(outputs, key=lambda i: natural_key(m.name(i)))
+
+    def box_name(self, box: tuple[str, ...]) -> str:
+        """The branch the box's outputs lie on (e.g. ``s``), else its scope name."""
+        branches = {self.model.branch(i) for i in self.box_outputs(box)}
+        return branches.pop() if len(branches) == 1 else box[-1]
+
+    def _leaf_groups(self) -> dict[str, list[int]]:
+        m, by_name = self.model, {}
+        for i, node in enumerate(m.nodes):
+            name, users = array_name(node.label), m.consumers[i]
+            if not node.is_leaf or name is None or not users or self.box_of[i] is not None:
+                continue
+            if all(self.box_of[e.child] is not None for e in users):
+                by_name.setdefault((name, node.kind), []).append(i)
+        return {f"leaves{k}": members for k, members in enumerate(v for v in by_name.values() if len(v) > 1)}
+
+
+def _box(path: tuple[str, ...], collapse: set[str]) -> tuple[str, ...] | None:
+    for depth, name in enumerate(path):
+        if name in collapse:
+            return path[: depth + 1]
+    return None
+
+
+def array_name(label: str) -> str | None:
+    """``W`` for ``W[0,1]``; None for a label that is not an indexed element."""
+    match = re.fullmatch(r"(.+?)\[[^\]]*\]", label)
+    return match.group(1) if match else None
+
+
+def array_shape(labels: list[str]) -> str:
+    """``8×20`` for W[0,0] … W[7,19]; else the count."""
+    indices = [re.fullmatch(r".+?\[([\d,\s]+)\]", label) for label in labels]
+    if not all(indices):
+        return str(len(labels))
+    dims = [tuple(int(t) for t in m.group(1).split(",")) for m in indices]  # type: ignore[union-attr]
+    if len({len(d) for d in dims}) != 1:
+        return str(len(labels))
+    return "×".join(str(max(d[k] for d in dims) + 1) for k in range(len(dims[0])))
+
+
+def natural_key(text: str) -> list:
+    """Sort key that puts z[2] before z[10]."""
+    return [int(t) if t.isdigit() else t for t in re.split(r"(\d+)", text)]

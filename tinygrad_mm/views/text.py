@@ -1,0 +1,170 @@
+"""Text for every view, written once: numbers, node names, and the chain-rule sentence of a step.
+
+- `number` / `format_number`: a float as text, with a true minus sign where asked, never ``−0``;
+  ``undefined`` for NaN, ``∞`` for infinity.
+- `node_names`: every node of a graph → its name.  A label if it has one; a constant is
+  its value; an unlabelled op is named by what it computes (``x·w``) when that is short,
+  else by its op and topological index (``dot#37``, the ``37`` of the drawing's ``v37``).
+  The drawing, the trace, the page and the code all use these names.
+- `derivative_sentence`: ``o = tanh(n): ∂o/∂n = 1 − o² = 1 − 0.7071² = 0.5``, from the op
+  class's own templates (engine/op.py).
+"""
+
+from __future__ import annotations
+
+import difflib
+import math
+import unicodedata
+from collections.abc import Iterable, Sequence
+
+from ..engine import Op, Value, describe, topological_order
+from ..engine.op import parenthesize
+
+MINUS = "−"  # U+2212, the typeset minus
+MAX_NAME = 32  # an unlabelled op is named by its formula up to this many characters, else by op#index
+
+
+def format_number(x: float, spec: str = ".4g", minus: str = "-", signed: bool = False) -> str:
+    """``format(x, spec)`` without a negative zero (``-0`` or ``-0.000`` reads ``0``).
+
+    ``minus="−"`` for typeset text; ``signed`` puts ``+`` before a positive number that does not read 0.
+    """
+    if x != x:
+        return "undefined"
+    if x in (math.inf, -math.inf):
+        return ("+∞" if signed else "∞") if x > 0 else f"{minus}∞"
+    text = format(x, spec)
+    if _reads_zero(text):
+        return format(0.0, spec).lstrip("+")
+    if signed and x > 0 and not text.startswith("+"):
+        text = "+" + text
+    return text.replace("-", minus)
+
+
+def _reads_zero(text: str) -> bool:
+    try:
+        return float(text.replace(",", "").replace("_", "").rstrip("%")) == 0.0
+    except ValueError:
+        return False
+
+
+def number(x: float | None, digits: int = 4, *, minus: str = MINUS, signed: bool = False) -> str:
+    """``x`` to ``digits`` significant figures (typeset minus by default); ``undefined`` for None or NaN."""
+    if x is None:
+        return "undefined"
+    return format_number(x, f".{digits}g", minus, signed)
+
+
+def fmt(x: float, digits: int = 4, minus: str = "-") -> str:
+    """``x`` to ``digits`` significant figures with an ASCII minus (terminal tables)."""
+    return format_number(x, f".{digits}g", minus)
+
+
+def digits_to_add_up(terms: Sequence[float], total: float, digits: int = 4) -> int:
+    """The fewest significant digits (at least ``digits``) at which the rounded terms visibly add up to the total.
+
+    ``0.04752 + (−0.04752) = −4.544e−06`` does not read as a sum; at 9 digits it does.
+    """
+    for d in range(digits, 18):
+        shown = [float(f"{t:.{d}g}") for t in terms]
+        if f"{sum(shown):.{d}g}" == f"{total:.{d}g}" and len(set(shown)) == len(set(terms)):
+            return d
+    return 17
+
+
+_ESCAPED = {"Cc", "Cs", "Zl", "Zp"}  # control characters, lone surrogates, line and paragraph separators
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069")  # direction overrides that could disguise text
+
+
+def printable(text: str) -> str:
+    """``text`` with control characters, lone surrogates and direction overrides escaped (``\\n``, ``\\x1b``):
+    it cannot break a table, a DOT file or an encoder, nor drive a terminal."""
+    if text.isprintable():
+        return text
+    return "".join(_escape(c) if unicodedata.category(c) in _ESCAPED or c in _BIDI else c for c in text)
+
+
+def _escape(char: str) -> str:
+    return char.encode("unicode_escape", "backslashreplace").decode("ascii")
+
+
+# ---------------------------------------------------------------- names
+
+
+def node_names(graph: Value | Sequence[Value], digits: int = 4) -> dict[Value, str]:
+    """Every node → its display name, in topological order (parents first); see the module docstring.
+
+    ``graph`` is a root, or its ``topological_order`` already computed.
+    """
+    order = topological_order(graph) if isinstance(graph, Value) else graph
+    names: dict[Value, str] = {}
+    for i, node in enumerate(order):
+        if node.label:
+            names[node] = node.label
+        elif node.kind == "constant":
+            names[node] = number(node._data, 6)
+        elif isinstance(node, Op):
+            formula = node.formula_text(names.__getitem__, lambda x: number(x, 6))
+            names[node] = formula if len(formula) <= MAX_NAME else f"{node.op}#{i}"
+        else:
+            names[node] = f"{node.kind}#{i}"
+    return names
+
+
+def find_node(root: Value, key: Value | str, names: dict[Value, str] | None = None) -> Value:
+    """The node of ``root``'s graph given as a `Value`, a name (label), or a topological index ``"#i"``.
+
+    Raises ValueError naming the key and what to do when it matches no node or several.
+    """
+    names = names or node_names(root)
+    if isinstance(key, Value):
+        if key not in names:
+            raise ValueError(
+                f"{describe(key)} is not part of the graph of {describe(root)}: "
+                "nothing flows back to it from this root, so its gradient would be 0"
+            )
+        return key
+    if not isinstance(key, str):
+        raise TypeError(f"a node is given as a Value, a label or '#index', got {type(key).__name__} {key!r}")
+    order = list(names)
+    if key.startswith("#") and key[1:].isdigit():
+        if int(key[1:]) < len(order):
+            return order[int(key[1:])]
+        raise ValueError(f"node {key!r} does not exist: the graph of {describe(root)} has {len(order)} nodes (#0…#{len(order) - 1})")
+    matches = [node for node, name in names.items() if name == key]
+    if len(matches) == 1:
+        return matches[0]
+    if matches:
+        indexes = ", ".join(f"#{order.index(node)}" for node in matches[:10])
+        raise ValueError(f"{len(matches)} nodes are named {key!r}; name one by its index instead: {indexes}")
+    close = difflib.get_close_matches(key, list(names.values()), n=5)
+    hint = f"; did you mean {', '.join(map(repr, close))}?" if close else ""
+    raise ValueError(f"no node named {key!r} in the graph of {describe(root)}{hint}")
+
+
+# ---------------------------------------------------------------- sentences
+
+
+def derivative_sentence(node: Op, k: int, names: dict[Value, str], digits: int = 4) -> str:
+    """``o = tanh(n): ∂o/∂n = 1 − o² = 1 − 0.7071² = 0.5``: the local derivative as math, in numbers, and its value."""
+    name, num = names.__getitem__, (lambda x: number(x, digits))
+    value = node.local_grads()[k]
+    symbolic = node.derivative_text(k, name, num)
+    numeric = node.derivative_text(k, lambda v: num(v._data), num)
+    chain = [symbolic] + ([numeric] if numeric != symbolic else []) + ([num(value)] if num(value) != numeric else [])
+    out, parent = names[node], names[node.parents[k]]
+    return f"{out} = {node.formula_text(name, num)}: ∂{parenthesize(out)}/∂{parenthesize(parent)} = {' = '.join(chain)}"
+
+
+def gate_sentence(node: Value, names: dict[Value, str], digits: int = 4) -> str | None:
+    """Why gradient flows through ``node`` or not (an op with a gate: relu, the hinge), else None."""
+    if not isinstance(node, Op):
+        return None
+    return node.gate_text(names.__getitem__, lambda x: number(x, digits))
+
+
+def listing(items: Iterable[str], limit: int = 10) -> str:
+    """``a, b, c`` with at most ``limit`` items, then ``… and N more``."""
+    items = list(items)
+    shown = ", ".join(items[:limit])
+    return shown + (f", … and {len(items) - limit} more" if len(items) > limit else "")
