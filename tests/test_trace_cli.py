@@ -91,4 +91,4 @@ def test_html_command_writes_the_page(capsys, tmp_path, flags, name):
 def test_html_command_default_path(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
     code, out, _ = run(capsys, "html", "--small")
-    assert code == 0 and (tmp_path / "out" / "backprop-steps-small.html").is_file()
+    assert code == 0 and (tmp_path / "out" / "notes-example-small.html").is_file()

@@ -11,11 +11,12 @@ from html.parser import HTMLParser
 import pytest
 
 from tinygrad_mm import Value, to_html
+from tinygrad_mm.cli.demo import write_page
 from tinygrad_mm.engine import topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.text import fmt
 from tinygrad_mm.views.trace import record_steps
-from tinygrad_mm.views.viewer import embed_json, page, safe_svg, write_viewer
+from tinygrad_mm.views.viewer import embed_json, page, safe_svg
 
 EVIL = '</script><script>window.pwned=1;alert(1)</script><!--'
 
@@ -169,7 +170,7 @@ def test_to_html_writes_the_file_and_creates_folders(tmp_path):
 
 
 def test_write_viewer_for_make_demo(tmp_path):
-    path = write_viewer(tmp_path, active=False, small=True)
+    path = write_page(tmp_path, active=False, small=True)
     assert path == tmp_path / "backprop-steps-inactive-small.html"
     html = path.read_text()
     assert "margin met: J = 0, the hinge is flat, no gradient flows" in html

@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..views.text import format_number
-from .options import add_example_arguments
+from .sources import add_graph_arguments
 
 if TYPE_CHECKING:
     from ..models.closed_form import MarginGradients
@@ -22,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "build J = max(0, 1 + s_c - s), backpropagate, and print s, s_c, J, ∂J/∂s, ∂J/∂s_c and, for "
         "shared weights, what flows back through s and through s_c.",
     )
-    add_example_arguments(parser)
+    add_graph_arguments(parser)
     parser.add_argument("--out", type=Path, default=Path("out"), help="directory for output files (default: out/)")
     parser.set_defaults(func=lambda args: run_demo(args.out, not args.inactive, args.activation, args.small))
 
@@ -83,11 +83,10 @@ def write_pictures(out: Path) -> bool:
     """Write the classroom pictures and the step-through pages into ``out`` and print where; False if Graphviz is missing."""
     from ..views.dot import GraphvizNotFoundError
     from ..views.gallery import write_gallery
-    from ..views.viewer import write_viewer
 
     try:
         pictures = write_gallery(out)
-        pages = [write_viewer(out, small=True), write_viewer(out), write_viewer(out, active=False, small=True)]
+        pages = [write_page(out, small=True), write_page(out), write_page(out, active=False, small=True)]
     except (GraphvizNotFoundError, ImportError) as err:
         print(f"  Pictures not drawn: {err}")
         return False
@@ -108,3 +107,14 @@ def shown_unit(closed: MarginGradients) -> int:
 
 def _signed(v: float) -> str:
     return format_number(v, ".6g", signed=True)
+
+
+def write_page(out_dir: Path, active: bool = True, small: bool = False) -> Path:
+    """The step-through page of the notes' example: ``out_dir/backprop-steps[-inactive][-small].html``."""
+    from ..models.cs224n import notes_example
+    from ..views.viewer import to_html
+    from .sources import example_source
+
+    source = example_source(notes_example(active=active, small=small), small=small)
+    name = f"backprop-steps{'' if active else '-inactive'}{'-small' if small else ''}.html"
+    return to_html(source.root, Path(out_dir) / name, source.title, source.subtitle)

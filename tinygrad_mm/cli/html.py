@@ -6,7 +6,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from .options import add_example_arguments, build_example
+from .sources import add_graph_arguments, load_graph
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -16,21 +16,21 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Write one HTML file (no network needed) with the graph of J = max(0, 1 + s_c - s) drawn once, "
         "and Next / Prev / Play / Reset buttons (and the arrow keys) that walk the backward pass one node at a time.",
     )
-    add_example_arguments(parser)
+    add_graph_arguments(parser)
     parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="where to write the page (default: out/backprop-steps[-inactive][-small].html)"
+        "--out", type=Path, metavar="FILE", help="where to write the page (default: out/NAME.html, e.g. out/notes-example-small.html)"
     )
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from ..views.dot import GraphvizNotFoundError
-    from ..views.viewer import example_title, to_html, viewer_filename
+    from ..views.viewer import to_html
 
-    example = build_example(args)
-    out = args.out or Path("out") / viewer_filename(not args.inactive, args.small)
+    source = load_graph(args)
+    out = args.out or Path("out") / f"{source.name}.html"
     try:
-        path = to_html(example.J, out, *example_title(example))
+        path = to_html(source.root, out, source.title, source.subtitle)
     except (GraphvizNotFoundError, ImportError) as err:
         print(f"tinygrad-mm html: {err}", file=sys.stderr)
         return 1

@@ -9,8 +9,9 @@ from pathlib import Path
 from ..views.dot import GraphvizNotFoundError
 from ..views.draw_options import DEFAULT_MAX_NODES
 from ..views.drawing import scopes_in
-from ..views.export import FORMATS, IMAGE_FORMATS, write_graph
-from .options import add_example_arguments, build_example
+from ..views.export import FORMATS, write_graph
+from ..views.gallery import title as picture_title
+from .sources import add_graph_arguments, load_graph
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -21,7 +22,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "∂J/∂s = -1 and ∂J/∂s_c = +1 enter at the two scores and add up at the shared W, b, U. "
         "By default the two branches s and s_c are collapsed into one box each (--small draws every node).",
     )
-    add_example_arguments(parser)
+    add_graph_arguments(parser)
     parser.add_argument("--out", type=Path, metavar="FILE", help="output file (default: out/notes-example.FORMAT)")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from --out's suffix, else svg)")
     parser.add_argument("--collapse", nargs="+", metavar="SCOPE", help="draw these scopes as one box each")
@@ -38,34 +39,30 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..views.gallery import picture_of
-
-    example = build_example(args)
+    source = load_graph(args)
     if args.list_scopes:
-        print("\n".join(scopes_in(example.J)))
+        print("\n".join(scopes_in(source.root)))
         return 0
     if args.digits < 1:
         return _fail("--digits must be >= 1")
     if args.collapse and args.expand:
         return _fail("use either --collapse SCOPE ... or --expand, not both")
     if not args.no_backward:
-        example.J.backward()
-    root, options = picture_of(example, collapse_depth=None if args.small or args.expand else 1)
-    if args.collapse:
-        options["collapse"] = args.collapse
-    options.update(rankdir=args.rankdir, highlight=args.highlight, number_format=f".{args.digits}g")
-    options["max_nodes"] = args.max_nodes
+        source.root.backward()
+    collapse = args.collapse or ([] if args.expand else source.collapse)
+    title = source.title if source.example is None else picture_title(source.example)
+    options = {"collapse": collapse, "title": title, "rankdir": args.rankdir, "highlight": args.highlight,
+               "number_format": f".{args.digits}g", "max_nodes": args.max_nodes}  # fmt: skip
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else "svg")
-    out = args.out or Path("out") / f"notes-example.{fmt}"
+    out = args.out or Path("out") / f"{source.name}.{fmt}"
     try:
-        path = write_graph(root, out, fmt, **options)
+        path = write_graph(source.root, out, fmt, **options)
     except (GraphvizNotFoundError, ImportError) as err:
         print(f"tinygrad-mm render: {err}", file=sys.stderr)
         return 1
     except (ValueError, TypeError) as err:
         return _fail(str(err))
-    beside = f" (DOT source beside it: {path.with_suffix('.dot')})" if fmt in IMAGE_FORMATS else ""
-    print(f"wrote {path}{beside}")
+    print(f"wrote {path}")
     return 0
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from .options import add_example_arguments, build_example
+from .sources import add_graph_arguments, load_graph
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -15,7 +15,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         description="Run backward() one node at a time on J = max(0, 1 + s_c - s) and print each step: "
         "the node, its gradient ∂J/∂node, and the contribution ∂J/∂node · ∂node/∂parent it adds to each parent.",
     )
-    add_example_arguments(parser)
+    add_graph_arguments(parser)
     parser.add_argument("--limit", type=int, default=0, metavar="N", help="print at most N rows (default 0: all)")
     parser.add_argument(
         "--follow", metavar="LABEL", help="only the rows touching one node, by label (e.g. 'W[0,0]') or index '#i'"
@@ -38,21 +38,21 @@ def run(args: argparse.Namespace) -> int:
     if args.limit < 0 or args.digits < 1:
         print("tinygrad-mm trace: --limit must be >= 0 and --digits >= 1", file=sys.stderr)
         return 2
-    example = build_example(args)
+    root = load_graph(args).root
     try:  # resolve the labels first, so a typo is reported before anything is printed
         for label in (args.follow, args.explain):
             if label is not None:
-                find_node(example.J, label)
+                find_node(root, label)
     except ValueError as err:
         print(f"tinygrad-mm trace: {err}", file=sys.stderr)
         return 2
     color = {"auto": None, "always": True, "never": False}[args.color]
-    print_trace(example.J, limit=args.limit, follow=args.follow, color=color, digits=args.digits)
+    print_trace(root, limit=args.limit, follow=args.follow, color=color, digits=args.digits)
     if args.explain:
         print()
         try:
-            print(explain(example.J, args.explain))
+            print(explain(root, args.explain))
         except PathExplosionError as err:
             print(f"note: {err}\nper-edge breakdown instead:", file=sys.stderr)
-            print(edge_breakdown(example.J, args.explain))
+            print(edge_breakdown(root, args.explain))
     return 0

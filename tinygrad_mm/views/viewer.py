@@ -23,7 +23,6 @@ import json
 import re
 from importlib import resources
 from pathlib import Path
-from typing import TYPE_CHECKING
 from xml.etree import ElementTree
 
 from ..engine import BackwardStep, Value, count_uses, steps_of
@@ -31,9 +30,6 @@ from . import dot
 from .drawing import FILL, dot_source
 from .files import write_atomic
 from .text import MINUS, fmt, node_names
-
-if TYPE_CHECKING:
-    from ..models.cs224n import MarginExample
 
 
 def step_data(root: Value, steps: list[BackwardStep], names: dict[Value, str]) -> dict:
@@ -154,27 +150,3 @@ def page(root: Value, title: str | None = None, subtitle: str = "") -> str:
 def to_html(root: Value, path: str | Path, title: str | None = None, subtitle: str = "") -> Path:
     """Write the step-through page for ``root`` to ``path`` and return it (see `page`)."""
     return write_atomic(path, page(root, title, subtitle))
-
-
-def example_title(example: MarginExample) -> tuple[str, str]:
-    """Title and subtitle for a `cs224n.MarginExample`'s page: the two windows and whether the margin is met."""
-    state = "margin violated: gradient flows" if example.active else "margin met: J = 0, the hinge is flat, no gradient flows"
-    subtitle = (
-        f"true window “{' '.join(example.words)}” (s = {fmt(example.s.data, 4, MINUS)}), "
-        f"corrupted “{' '.join(example.corrupt_words)}” (s_c = {fmt(example.s_c.data, 4, MINUS)}): "
-        f"J = max(0, {fmt(example.delta, 4, MINUS)} + s_c − s) = {fmt(example.J.data, 4, MINUS)}, {state}"
-    )
-    return "CS224N max-margin loss: backprop, step by step", subtitle
-
-
-def viewer_filename(active: bool = True, small: bool = False) -> str:
-    """``backprop-steps[-inactive][-small].html``."""
-    return f"backprop-steps{'' if active else '-inactive'}{'-small' if small else ''}.html"
-
-
-def write_viewer(out_dir: str | Path = "out", active: bool = True, small: bool = False) -> Path:
-    """Write the viewer of the notes' CS224N example into ``out_dir`` (for ``make demo``) and return its path."""
-    from ..models.cs224n import notes_example
-
-    example = notes_example(active=active, small=small)
-    return to_html(example.J, Path(out_dir) / viewer_filename(active, small), *example_title(example))
