@@ -44,6 +44,8 @@ _LAZY = {  # public name → the module that defines it, imported when the name 
     "explain": "views.explain",
     "to_html": "views.viewer",
     "show": "views.notebook",
+    "compile": "compiled",
+    "to_python": "compiled",
 }
 
 __all__ = [

@@ -6,10 +6,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from . import demo, html, render, trace, train
+from . import code, demo, explain, html, render, slides, trace, train
 
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
-COMMANDS = (demo, train, render, trace, html)
+COMMANDS = (demo, train, render, trace, explain, html, slides, code)
 
 
 def build_parser() -> argparse.ArgumentParser:
