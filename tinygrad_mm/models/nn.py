@@ -15,7 +15,7 @@ micrograd's demo code runs unchanged (only the import changes).  Differences:
 from __future__ import annotations
 
 import random
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 
 from ..engine import Add, Dot, Parameter, Relu, Value, operand
 
@@ -31,13 +31,14 @@ class Module:
         return []
 
 
-def _inputs(x: Sequence[Value | float], nin: int, who: str) -> tuple[Value, ...]:
-    """``x`` as a tuple of Values (numbers become constants), checked to have ``nin`` entries."""
-    if isinstance(x, Value) or not isinstance(x, Sequence):
-        raise TypeError(f"{who} takes a list of {nin} inputs, got {type(x).__name__} {x!r}")
-    if len(x) != nin:
-        raise ValueError(f"{who} expects {nin} inputs, got {len(x)}")
-    return tuple(operand(xi, who) for xi in x)
+def _inputs(x: Iterable[Value | float], nin: int, who: str) -> tuple[Value, ...]:
+    """``x`` (a list, tuple, numpy row or any iterable, as micrograd takes) as a tuple of ``nin`` Values."""
+    if isinstance(x, (Value, str, bytes, Mapping)) or not isinstance(x, Iterable):
+        raise TypeError(f"{who} takes {nin} inputs (a list, tuple, numpy row…), got {type(x).__name__} {str(x)[:80]}")
+    inputs = tuple(operand(xi, who) for xi in x)
+    if len(inputs) != nin:
+        raise ValueError(f"{who} expects {nin} inputs, got {len(inputs)}")
+    return inputs
 
 
 class Neuron(Module):
