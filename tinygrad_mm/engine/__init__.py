@@ -3,7 +3,7 @@
     value.py      Value, Parameter, Constant; backward() and backward_steps()
     op.py         what every op is (numbers, chain rule, words); ops.py: each op, once
     traversal.py  the orders a graph is walked in (iterative)
-    steps.py      BackwardStep; side passes that leave every .grad as it was
+    steps.py      BackwardStep;  side.py: passes run on the side, leaving every .grad as it was
     checks.py     numbers that may enter a graph; the guards around a pass
     copying.py    copy, deepcopy, pickle;  errors.py, scopes.py
 """
@@ -14,7 +14,8 @@ from .errors import DivisionByZeroError, DomainError, GradientError, StaleGraphE
 from .op import Op
 from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
 from .scopes import scope
-from .steps import BackwardStep, gradients_of, steps_of
+from .side import gradients_of, steps_of
+from .steps import BackwardStep
 from .traversal import backprop_order, count_uses, finishing_order, topological_order, uses_of
 
 __all__ = [

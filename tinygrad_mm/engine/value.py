@@ -25,6 +25,7 @@ from .checks import check_unchanged, finite_float, gradient_error
 from .errors import describe
 from .scopes import ANYWHERE as _SCOPES_ANYWHERE
 from .scopes import OPEN as _OPEN_SCOPE
+from .steps import BackwardStep
 from .traversal import backprop_order, count_uses
 
 TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
@@ -339,4 +340,3 @@ def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
 
 # The operation classes subclass Value, so they are imported after it is defined.
 from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh  # noqa: E402
-from .steps import BackwardStep  # noqa: E402

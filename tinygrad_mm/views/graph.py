@@ -22,7 +22,7 @@ from functools import cached_property
 from ..engine import Op, Value, gradients_of, topological_order
 from ..engine.op import parenthesize
 from ..engine.scopes import scope_paths
-from ..engine.steps import gradients_owner
+from ..engine.side import gradients_owner
 from .text import node_names
 
 
