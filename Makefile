@@ -1,37 +1,51 @@
-# Two commands do all the set-up on a fresh clone:
-#   make demo   - create .venv, install, run the main demo (writes the pictures and the HTML viewer)
-#   make test   - the same set-up, then ruff and the whole test suite
+# Set-up on a fresh clone is one command each (Python >= 3.10; system packages are installed when missing):
+#   make demo      - a lean venv with tinygrad_mm alone (no Python dependency), then the demo: numbers, pictures, pages
+#   make test      - the same venv plus every test dependency (PyTorch oracle, Playwright, micrograd, ...), ruff, pytest
+#   make notebook  - the same venv plus JupyterLab, opening visualize/cs224n_backprop.ipynb
+#   make bench     - the same venv plus micrograd, then the benchmarks
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
-EXTRAS ?= test,oracle,draw,plot,bench
+PIP     = $(BIN)/python -m pip --quiet --disable-pip-version-check
+TEST_EXTRAS ?= test,oracle,draw,plot,bench
+LINTED  = tinygrad_mm tests visualize benchmarks scripts
 
-.PHONY: demo test lint bench venv clean
+.PHONY: demo test lint bench notebook venv clean
 
-venv: $(VENV)/.installed
+venv: $(VENV)/.demo
 
-$(VENV)/.installed: pyproject.toml
+# tinygrad_mm alone, editable: everything the demo uses (pip >= 22 for an editable pyproject-only install)
+$(VENV)/.demo: pyproject.toml
 	$(PYTHON) scripts/check_python.py
 	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --upgrade pip
-	$(BIN)/pip install --quiet --disable-pip-version-check -e ".[$(EXTRAS)]"
+	$(BIN)/python -c "import pip, sys; sys.exit(int(pip.__version__.split('.')[0]) < 22)" || $(PIP) install --upgrade pip
+	$(PIP) install -e .
 	touch $@
 
-demo: venv
+# one optional extra (or several, comma-separated) on top: .venv/.extra-notebook, .venv/.extra-bench, ...
+$(VENV)/.extra-%: $(VENV)/.demo
+	$(PIP) install -e ".[$*]"
+	touch $@
+
+demo: $(VENV)/.demo
 	@bash scripts/system-deps.sh graphviz || true
 	$(BIN)/tinygrad-mm demo
 
-test: venv
+test: $(VENV)/.extra-$(TEST_EXTRAS)
 	@bash scripts/system-deps.sh graphviz chromium
-	$(BIN)/ruff check tinygrad_mm tests visualize benchmarks
+	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest
 
-lint: venv
-	$(BIN)/ruff check tinygrad_mm tests visualize benchmarks
+lint: $(VENV)/.extra-$(TEST_EXTRAS)
+	$(BIN)/ruff check $(LINTED)
 
-bench: venv
+notebook: $(VENV)/.extra-notebook
+	@bash scripts/system-deps.sh graphviz || true
+	$(BIN)/jupyter lab visualize/cs224n_backprop.ipynb
+
+bench: $(VENV)/.extra-bench
 	$(BIN)/python benchmarks/compare.py --markdown benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/floor.py
 
 clean:
-	rm -rf $(VENV) out .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .ruff_cache *.egg-info

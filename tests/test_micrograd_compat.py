@@ -204,3 +204,32 @@ def test_draw_dot_style_graph_renders():
     svg = draw_dot(y).pipe(format="svg").decode()
     assert svg.lstrip().startswith("<?xml") and "<svg" in svg
     assert f"{abs(y.data):.4f}" in svg and svg.count('<g id="node') == len(nodes) + sum(1 for n in nodes if n._op)
+
+
+def test_the_notebook_additions_leave_what_micrograd_code_reads_unchanged():
+    """show(), the Jupyter display and every other addition keep _prev, _op, data and grad as micrograd has them."""
+    a, b, g = more_ops(tinygrad_mm.Value)
+    before = draw_dot(g).source
+    state = [(n.data, n.grad, n._op, frozenset(map(id, n._prev))) for n in topological_order_of(g)]
+    g._repr_mimebundle_()
+    g._repr_svg_()
+    g.show()
+    tinygrad_mm.show(a * b)
+    assert draw_dot(g).source == before
+    assert [(n.data, n.grad, n._op, frozenset(map(id, n._prev))) for n in topological_order_of(g)] == state
+    assert repr(a).startswith("Value(data=-4.0, grad=")  # micrograd's repr shape: Value(data=..., grad=...)
+
+
+def topological_order_of(root):
+    """micrograd's own build_topo, as its backward() writes it (recursion: fine for these small graphs)."""
+    topo, visited = [], set()
+
+    def build_topo(v):
+        if v not in visited:
+            visited.add(v)
+            for child in v._prev:
+                build_topo(child)
+            topo.append(v)
+
+    build_topo(root)
+    return topo

@@ -96,10 +96,22 @@ class Value:
         return f"{type(self).__name__}(data={self._data!r}, grad={self.grad!r}, label={self.label!r})"  # a leaf
 
     def _repr_svg_(self) -> str | None:
-        """Jupyter shows a Value as the drawing of its graph (views/notebook.py)."""
+        """The drawing of this graph, folded to fit a notebook, or None if it cannot fit (views/notebook.py)."""
         from ..views.notebook import value_svg
 
         return value_svg(self)
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """Jupyter shows a Value as the drawing of its graph, with a caption when scopes were folded to fit."""
+        from ..views.notebook import value_mimebundle
+
+        return value_mimebundle(self)
+
+    def show(self, height: int = 640, **options: Any) -> Any:
+        """The step-through viewer of this graph's backward pass, inline in a notebook (``tinygrad_mm.show``)."""
+        from ..views.notebook import show
+
+        return show(self, height, **options)
 
     @property
     def label(self) -> str:
