@@ -97,8 +97,9 @@ def test_train_moons_writes_both_pngs(capsys, tmp_path: Path) -> None:
 
 
 def test_train_ner_plot_writes_the_loss_curve(capsys, tmp_path: Path) -> None:
-    assert main(["train", "ner", "--epochs", "2", "--plot", "--out", str(tmp_path / "sub")]) == 0
-    assert (tmp_path / "sub" / "ner_loss.png").read_bytes().startswith(PNG)
+    assert main(["train", "ner", "--epochs", "2", "--plot", "--out", str(tmp_path)]) == 0
+    assert (tmp_path / "ner_loss.png").read_bytes().startswith(PNG)
+    assert [p.name for p in tmp_path.iterdir()] == ["ner_loss.png"]  # written atomically: no temporary file left
 
 
 def test_missing_matplotlib_is_a_clear_message_before_training(capsys, monkeypatch, tmp_path: Path) -> None:

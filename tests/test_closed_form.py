@@ -8,15 +8,16 @@ from __future__ import annotations
 
 import math
 import random
+from dataclasses import replace
 
 import pytest
 from helpers import assert_derivative_matches, partial_difference
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_mm import Value
-from tinygrad_mm.models.closed_form import for_example, margin_gradients, score_gradients
-from tinygrad_mm.models.cs224n import ACTIVATIONS, WindowScorer, notes_example
+from tinygrad_mm import Value, sum_values
+from tinygrad_mm.models.closed_form import for_example, margin_gradients, negatives_gradients, score_gradients
+from tinygrad_mm.models.cs224n import ACTIVATIONS, ExampleSpec, WindowScorer, build_example, notes_example
 from tinygrad_mm.models.losses import max_margin_loss
 
 RTOL = 1e-9
@@ -241,3 +242,123 @@ def test_score_gradients_formulas_on_a_hand_example() -> None:
     assert g.W == [[pytest.approx(d * 0.1), pytest.approx(d * -0.2)]]
     assert g.U == [pytest.approx(math.tanh(0.2))]
     assert g.x == [pytest.approx(d * 1.0), pytest.approx(d * 2.0)]
+
+
+# ---- k corrupted windows: J = Σₖ max(0, Δ + s_c⁽ᵏ⁾ − s) ----
+
+
+def assert_k_windows_match(ex, closed) -> None:
+    """Engine gradients after J.backward() = the closed form for k windows (every parameter and input)."""
+    ex.J.backward()
+    assert ex.J.data == closed.J and ex.s.data == closed.s
+    assert ex.s.grad == closed.dJ_ds == -sum(n.active for n in closed.negatives)
+    assert_engine_matches_closed_form_params(ex.scorer, closed)
+    for j, v in enumerate(ex.x):
+        assert close(v.grad, closed.x[j]), f"∂J/∂x[{j}]"
+    for k, (negative, expected) in enumerate(zip(ex.negatives, closed.negatives, strict=True)):
+        assert negative.s.data == expected.s_c and negative.s.grad == expected.dJ_ds_c
+        assert negative.hinge.active == expected.active and negative.hinge.data == expected.J
+        for j, v in enumerate(negative.x):
+            assert close(v.grad, expected.x_c[j]), f"∂J/∂x_c{k + 1}[{j}]: engine {v.grad!r}, closed {expected.x_c[j]!r}"
+
+
+def assert_engine_matches_closed_form_params(scorer, closed) -> None:
+    for i, row in enumerate(scorer.W):
+        for j, w in enumerate(row):
+            assert close(w.grad, closed.W[i][j]), f"∂J/∂W[{i},{j}]: engine {w.grad!r}, closed form {closed.W[i][j]!r}"
+    for name, params, expected in (("b", scorer.b, closed.b), ("U", scorer.U, closed.U)):
+        for i, p in enumerate(params):
+            assert close(p.grad, expected[i]), f"∂J/∂{name}[{i}]: engine {p.grad!r}, closed form {expected[i]!r}"
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+@pytest.mark.parametrize("k", [2, 3, 5])
+@pytest.mark.parametrize("small", [False, True])
+def test_k_corrupted_windows_match_closed_form(activation: str, k: int, small: bool) -> None:
+    words = ["bread", "music", "London", "the", "zebra"][:k]
+    ex = build_example(ExampleSpec.notes(small=small, corrupt_words=words, activation=activation))
+    closed = for_example(ex)
+    assert len(closed.negatives) == k and closed.active
+    assert_k_windows_match(ex, closed)
+    assert any(g for row in closed.W for g in row)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_k_windows_with_some_hinges_flat(activation: str) -> None:
+    """Δ between the scores: some hinges active, some flat; the flat ones add exactly nothing."""
+    ex = build_example(ExampleSpec.notes(corrupt_words=["bread", "music", "London", "zebra"], activation=activation))
+    margins = sorted(ex.s.data - n.s.data for n in ex.negatives)
+    delta = (margins[1] + margins[2]) / 2.0  # two hinges open (margin < Δ), two closed
+    assert delta >= 0.0 and margins[1] < delta < margins[2]
+    ex = build_example(replace(ex.spec, delta=delta))
+    closed = for_example(ex)
+    states = [n.active for n in closed.negatives]
+    assert states == [n.hinge.active for n in ex.negatives] and sum(states) == 2
+    assert_k_windows_match(ex, closed)
+    assert all(n.x_c == [0.0] * len(n.x_c) for n in closed.negatives if not n.active)
+
+
+def test_k_windows_inactive_is_all_zero() -> None:
+    ex = build_example(ExampleSpec.notes(corrupt_words=["bread", "music"]), active=False)
+    closed = for_example(ex)
+    assert not closed.active and closed.J == 0.0 and closed.dJ_ds == 0.0
+    assert all(g == 0.0 for row in closed.W for g in row)
+    assert_k_windows_match(ex, closed)
+
+
+@settings(max_examples=25, deadline=None)
+@given(seed=st.integers(0, 10**6), n=st.integers(1, 8), H=st.integers(1, 5), k=st.integers(2, 4),
+       activation=st.sampled_from(ACTIVATIONS), delta=st.floats(0.0, 3.0))  # fmt: skip
+def test_random_k_windows_match_closed_form(seed: int, n: int, H: int, k: int, activation: str, delta: float) -> None:
+    W, b, U, x, _ = random_numbers(seed, n, H)
+    rng = random.Random(seed + 1)
+    x_cs = [[rng.uniform(-2.0, 2.0) for _ in range(n)] for _ in range(k)]
+    closed = negatives_gradients(W, b, U, x, x_cs, activation, delta)
+    J, s, s_c, scorer, xs, xcs = engine_graph(W, b, U, x, x_cs[0], activation, delta)
+    others = [scorer.score([Value(v, f"x_c{m}[{j}]") for j, v in enumerate(x_c)], f"s_c{m}") for m, x_c in enumerate(x_cs[1:], 2)]
+    hinges = [J] + [max_margin_loss(s, other, delta) for other in others]
+    total = sum_values(hinges)
+    total.backward()
+    assert total.data == closed.J and s.grad == closed.dJ_ds
+    assert [h.active for h in hinges] == [n.active for n in closed.negatives]
+    assert_engine_matches_closed_form_params(scorer, closed)
+    for j, v in enumerate(xs):
+        assert close(v.grad, closed.x[j])
+    for j, v in enumerate(xcs):
+        assert close(v.grad, closed.negatives[0].x_c[j])
+
+
+def test_k_windows_closed_form_agrees_with_finite_differences() -> None:
+    W, b, U, x, x_c = random_numbers(5, 4, 3)
+    x_c2 = [v * 0.5 - 0.3 for v in x]
+    delta = 10.0  # every hinge active, so J is smooth
+    closed = negatives_gradients(W, b, U, x, [x_c, x_c2], "tanh", delta)
+    assert all(n.active for n in closed.negatives)
+
+    def J_at_W(i: int, j: int):
+        def J(t: float) -> float:
+            rows = [list(r) for r in W]
+            rows[i][j] = t
+            return negatives_gradients(rows, b, U, x, [x_c, x_c2], "tanh", delta).J
+
+        return J
+
+    def J_at_U(i: int):
+        def J(t: float) -> float:
+            us = list(U)
+            us[i] = t
+            return negatives_gradients(W, b, us, x, [x_c, x_c2], "tanh", delta).J
+
+        return J
+
+    for i in range(3):
+        assert_derivative_matches(closed.U[i], partial_difference(J_at_U(i), [U[i]], 0))
+        for j in range(4):
+            assert_derivative_matches(closed.W[i][j], partial_difference(J_at_W(i, j), [W[i][j]], 0))
+
+
+def test_negatives_gradients_needs_a_window() -> None:
+    with pytest.raises(ValueError, match="at least one corrupted window"):
+        negatives_gradients([[1.0]], [0.0], [1.0], [1.0], [])
+    with pytest.raises(ValueError, match="delta must be a number >= 0"):
+        negatives_gradients([[1.0]], [0.0], [1.0], [1.0], [[2.0]], "tanh", math.inf)

@@ -11,14 +11,17 @@ from tinygrad_mm.models.cs224n import (
     ACTIVATIONS,
     NOTES_CORRUPTION,
     NOTES_WINDOW,
+    ExampleSpec,
     Vocabulary,
     WindowScorer,
     branch_contributions,
+    build_example,
     corrupt,
     margin_example,
     notes_example,
     train_pair_until_margin_met,
     window_vector,
+    word_embedding,
 )
 
 
@@ -121,8 +124,8 @@ def test_trainable_embeddings_give_dJ_dL_summed_over_both_windows() -> None:
         assert got == pytest.approx(grads, rel=1e-9, abs=1e-15)
     assert any(v.grad for v in ex.vocabulary.embedding("Paris"))
     assert any(v.grad for v in ex.vocabulary.embedding("bread"))
-    assert all(v.grad == 0.0 for v in ex.vocabulary.embedding("London"))  # not in either window
-    assert len(ex.parameters()) == len(ex.scorer.parameters()) + 8 * 4
+    assert set(ex.vocabulary.words) == {*ex.words, *ex.corrupt_words}  # the windows' 6 words, each once
+    assert len(ex.parameters()) == len(ex.scorer.parameters()) + 6 * 4
 
 
 def test_trainable_embeddings_of_the_inactive_example_get_no_gradient() -> None:
@@ -179,3 +182,107 @@ def test_training_a_pair_stops_exactly_when_the_margin_is_met() -> None:
     assert all(p.grad == 0.0 for p in scorer.parameters())  # no leftover gradient
     with pytest.raises(RuntimeError, match="still violated after 1 SGD steps"):
         train_pair_until_margin_met(WindowScorer(20, 8, seed=3), vocab, words, bad, max_steps=1)
+
+
+# ---- any word, k corrupted windows (ExampleSpec, build_example) ----
+
+
+def test_embeddings_depend_only_on_the_seed_and_the_word() -> None:
+    one = Vocabulary(["zebra", "Paris"], 3, seed=7, per_word=True)
+    other = Vocabulary(["Paris", "quux", "zebra"], 3, seed=7, per_word=True)
+    assert [v.data for v in one.embedding("zebra")] == [v.data for v in other.embedding("zebra")] == word_embedding("zebra", 3, 7)
+    assert word_embedding("zebra", 3, 7) != word_embedding("zebra", 3, 8)
+    assert word_embedding("zebra", 3, 7) != word_embedding("zebrA", 3, 7)
+    assert all(-1.0 <= x <= 1.0 for x in word_embedding("any word at all", 50))
+    # the same across processes (a str seed is hashed with SHA-512, not with PYTHONHASHSEED's hash)
+    import subprocess
+    import sys
+
+    code = "from tinygrad_mm.models.cs224n import word_embedding; print(repr(word_embedding('zebra', 3, 7)))"
+    for seed in ("1", "2"):
+        done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
+                              env={"PYTHONHASHSEED": seed, "PATH": ""})  # fmt: skip
+        assert done.stdout.strip() == repr(word_embedding("zebra", 3, 7))
+
+
+def test_any_window_and_corruption_word_work() -> None:
+    spec = ExampleSpec.notes(window=["the", "ocelot", "sleeps"], corrupt_words=["xylophone"], hidden=3, dim=5, seed=4)
+    ex = build_example(spec)
+    assert ex.words == ("the", "ocelot", "sleeps") and ex.corrupt_words == ("the", "xylophone", "sleeps")
+    assert (ex.scorer.n, ex.scorer.hidden, ex.vocabulary.dim) == (15, 3, 5)
+    assert [v.data for v in ex.x[5:10]] == word_embedding("ocelot", 5, 4)
+    assert [v.data for v in ex.x_c[5:10]] == word_embedding("xylophone", 5, 4)
+    assert ex.J.data == max(0.0, 1.0 + ex.s_c.data - ex.s.data)
+
+
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_k_corrupted_windows_build_the_notes_objective(activation: str) -> None:
+    spec = ExampleSpec.notes(corrupt_words=["bread", "music", "London"], activation=activation, delta=2.0)
+    ex = build_example(spec)
+    assert ex.k == 3 and [n.words[2] for n in ex.negatives] == ["bread", "music", "London"]
+    assert list(ex.branches) == ["s", "s_c1", "s_c2", "s_c3"]
+    assert [n.hinge.label for n in ex.negatives] == ["J_1", "J_2", "J_3"] and ex.J.label == "J"
+    assert ex.J.parents == tuple(n.hinge for n in ex.negatives)  # one sum node over the hinges
+    assert all(n.hinge.parents == (ex.s, n.s) for n in ex.negatives)
+    assert ex.J.data == sum(max(0.0, 2.0 + n.s.data - ex.s.data) for n in ex.negatives)
+    assert [v.label for v in ex.negatives[1].x][:2] == ["x_c2[0]", "x_c2[1]"]
+    assert ex.negatives[2].s.scope == ("s_c3 = Uᵀf(Wx_c3 + b)", "s_c3 = U·a_c3")
+    assert {n.label for n in count_uses(ex.J)} >= {"z_c1[0]", "a_c2[7]", "z_c3[4]"}
+    # W, b, U and nothing else feed every branch; each weight's gradient is the sum over the k + 1 branches
+    branch_nodes = [set(count_uses(root)) for root in ex.branches.values()]
+    assert set.intersection(*branch_nodes) == set(ex.scorer.parameters())
+    ex.J.backward()
+    assert ex.s.grad == -3.0 and all(n.s.grad == 1.0 for n in ex.negatives)  # Δ = 2: every hinge is active here
+    for p in ex.scorer.parameters():
+        parts = branch_contributions(ex, p)
+        assert list(parts) == ["s", "s_c1", "s_c2", "s_c3"]
+        assert sum(parts.values()) == pytest.approx(p.grad, rel=1e-12, abs=1e-15)
+
+
+def test_k_windows_inactive_meets_every_margin() -> None:
+    ex = build_example(ExampleSpec.notes(small=True, corrupt_words=["bread", "music"]), active=False)
+    assert not ex.active and ex.J.data == 0.0 and ex.trained_steps > 0
+    assert all(ex.s.data >= n.s.data + ex.delta + 0.5 for n in ex.negatives)
+    ex.J.backward()
+    assert all(p.grad == 0.0 for p in ex.parameters())
+
+
+def test_small_keeps_the_centre_words_and_explicit_sizes() -> None:
+    spec = ExampleSpec.notes(small=True, corrupt_words=["bread", "music"])
+    assert (spec.window, spec.corruptions, spec.dim, spec.hidden) == (("Paris",), (("bread",), ("music",)), 2, 2)
+    assert ExampleSpec.notes(small=True, hidden=3).hidden == 3
+    assert ExampleSpec.notes(small=True) == ExampleSpec.notes().centre_words()
+    assert notes_example(small=True).words == ("Paris",)
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"window": ["a", "b"], "corrupt_words": ["x"]}, "odd number of words; got 2"),
+        ({"window": ["a", "b", "c"], "corrupt_windows": [["a", "b"]]}, "has 2 words but the window 'a b c' has 3"),
+        ({"corrupt_words": ["x"], "corrupt_windows": [["a"]]}, "either as centre words or as whole windows"),
+        ({"delta": -1.0}, "must be >= 0"),
+        ({"delta": float("inf")}, "must be finite"),
+        ({"hidden": 0}, "hidden \\(H\\) must be a positive whole number"),
+        ({"dim": 2.5}, "dim \\(d\\) must be a positive whole number"),
+        ({"activation": "gelu"}, "activation must be one of"),
+        ({"seed": "1"}, "seed must be a whole number"),
+        ({"hidden": 1000, "dim": 1000}, "more than 1,000,000"),
+        ({"window": []}, None),  # empty means the notes' window
+    ],
+)
+def test_example_spec_errors_name_what_is_wrong(kwargs: dict, message: str | None) -> None:
+    if message is None:
+        assert ExampleSpec.notes(**kwargs).window == NOTES_WINDOW
+        return
+    with pytest.raises(ValueError, match=message):
+        ExampleSpec.notes(**kwargs)
+
+
+def test_example_spec_refuses_bad_words() -> None:
+    with pytest.raises(ValueError, match="words are non-empty"):
+        ExampleSpec(window=("a", " b", "c"))
+    with pytest.raises(TypeError, match="sequence of words, got the string"):
+        ExampleSpec(window="museums in Paris")
+    with pytest.raises(ValueError, match="at least one corrupted window"):
+        ExampleSpec(corruptions=())

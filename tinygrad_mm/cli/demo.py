@@ -1,4 +1,10 @@
-"""``tinygrad-mm demo``: the notes' max-margin example, with both branches of one shared weight."""
+"""``tinygrad-mm demo``: the notes' max-margin example, with every branch of one shared weight.
+
+Prints s, s_c⁽ᵏ⁾, J and, for two shared weights, what flows back through each branch, their
+sum, ``.grad`` and the closed form (models/closed_form.py, floats only).  Then writes the
+pictures and the step-through pages of the SAME example (the options choose it: windows,
+k corrupted windows, Δ, H, d, f, seed) into ``--out``.
+"""
 
 from __future__ import annotations
 
@@ -8,86 +14,163 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from ..views.text import format_number
-from .sources import add_graph_arguments
+from .options import output_dir
+from .sources import add_example_arguments, drawing_title, example_source, example_spec, formula
 
 if TYPE_CHECKING:
     from ..models.closed_form import MarginGradients
+    from ..models.cs224n import ExampleSpec, MarginExample
+
+# name → (which example: "active", "inactive" or "small"; scope depth folded, None: none; rankdir)
+PICTURES = {
+    "margin-loss-active": ("active", 1, "LR"),
+    "margin-loss-inactive": ("inactive", 1, "LR"),
+    "small-expanded": ("small", None, "TB"),
+    "full-collapsed": ("active", 2, "LR"),
+}
+MAX_NODES = 1000  # a picture with more nodes is skipped (with a note): k corrupted windows, or a large H or d
+PAGES = {"backprop-steps-small.html": "small", "backprop-steps.html": "active", "backprop-steps-inactive-small.html": "inactive-small"}
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "demo",
         help="run the CS224N max-margin example and show where ∂J/∂W comes from",
-        description="Score 'museums in Paris are amazing' and its corrupted window with the same network, "
-        "build J = max(0, 1 + s_c - s), backpropagate, and print s, s_c, J, ∂J/∂s, ∂J/∂s_c and, for "
-        "shared weights, what flows back through s and through s_c.",
+        description="Score 'museums in Paris are amazing' and its corrupted window(s) with the same network, "
+        "build J = Σₖ max(0, Δ + s_c⁽ᵏ⁾ - s), backpropagate, and print s, s_c, J, ∂J/∂s, ∂J/∂s_c and, for "
+        "shared weights, what flows back through each branch; then write pictures and step-through pages of it.",
     )
-    add_graph_arguments(parser)
-    parser.add_argument("--out", type=Path, default=Path("out"), help="directory for output files (default: out/)")
-    parser.set_defaults(func=lambda args: run_demo(args.out, not args.inactive, args.activation, args.small))
+    add_example_arguments(parser)
+    parser.add_argument(
+        "--out", type=output_dir, default=Path("out"), help="an existing directory for the pictures (default: out/, created)"
+    )
+    parser.set_defaults(func=lambda args: run_demo(args.out, not args.inactive, example_spec(args)))
 
 
-def run_demo(out: Path, active: bool, activation: str = "sigmoid", small: bool = False) -> int:
-    """Print the example's numbers; returns 0, or 1 if a branch sum ever differed from ``.grad``."""
+def run_demo(out: Path, active: bool = True, spec: ExampleSpec | None = None) -> int:
+    """Print the example's numbers and write its pictures; 0, or 1 if a branch sum ever differed from ``.grad``."""
     from ..models.closed_form import for_example
-    from ..models.cs224n import branch_contributions, notes_example
+    from ..models.cs224n import ExampleSpec, build_example
 
-    example = notes_example(active=active, small=small, activation=activation)
+    spec = spec or ExampleSpec()
+    example = build_example(spec, active)
     closed = for_example(example)  # the notes' formulas, with floats, before anything is backpropagated
     example.J.backward()
-    scorer, s, s_c, J = example.scorer, example.s, example.s_c, example.J
-    d = example.vocabulary.dim
+    print_setting(example)
+    ok = print_branches(example, closed)
+    wrote = write_pictures(out, spec)
+    return 0 if ok and wrote else 1
+
+
+def print_setting(example: MarginExample) -> None:
+    """The network, the windows, s, every s_c, J and ∂J/∂ at each score."""
+    scorer, k = example.scorer, example.k
     print(
-        f"The CS224N max-margin example: f = {activation}, d = {d}, n = {scorer.n}, H = {scorer.hidden}, "
-        f"Δ = {example.delta:g}"
+        f"The CS224N max-margin example: f = {scorer.activation}, d = {example.vocabulary.dim}, n = {scorer.n}, "
+        f"H = {scorer.hidden}, Δ = {example.delta:g}" + (f", k = {k} corrupted windows" if k > 1 else "")
     )
-    print(f"  true window      x   = {' '.join(example.words)}")
-    print(f"  corrupted window x_c = {' '.join(example.corrupt_words)}   (centre word replaced)")
-    if not active:
-        print(f"  (parameters after {example.trained_steps} SGD steps on this pair, so that s ≥ s_c + Δ)")
+    names = [example.s.label] + [n.s.label for n in example.negatives]
+    width = max(len(name) for name in [*names, "J"])
+    inputs = ["x"] + ["x" + name[1:] for name in names[1:]]
+    print(f"  true window      {'x':<{width}} = {' '.join(example.words)}")
+    for name, negative in zip(inputs[1:], example.negatives, strict=True):
+        how = "   (centre word replaced)" if replaced_centre(example.words, negative.words) else ""
+        print(f"  corrupted window {name:<{width}} = {' '.join(negative.words)}{how}")
+    if example.trained_steps:
+        pair = "this pair" if k == 1 else "these windows"
+        print(f"  (parameters after {example.trained_steps} SGD steps on {pair}, so that s ≥ s_c + Δ)")
     print()
-    print(f"  s   = Uᵀf(Wx + b)         = {s.data:+.6f}")
-    print(f"  s_c = Uᵀf(Wx_c + b)       = {s_c.data:+.6f}")
-    state = "margin violated: the hinge is active" if example.active else "margin met: the hinge is flat"
-    print(f"  J   = max(0, Δ + s_c − s) = {J.data:+.6f}   ({state})")
+    formulas = [f"Uᵀf(W{x} + b)" for x in inputs] + [formula(example)]
+    column = max(len(f) for f in formulas)
+    for name, text, node in zip([*names, "J"], formulas, [example.s, *(n.s for n in example.negatives), example.J], strict=True):
+        print(f"  {name:<{width}} = {text:<{column}} = {node.data:+.6f}" + (f"   ({_state(example)})" if name == "J" else ""))
     print()
-    print(f"  ∂J/∂s   = {_signed(s.grad)}")
-    print(f"  ∂J/∂s_c = {_signed(s_c.grad)}")
+    for name, node in zip(names, [example.s, *(n.s for n in example.negatives)], strict=True):
+        print(f"  ∂J/∂{name:<{width}} = {_signed(node.grad)}")
     if not example.active:
         print("  No gradient flows: no update when the margin is met.")
     print()
-    print("  A shared weight receives the SUM of what flows back through s and through s_c:")
-    print(f"  {'weight':<8} {'via s':>12} {'via s_c':>12} {'sum':>12} {'.grad':>12} {'closed form':>12}")
+
+
+def print_branches(example: MarginExample, closed: MarginGradients) -> bool:
+    """The table of two shared weights (one U, one W entry): via each branch, their sum, .grad, closed form."""
+    from ..models.cs224n import branch_contributions
+
+    scorer, names = example.scorer, list(example.branches)
+    print(f"  A shared weight receives the SUM of what flows back through {' and through '.join(names)}:")
+    headers = (*(f"via {n}" for n in names), "sum", ".grad", "closed form")
+    print(f"  {'weight':<8} " + " ".join(f"{h:>12}" for h in headers))
     ok = True
-    i = shown_unit(closed)
-    centre = len(example.words) // 2 * d  # the first input of the centre word, the one the corruption changed
-    for weight, expected in ((scorer.U[i], closed.U[i]), (scorer.W[i][centre], closed.W[i][centre])):
-        parts = branch_contributions(example, weight)
-        total = parts["s"] + parts["s_c"]
+    i, j = shown_unit(closed), changed_input(example)
+    for weight, expected in ((scorer.U[i], closed.U[i]), (scorer.W[i][j], closed.W[i][j])):
+        parts = list(branch_contributions(example, weight).values())
+        total = sum(parts)
         agrees = total == weight.grad and math.isclose(weight.grad, expected, rel_tol=1e-9, abs_tol=1e-15)
         ok &= agrees
         print(
             f"  {weight.label:<8} "
-            + " ".join(f"{_signed(v):>12}" for v in (parts["s"], parts["s_c"], total, weight.grad, expected))
+            + " ".join(f"{_signed(v):>12}" for v in (*parts, total, weight.grad, expected))
             + f"  {'✓' if agrees else '✗ MISMATCH'}"
         )
-    print(
-        "  via s = ∂J/∂s · ∂s/∂w,  via s_c = ∂J/∂s_c · ∂s_c/∂w;  closed form: ∂J/∂w = ∂s_c/∂w − ∂s/∂w if active, else 0"
-    )
+    vias = ",  ".join(f"via {n} = ∂J/∂{n} · ∂{n}/∂w" for n in names)
+    if example.k == 1:
+        print(f"  {vias};  closed form: ∂J/∂w = ∂s_c/∂w − ∂s/∂w if active, else 0")
+    else:
+        print(f"  {vias};  closed form: ∂J/∂w = Σ over the active hinges of (∂s_cₖ/∂w − ∂s/∂w)")
     print()
-    wrote = write_pictures(out)
-    return 0 if ok and wrote else 1
+    return ok
 
 
-def write_pictures(out: Path) -> bool:
-    """Write the classroom pictures and the step-through pages into ``out`` and print where; False if Graphviz is missing."""
+def replaced_centre(words: tuple[str, ...], corrupted: tuple[str, ...]) -> bool:
+    """True if ``corrupted`` is ``words`` with (only) the centre word replaced."""
+    centre = len(words) // 2
+    return len(words) % 2 == 1 and [k for k, (a, b) in enumerate(zip(words, corrupted, strict=True)) if a != b] == [centre]
+
+
+def shown_unit(closed: MarginGradients) -> int:
+    """The hidden unit whose weights to show: the first one that every window uses (f′(z) ≠ 0 in all)."""
+    rows = zip(closed.true.delta, *(n.corrupt.delta for n in closed.negatives), strict=True)
+    used = [i for i, deltas in enumerate(rows) if all(deltas)]
+    return used[0] if used else 0
+
+
+def changed_input(example: MarginExample) -> int:
+    """The first input a corruption changed (the centre word's first entry in the notes), else the centre's."""
+    for j, v in enumerate(example.x):
+        if any(n.x[j].data != v.data for n in example.negatives):
+            return j
+    return len(example.words) // 2 * example.vocabulary.dim
+
+
+def _state(example: MarginExample) -> str:
+    if example.k == 1:
+        return "margin violated: the hinge is active" if example.active else "margin met: the hinge is flat"
+    open_ = sum(n.hinge.active for n in example.negatives)
+    return f"{open_} of {example.k} hinges active" + ("" if open_ else ": every margin is met")
+
+
+def _signed(v: float) -> str:
+    return format_number(v, ".6g", signed=True)
+
+
+def write_pictures(out: Path, spec: ExampleSpec) -> bool:
+    """Write the pictures and step-through pages of ``spec``'s example into ``out``; False if Graphviz is missing."""
     from ..views.dot import GraphvizNotFoundError
-    from ..views.gallery import write_gallery
+    from ..views.draw_options import GraphTooLargeError
 
+    examples = examples_of(spec)
+    pictures: list[Path] = []
+    pages: list[Path] = []
     try:
-        pictures = write_gallery(out)
-        pages = [write_page(out, small=True), write_page(out), write_page(out, active=False, small=True)]
-    except (GraphvizNotFoundError, ImportError) as err:
+        for name in (*PICTURES, *PAGES):
+            try:
+                if name in PICTURES:
+                    pictures += write_picture(out, name, examples)
+                else:
+                    pages.append(write_page(out, name, examples[PAGES[name]], small="small" in PAGES[name]))
+            except GraphTooLargeError as err:  # k corrupted windows, or a large H or d: skip it, draw the others
+                print(f"  {name} not drawn: {err}")
+    except GraphvizNotFoundError as err:
         print(f"  Pictures not drawn: {err}")
         return False
     print(f"  Pictures of the graph ({len(pictures)} files) in {out}/:")
@@ -99,22 +182,35 @@ def write_pictures(out: Path) -> bool:
     return True
 
 
-def shown_unit(closed: MarginGradients) -> int:
-    """The hidden unit whose weights to show: the first one that both windows use (f′(z) ≠ 0 in both)."""
-    both = [i for i, (d, d_c) in enumerate(zip(closed.true.delta, closed.corrupt.delta, strict=True)) if d and d_c]
-    return both[0] if both else 0
+def examples_of(spec: ExampleSpec) -> dict[str, MarginExample]:
+    """The example, its inactive version, and both cut to the centre words, each after ``J.backward()``."""
+    from ..models.cs224n import build_example
+
+    small = spec.centre_words() if len(spec.window) % 2 else spec  # an even window has no centre: draw it whole
+    examples = {
+        "active": build_example(spec), "inactive": build_example(spec, active=False),
+        "small": build_example(small), "inactive-small": build_example(small, active=False),
+    }  # fmt: skip
+    for example in examples.values():
+        example.J.backward()
+    return examples
 
 
-def _signed(v: float) -> str:
-    return format_number(v, ".6g", signed=True)
+def write_picture(out: Path, name: str, examples: dict[str, MarginExample], formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
+    """``out/<name>.svg`` and ``.png``: one of `PICTURES`, drawn with `write_graph`."""
+    from ..views.drawing import scopes_in
+    from ..views.export import write_graph
+
+    which, depth, rankdir = PICTURES[name]
+    example = examples[which]
+    options = {"collapse": scopes_in(example.J, depth) if depth else [], "title": drawing_title(example),
+               "rankdir": rankdir, "max_nodes": MAX_NODES}  # fmt: skip
+    return [write_graph(example.J, out / f"{name}.{fmt}", fmt, **options) for fmt in formats]
 
 
-def write_page(out_dir: Path, active: bool = True, small: bool = False) -> Path:
-    """The step-through page of the notes' example: ``out_dir/backprop-steps[-inactive][-small].html``."""
-    from ..models.cs224n import notes_example
+def write_page(out: Path, name: str, example: MarginExample, small: bool) -> Path:
+    """The step-through page of ``example``: ``out/<name>``."""
     from ..views.viewer import to_html
-    from .sources import example_source
 
-    source = example_source(notes_example(active=active, small=small), small=small)
-    name = f"backprop-steps{'' if active else '-inactive'}{'-small' if small else ''}.html"
-    return to_html(source.root, Path(out_dir) / name, source.title, source.subtitle)
+    source = example_source(example, small=small)
+    return to_html(source.root, out / name, source.title, source.subtitle)

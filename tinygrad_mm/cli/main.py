@@ -1,19 +1,42 @@
-"""The ``tinygrad-mm`` command line: one sub-command per module of this package."""
+"""The ``tinygrad-mm`` command line: one sub-command per module of this package.
+
+A user's mistake never shows a traceback: it ends with ONE line on stderr,
+``tinygrad-mm COMMAND: what is wrong and what to do``, and a non-zero exit:
+
+- a usage mistake (unknown option, bad number, ``--lr inf``): exit 2, from the parser (`OneLineParser`);
+- a `UserError` or a library error that can only be the user's (errors.LIBRARY_ERRORS): its code;
+- Ctrl-C: ``interrupted``, exit 130 (files are written atomically, so none is left half-written);
+- a reader that stops reading (``tinygrad-mm trace | head -1``): no message at all, exit 141.
+
+A terminal that cannot show ∂ or Δ (``PYTHONIOENCODING=latin-1``) gets ``\\u2202`` escapes instead of
+a UnicodeEncodeError.  Anything else is a bug in tinygrad_mm and keeps its traceback.
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Sequence
 
 from . import code, demo, explain, html, render, slides, trace, train
+from .errors import BROKEN_PIPE, INTERRUPTED, user_error
 
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
 COMMANDS = (demo, train, render, trace, explain, html, slides, code)
 
 
+class OneLineParser(argparse.ArgumentParser):
+    """argparse, with a usage mistake reported on one line (sub-command parsers inherit this class)."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        if message.startswith("unrecognized arguments"):
+            message += " (positional arguments, such as SCRIPT.py, go before the options)"
+        self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = OneLineParser(
         prog="tinygrad-mm",
         description="A scalar autograd engine that makes backpropagation visible.",
     )
@@ -24,12 +47,55 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if not getattr(args, "func", None):
-        parser.print_help()
-        return 2
-    return int(args.func(args) or 0)
+    """Run one command; returns its exit status (0 when all went well)."""
+    readable_streams()
+    program = "tinygrad-mm"
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        if not getattr(args, "func", None):
+            parser.print_help()
+            return 2
+        program = " ".join(filter(None, (program, args.command, getattr(args, "demo", None))))
+        status = int(args.func(args) or 0)
+        sys.stdout.flush()  # a reader that went away shows up here at the latest
+        return status
+    except KeyboardInterrupt:
+        if sys.stdout.isatty():
+            print(file=sys.stdout)  # end a progress line that was being rewritten in place
+        print(f"{program}: interrupted", file=sys.stderr)
+        return INTERRUPTED
+    except BrokenPipeError:
+        silence_stdout()
+        return BROKEN_PIPE
+    except Exception as error:
+        mistake = user_error(error)
+        if mistake is None:
+            raise
+        print(f"{program}: {mistake.message}", file=sys.stderr)
+        if mistake.details:
+            print(mistake.details, end="" if mistake.details.endswith("\n") else "\n", file=sys.stderr)
+        return mistake.code
+
+
+def readable_streams() -> None:
+    """Let stdout and stderr print any character: those their encoding lacks become backslash escapes."""
+    for stream in (sys.stdout, sys.stderr):
+        encoding = getattr(stream, "encoding", None) or "utf-8"
+        try:
+            "∂Δσ−—…→⁽ᵏ⁾✓".encode(encoding)
+        except (UnicodeEncodeError, LookupError):
+            if hasattr(stream, "reconfigure"):
+                stream.reconfigure(errors="backslashreplace")
+
+
+def silence_stdout() -> None:
+    """After a broken pipe: point stdout at /dev/null, so Python's final flush does not complain (Python docs recipe)."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):  # not a real file (e.g. captured by a test): nothing to silence
+        pass
 
 
 if __name__ == "__main__":

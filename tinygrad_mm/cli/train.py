@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import argparse
+import io
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
 from ..models.cs224n import ACTIVATIONS
+from .errors import UserError, one_line
+from .options import output_dir
 
+MAX_LR, MAX_EPOCHS, MAX_STEPS = 10.0, 100_000, 10_000_000  # beyond these an option is a typo, not a plan
 PLOT_HINT = "saving plots needs matplotlib: pip install 'tinygrad-mm[plot]' (or pip install matplotlib)"
 
 
@@ -18,7 +24,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         help="train a model with SGD on a max-margin loss (toy NER or two moons)",
         description="Train one of the demos, showing the loss as it goes.",
     )
-    demos = parser.add_subparsers(dest="demo", required=True)
+    demos = parser.add_subparsers(dest="demo", required=True, metavar="{ner,moons}")
 
     ner = demos.add_parser(
         "ner",
@@ -28,7 +34,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "Reports mean J per epoch and the accuracy on held-out windows.",
     )
     ner.add_argument("--epochs", type=int, default=15, help="passes over the training windows (default 15)")
-    ner.add_argument("--lr", type=float, default=0.02, help="SGD learning rate (default 0.02)")
+    ner.add_argument("--lr", type=float, default=0.02, help=f"SGD learning rate, > 0 and at most {MAX_LR:g} (default 0.02)")
     ner.add_argument("--activation", choices=ACTIVATIONS, default="sigmoid", help="f (default sigmoid)")
     ner.add_argument("--fixed-embeddings", action="store_true", help="keep the word embeddings L at their random start")
     ner.add_argument("--seed", type=int, default=0, help="data split, initialisation and corruptions (default 0)")
@@ -48,7 +54,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def _add_output_arguments(parser: argparse.ArgumentParser, files: str) -> None:
     parser.add_argument("--plot", action="store_true", help=f"save {files} under --out (needs matplotlib)")
-    parser.add_argument("--out", type=Path, default=Path("out"), help="directory for the plots (default: out/)")
+    parser.add_argument(
+        "--out", type=output_dir, default=Path("out"), help="an existing directory for the plots (default: out/, created)"
+    )
 
 
 class Progress:
@@ -75,8 +83,9 @@ class Progress:
             self.stream.flush()
 
 
-def _check_positive(name: str, value: float) -> str | None:
-    return None if value > 0 else f"{name} must be > 0, got {value}"
+def _check_range(name: str, value: float, high: float) -> str | None:
+    """None if 0 < value <= high (so not NaN or infinite), else what is wrong."""
+    return None if 0 < value <= high else f"{name} must be > 0 and at most {high:,g}, got {value:g}"
 
 
 def _pyplot(wanted: bool):
@@ -107,7 +116,7 @@ def _start(args: argparse.Namespace, checks: list[str | None]):
 def run_ner(args: argparse.Namespace) -> int:
     from ..models.train import train_ner
 
-    plt, error = _start(args, [_check_positive("--epochs", args.epochs), _check_positive("--lr", args.lr)])
+    plt, error = _start(args, [_check_range("--epochs", args.epochs, MAX_EPOCHS), _check_range("--lr", args.lr, MAX_LR)])
     if error:
         return error
     progress = Progress(args.epochs)
@@ -115,14 +124,15 @@ def run_ner(args: argparse.Namespace) -> int:
     print(
         f"toy NER: window scorer f = {args.activation}, d = 4, n = 20, H = 8, embeddings {embeddings}, lr = {args.lr:g}"
     )
-    run = train_ner(
-        epochs=args.epochs,
-        lr=args.lr,
-        activation=args.activation,
-        seed=args.seed,
-        trainable_embeddings=not args.fixed_embeddings,
-        on_epoch=lambda k, loss: progress.update(k + 1, f"epoch {k + 1:>3}/{args.epochs}  mean J {loss:.4f}"),
-    )
+    with diverging(f"--lr {args.lr:g}"):
+        run = train_ner(
+            epochs=args.epochs,
+            lr=args.lr,
+            activation=args.activation,
+            seed=args.seed,
+            trainable_embeddings=not args.fixed_embeddings,
+            on_epoch=lambda k, loss: progress.update(k + 1, f"epoch {k + 1:>3}/{args.epochs}  mean J {loss:.4f}"),
+        )
     progress.close()
     heldout = len(run.data.heldout)
     print(
@@ -141,18 +151,19 @@ def run_ner(args: argparse.Namespace) -> int:
 def run_moons(args: argparse.Namespace) -> int:
     from ..models.train import final_accuracy, train_moons
 
-    plt, error = _start(args, [_check_positive("--steps", args.steps)])
+    plt, error = _start(args, [_check_range("--steps", args.steps, MAX_STEPS)])
     if error:
         return error
     progress = Progress(args.steps)
     print("two moons: MLP(2, [16, 16, 1]), 100 points, SVM max-margin loss + 1e-4 L2, SGD")
-    run = train_moons(
-        steps=args.steps,
-        seed=args.seed,
-        on_step=lambda k, loss, acc: progress.update(
-            k + 1, f"step {k + 1:>3}/{args.steps}  loss {loss:.4f}  accuracy {acc:.0%}"
-        ),
-    )
+    with diverging("the learning rate"):
+        run = train_moons(
+            steps=args.steps,
+            seed=args.seed,
+            on_step=lambda k, loss, acc: progress.update(
+                k + 1, f"step {k + 1:>3}/{args.steps}  loss {loss:.4f}  accuracy {acc:.0%}"
+            ),
+        )
     progress.close()
     accuracy = final_accuracy(run.model, run.X, run.y)
     print(f"final training accuracy {accuracy:.0%} ({round(accuracy * len(run.y))}/{len(run.y)} points)")
@@ -163,16 +174,38 @@ def run_moons(args: argparse.Namespace) -> int:
     return 0
 
 
+@contextmanager
+def diverging(what: str) -> Iterator[None]:
+    """Training that overflowed (the engine refuses an inf or NaN parameter or gradient): one line, not a traceback."""
+    from ..engine import DomainError, GradientError
+
+    try:
+        yield
+    except (GradientError, DomainError, OverflowError) as err:
+        raise UserError(f"training diverged ({one_line(str(err), 300)}); {what} is probably too large", 1) from None
+    except ValueError as err:
+        if "must be finite" not in str(err):  # only a parameter update to inf/NaN is the training's fault
+            raise
+        raise UserError(f"training diverged ({one_line(str(err), 300)}); {what} is probably too large", 1) from None
+
+
+def _save(plt, fig, path: Path) -> Path:
+    """Render the figure to PNG bytes in memory, then write them atomically (Ctrl-C never leaves half a file)."""
+    from ..views.files import write_atomic
+
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="png", dpi=100)
+    plt.close(fig)
+    return write_atomic(path, buffer.getvalue())
+
+
 def _loss_plot(plt, losses: list[float], xlabel: str, ylabel: str, title: str, path: Path) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 4))
     ax.plot(range(1, len(losses) + 1), losses, marker="." if len(losses) <= 30 else None)
     ax.set(xlabel=xlabel, ylabel=ylabel, title=f"{title}: training loss")
     ax.grid(alpha=0.3)
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)
 
 
 def _boundary_plot(plt, run, path: Path, step: float = 0.05) -> Path:
@@ -181,12 +214,9 @@ def _boundary_plot(plt, run, path: Path, step: float = 0.05) -> Path:
     gx = [min(xs) - 0.5 + k * step for k in range(int((max(xs) - min(xs) + 1.0) / step) + 1)]
     gy = [min(ys) - 0.5 + k * step for k in range(int((max(ys) - min(ys) + 1.0) / step) + 1)]
     Z = [[1.0 if run.model([a, b]).data > 0 else -1.0 for a in gx] for b in gy]
-    path.parent.mkdir(parents=True, exist_ok=True)
     fig, ax = plt.subplots(figsize=(6, 5))
     ax.contourf(gx, gy, Z, levels=[-2, 0, 2], cmap=plt.cm.Spectral, alpha=0.8)
     ax.scatter(xs, ys, c=run.y, s=40, cmap=plt.cm.Spectral, edgecolors="k")
     ax.set(xlim=(gx[0], gx[-1]), ylim=(gy[0], gy[-1]), title="two moons: decision boundary of MLP(2, [16, 16, 1])")
     fig.tight_layout()
-    fig.savefig(path, dpi=100)
-    plt.close(fig)
-    return path
+    return _save(plt, fig, path)

@@ -11,6 +11,11 @@ and for J = max(0, Δ + s_c − s), with θ any of W, b, U:
     ∂J/∂θ = 0                   otherwise (the margin is met; at exactly 0, the kink, also 0),
     ∂J/∂x = −Wᵀδ,  ∂J/∂x_c = +Wᵀδ_c   while active.
 
+Over k corrupted windows, J = Σₖ max(0, Δ + s_c⁽ᵏ⁾ − s), each hinge adds its own term:
+
+    ∂J/∂θ = Σ_{k active} (∂s_c⁽ᵏ⁾/∂θ − ∂s/∂θ),   ∂J/∂s = −(number of active hinges),
+    ∂J/∂s_c⁽ᵏ⁾ = +1 if hinge k is active else 0,   ∂J/∂x_c⁽ᵏ⁾ = ∂J/∂s_c⁽ᵏ⁾ · Wᵀδ_c⁽ᵏ⁾.
+
 No `Value` is involved anywhere: only numbers go in and come out.
 """
 
@@ -59,22 +64,50 @@ class ScoreGradients:
 
 
 @dataclass(frozen=True)
-class MarginGradients:
-    """s, s_c, J and ∂J/∂θ for J = max(0, Δ + s_c − s)."""
+class NegativeGradients:
+    """One corrupted window's hinge max(0, Δ + s_c − s): its score, value, gate, ∂J/∂s_c and ∂J/∂x_c."""
 
-    s: float
     s_c: float
     J: float
     active: bool
+    dJ_ds_c: float  # +1 while the hinge is active, else 0
+    x_c: list[float]  # ∂J/∂x_c
+    corrupt: ScoreGradients  # ∂s_c/∂θ
+
+
+@dataclass(frozen=True)
+class MarginGradients:
+    """s, J and ∂J/∂θ for J = Σₖ max(0, Δ + s_c⁽ᵏ⁾ − s); with k = 1, J = max(0, Δ + s_c − s).
+
+    ``s_c``, ``dJ_ds_c``, ``x_c`` and ``corrupt`` are the first corrupted window's (the only one when k = 1).
+    """
+
+    s: float
+    J: float
+    active: bool  # some hinge is active
     dJ_ds: float
-    dJ_ds_c: float
     W: Matrix
     b: list[float]
     U: list[float]
     x: list[float]
-    x_c: list[float]
     true: ScoreGradients  # ∂s/∂θ
-    corrupt: ScoreGradients  # ∂s_c/∂θ
+    negatives: tuple[NegativeGradients, ...]
+
+    @property
+    def s_c(self) -> float:
+        return self.negatives[0].s_c
+
+    @property
+    def dJ_ds_c(self) -> float:
+        return self.negatives[0].dJ_ds_c
+
+    @property
+    def x_c(self) -> list[float]:
+        return self.negatives[0].x_c
+
+    @property
+    def corrupt(self) -> ScoreGradients:
+        return self.negatives[0].corrupt
 
 
 def score_gradients(
@@ -109,34 +142,59 @@ def margin_gradients(
     delta: float = 1.0,
 ) -> MarginGradients:
     """J = max(0, Δ + s_c − s) and ∂J/∂W, ∂J/∂b, ∂J/∂U, ∂J/∂x, ∂J/∂x_c in closed form."""
-    if not isinstance(delta, Real) or not delta >= 0:
+    return negatives_gradients(W, b, U, x, [x_c], activation, delta)
+
+
+def negatives_gradients(
+    W: Sequence[Sequence[float]],
+    b: Sequence[float],
+    U: Sequence[float],
+    x: Sequence[float],
+    x_cs: Sequence[Sequence[float]],
+    activation: str = "sigmoid",
+    delta: float = 1.0,
+) -> MarginGradients:
+    """J = Σₖ max(0, Δ + s_c⁽ᵏ⁾ − s) over the corrupted windows ``x_cs``, and every ∂J/∂θ, in closed form."""
+    if isinstance(delta, bool) or not isinstance(delta, Real) or not 0 <= delta < math.inf:
         raise ValueError(f"delta must be a number >= 0 (the required margin), got {delta!r}")
+    if not x_cs:
+        raise ValueError("give at least one corrupted window")
     true = score_gradients(W, b, U, x, activation)
-    corrupt = score_gradients(W, b, U, x_c, activation)
-    violation = delta + corrupt.s - true.s  # the same float operations as the engine's hinge
-    active = violation > 0.0
-    ds, ds_c = (-1.0, 1.0) if active else (0.0, 0.0)
-
-    def combine(g: list[float], g_c: list[float]) -> list[float]:
-        if not active:  # the hinge is flat: exactly zero (not 0·v, which may be −0.0)
-            return [0.0] * len(g)
-        return [v_c - v for v, v_c in zip(g, g_c, strict=True)]
-
+    zeros = [0.0] * len(true.x)
+    W_grad, b_grad, U_grad = [[0.0] * len(row) for row in true.W], [0.0] * len(true.b), [0.0] * len(true.U)
+    negatives = []
+    for x_c in x_cs:
+        corrupt = score_gradients(W, b, U, x_c, activation)
+        violation = delta + corrupt.s - true.s  # the same float operations as the engine's hinge
+        active = violation > 0.0
+        if active:  # this hinge adds ∂s_c/∂θ − ∂s/∂θ; a flat one adds exactly zero (not 0·v, which may be −0.0)
+            for total, g, g_c in ((W_grad[i], true.W[i], corrupt.W[i]) for i in range(len(W_grad))):
+                _add_difference(total, g, g_c)
+            _add_difference(b_grad, true.b, corrupt.b)
+            _add_difference(U_grad, true.U, corrupt.U)
+        negatives.append(
+            NegativeGradients(corrupt.s, max(0.0, violation), active, 1.0 if active else 0.0,
+                              list(corrupt.x) if active else list(zeros), corrupt)
+        )  # fmt: skip
+    n_active = sum(n.active for n in negatives)
     return MarginGradients(
         s=true.s,
-        s_c=corrupt.s,
-        J=max(0.0, violation),
-        active=active,
-        dJ_ds=ds,
-        dJ_ds_c=ds_c,
-        W=[combine(row, row_c) for row, row_c in zip(true.W, corrupt.W, strict=True)],
-        b=combine(true.b, corrupt.b),
-        U=combine(true.U, corrupt.U),
-        x=combine(true.x, [0.0] * len(true.x)),
-        x_c=combine([0.0] * len(corrupt.x), corrupt.x),
+        J=negatives[0].J if len(negatives) == 1 else sum(n.J for n in negatives),  # the engine's Sum adds the same way
+        active=n_active > 0,
+        dJ_ds=-float(n_active),
+        W=W_grad,
+        b=b_grad,
+        U=U_grad,
+        x=[-n_active * v for v in true.x] if n_active else list(zeros),
         true=true,
-        corrupt=corrupt,
+        negatives=tuple(negatives),
     )
+
+
+def _add_difference(total: list[float], g: list[float], g_c: list[float]) -> None:
+    """total += g_c − g, element by element."""
+    for j, (v, v_c) in enumerate(zip(g, g_c, strict=True)):
+        total[j] += v_c - v
 
 
 def embedding_gradients(
@@ -188,12 +246,12 @@ def _check_shapes(W: Matrix, b: list[float], U: list[float], x: list[float]) -> 
 def for_example(example: MarginExample) -> MarginGradients:
     """The closed form at a `MarginExample`'s current numbers (read off as floats, nothing backpropagated)."""
     scorer = example.scorer
-    return margin_gradients(
+    return negatives_gradients(
         [[w.data for w in row] for row in scorer.W],
         [v.data for v in scorer.b],
         [v.data for v in scorer.U],
         [v.data for v in example.x],
-        [v.data for v in example.x_c],
+        [[v.data for v in negative.x] for negative in example.negatives],
         scorer.activation,
         example.delta,
     )

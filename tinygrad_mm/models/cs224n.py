@@ -4,6 +4,13 @@ Scoring the true window x and the corrupted window x_c with the *same*
 `WindowScorer` reuses the same parameter `Value`s, so W, b and U fan out into
 both branches and, after ``J.backward()``, hold the sum of what flows back
 through s and through s_c.
+
+Words become vectors through a `Vocabulary`: either drawn one after another from
+one seeded generator (the toy NER data), or, with ``per_word=True``, each derived
+from the seed and the word alone (`word_embedding`), so any word works.
+
+The notes' example itself (J over one or k corrupted windows) is in
+``margin_example.py`` and re-exported here.
 """
 
 from __future__ import annotations
@@ -11,11 +18,9 @@ from __future__ import annotations
 import difflib
 import random
 from collections.abc import Sequence
-from dataclasses import dataclass
 
-from ..engine import Parameter, Value, count_uses, dot, operand, scope, uses_of
-from .losses import max_margin_loss
-from .nn import Module, sgd
+from ..engine import Parameter, Value, dot, operand, scope
+from .nn import Module
 
 ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
@@ -75,14 +80,18 @@ class WindowScorer(Module):
 class Vocabulary(Module):
     """Words → d-dimensional embeddings, the columns of the notes' matrix L.
 
-    Embeddings are drawn from U(−1, 1) with ``seed``.  With ``trainable=True``
+    Embeddings are drawn from U(−1, 1) with ``seed``: one generator for the words in
+    order, or with ``per_word=True`` one per word (`word_embedding`: the same word,
+    seed and d always give the same vector, whatever else is in the vocabulary).  With ``trainable=True``
     each entry is a `Parameter` labelled ``L[word][k]`` and a window *is* those
     parameters, so ``J.backward()`` also gives ∂J/∂L (a word in both windows
     receives the sum from both branches); otherwise a window is fresh input leaves
     labelled ``x[j]`` (or ``x_c[j]``) holding copies of the embeddings.
     """
 
-    def __init__(self, words: Sequence[str], dim: int, seed: int = 0, trainable: bool = False) -> None:
+    def __init__(
+        self, words: Sequence[str], dim: int, seed: int = 0, trainable: bool = False, *, per_word: bool = False
+    ) -> None:
         if not isinstance(dim, int) or dim < 1:
             raise ValueError(f"embedding size d must be a positive int, got {dim!r}")
         for word in words:
@@ -94,7 +103,12 @@ class Vocabulary(Module):
         self.dim, self.trainable = dim, trainable
         rng = random.Random(seed)
         leaf = Parameter if trainable else Value
-        self.L = {w: [leaf(rng.uniform(-1.0, 1.0), f"L[{w}][{k}]") for k in range(dim)] for w in self.words}
+        self.L = {
+            w: [leaf(v, f"L[{w}][{k}]") for k, v in enumerate(
+                word_embedding(w, dim, seed) if per_word else [rng.uniform(-1.0, 1.0) for _ in range(dim)]
+            )]
+            for w in self.words
+        }  # fmt: skip
 
     def __contains__(self, word: object) -> bool:
         return word in self.L
@@ -127,6 +141,16 @@ class Vocabulary(Module):
         return [Value(e.data, f"{name}[{j}]") for j, e in enumerate(vector)]
 
 
+def word_embedding(word: str, dim: int, seed: int = 0) -> list[float]:
+    """``word``'s d entries, each from U(−1, 1), drawn by a generator seeded with the seed and the word itself.
+
+    Deterministic across runs and machines (``random.Random`` hashes a str seed with SHA-512,
+    not with Python's per-process ``hash``).
+    """
+    rng = random.Random(f"tinygrad_mm embedding · seed {seed} · {word}")
+    return [rng.uniform(-1.0, 1.0) for _ in range(dim)]
+
+
 def corrupt(words: Sequence[str], replacement: str) -> tuple[str, ...]:
     """The notes' corrupted window: ``words`` with its centre word replaced by ``replacement``."""
     if len(words) % 2 == 0:
@@ -151,108 +175,28 @@ def window_vector(scorer: WindowScorer, vocabulary: Vocabulary, words: Sequence[
     return vocabulary.window(words, name)
 
 
-# ---- the notes' example ----
+# The notes' example (defined on top of the scorer, so imported last).
+from .margin_example import (  # noqa: E402
+    NOTES_CORRUPTION,
+    NOTES_VOCABULARY,
+    NOTES_WINDOW,
+    SMALL_CORRUPTION,
+    SMALL_WINDOW,
+    ExampleSpec,
+    MarginExample,
+    Negative,
+    branch_contributions,
+    build_example,
+    margin_example,
+    negatives_example,
+    notes_example,
+    train_pair_until_margin_met,
+    train_until_margins_met,
+)
 
-
-@dataclass
-class MarginExample:
-    """One true window, its corrupted version, and J = max(0, Δ + s_c − s), forward built."""
-
-    J: Value
-    s: Value
-    s_c: Value
-    scorer: WindowScorer
-    vocabulary: Vocabulary
-    x: list[Value]
-    x_c: list[Value]
-    words: tuple[str, ...]
-    corrupt_words: tuple[str, ...]
-    delta: float
-    trained_steps: int = 0  # SGD steps taken on this pair before it was built (the inactive example)
-
-    @property
-    def active(self) -> bool:
-        """True while the margin is violated (Δ + s_c − s > 0): only then does any gradient flow."""
-        return self.J.active
-
-    def parameters(self) -> list[Parameter]:
-        """The scorer's W, b, U, then the embeddings if they are trainable."""
-        return self.scorer.parameters() + self.vocabulary.parameters()
-
-
-def margin_example(
-    scorer: WindowScorer,
-    vocabulary: Vocabulary,
-    words: Sequence[str],
-    corrupt_words: Sequence[str],
-    delta: float = 1.0,
-) -> MarginExample:
-    """Score ``words`` (s) and ``corrupt_words`` (s_c) with the same scorer and build J."""
-    x = window_vector(scorer, vocabulary, words, "x")
-    x_c = window_vector(scorer, vocabulary, corrupt_words, "x_c")
-    s, s_c = scorer.score(x, "s"), scorer.score(x_c, "s_c")
-    J = max_margin_loss(s, s_c, delta)
-    return MarginExample(J, s, s_c, scorer, vocabulary, x, x_c, tuple(words), tuple(corrupt_words), J.delta)
-
-
-NOTES_WINDOW = ("museums", "in", "Paris", "are", "amazing")
-NOTES_CORRUPTION = "bread"
-NOTES_VOCABULARY = (*NOTES_WINDOW, NOTES_CORRUPTION, "London", "music")
-SMALL_WINDOW, SMALL_CORRUPTION = ("Paris",), "bread"  # n = 2: one word of d = 2
-
-
-def notes_example(
-    active: bool = True, small: bool = False, activation: str = "sigmoid", trainable_embeddings: bool = False
-) -> MarginExample:
-    """The notes' example, forward built and not yet backpropagated.
-
-    Default: "museums in Paris are amazing" against "museums in bread are
-    amazing" (d = 4, n = 20, H = 8) with freshly initialised parameters, where
-    the margin is violated (J > 0).  ``active=False``: the same scorer after SGD
-    on this pair until s ≥ s_c + Δ + ½, so the margin is met and J = 0.
-    ``small=True``: the one-word window "Paris" against "bread" (d = 2, n = 2, H = 2).
-    """
-    words, replacement, dim, hidden = (
-        (SMALL_WINDOW, SMALL_CORRUPTION, 2, 2) if small else (NOTES_WINDOW, NOTES_CORRUPTION, 4, 8)
-    )
-    corrupt_words = corrupt(words, replacement)
-    vocabulary = Vocabulary(NOTES_VOCABULARY, dim, seed=1, trainable=trainable_embeddings)
-    scorer = WindowScorer(len(words) * dim, hidden, activation, seed=0)
-    steps = 0 if active else train_pair_until_margin_met(scorer, vocabulary, words, corrupt_words, slack=0.5)
-    example = margin_example(scorer, vocabulary, words, corrupt_words)
-    example.trained_steps = steps
-    return example
-
-
-def train_pair_until_margin_met(
-    scorer: WindowScorer,
-    vocabulary: Vocabulary,
-    words: Sequence[str],
-    corrupt_words: Sequence[str],
-    delta: float = 1.0,
-    slack: float = 0.0,
-    lr: float = 0.5,
-    max_steps: int = 10_000,
-) -> int:
-    """SGD on the scorer's W, b, U with J = max(0, Δ + slack + s_c − s) until J = 0; returns the steps taken."""
-    for step in range(max_steps):
-        example = margin_example(scorer, vocabulary, words, corrupt_words, delta + slack)
-        if not example.active:
-            return step
-        example.J.backward()
-        sgd(scorer.parameters(), lr)
-        vocabulary.zero_grad()  # the embeddings stay fixed here
-    raise RuntimeError(f"the margin was still violated after {max_steps} SGD steps; raise lr or max_steps")
-
-
-def branch_contributions(example: MarginExample, parameter: Value) -> dict[str, float]:
-    """What ``parameter`` received through the s branch and through the s_c branch (after ``J.backward()``).
-
-    Read off the edges of the backward pass: every node of a branch that uses
-    ``parameter`` sent it ``node.grad · ∂node/∂parameter``.  The two add up to
-    ``parameter.grad`` — that sum is the whole answer to "s and s_c share W".
-    """
-    return {
-        name: sum((user.grad * user.local_grads()[k] for user, k in uses_of(parameter, count_uses(root))), 0.0)
-        for name, root in (("s", example.s), ("s_c", example.s_c))
-    }
+__all__ = [
+    "ACTIVATIONS", "NOTES_CORRUPTION", "NOTES_VOCABULARY", "NOTES_WINDOW", "SMALL_CORRUPTION", "SMALL_WINDOW",
+    "ExampleSpec", "MarginExample", "Negative", "Vocabulary", "WindowScorer", "branch_contributions",
+    "build_example", "corrupt", "margin_example", "negatives_example", "notes_example",
+    "train_pair_until_margin_met", "train_until_margins_met", "window_vector", "word_embedding",
+]  # fmt: skip
