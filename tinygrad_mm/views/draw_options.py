@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     from .graph import GraphModel
 
 DEFAULT_MAX_NODES = 300
+BASE_FONTSIZE = 12.0
 RANKDIRS = ("LR", "TB")
 
 
@@ -69,6 +70,12 @@ class DrawOptions:
                    collapsed boxes into one node per name (W, b, U, x, ...).
     legend, title  the header: title, what the drawing shows, and a colour legend.
     max_nodes      refuse to draw more nodes than this (collapse scopes instead).
+    fontsize       the base font size in points (12); every text of the drawing scales with it (projection).
+    dpi            pixels per inch of PNG output (None: Graphviz's 96); Graphviz draws SVG and PDF
+                   dpi/72 times their size in points as well.
+    scale          multiplies the picture's size: it is drawn at dpi × scale (None dpi: 96 × scale).
+    grad_slots     leave an empty, fixed-size row in each value (and each collapsed box output, each
+                   leaf group) where the step-through page and the slides write the gradient.
     """
 
     rankdir: str = "LR"
@@ -82,6 +89,10 @@ class DrawOptions:
     legend: bool = True
     title: str | None = None
     max_nodes: int = DEFAULT_MAX_NODES
+    fontsize: float = BASE_FONTSIZE
+    dpi: float | None = None
+    scale: float = 1.0
+    grad_slots: bool = False
     _checked: bool = field(default=False, repr=False, compare=False)
 
     @classmethod
@@ -102,13 +113,17 @@ class DrawOptions:
         """Validate every option, with an error that says what is accepted."""
         if self.rankdir not in RANKDIRS:
             raise ValueError(f"rankdir must be 'LR' (left to right) or 'TB' (top to bottom), got {self.rankdir!r}")
-        for name in ("show_data", "clusters", "group_leaves", "legend"):
+        for name in ("show_data", "clusters", "group_leaves", "legend", "grad_slots"):
             if not isinstance(getattr(self, name), bool):
                 raise TypeError(f"{name} must be True or False, got {getattr(self, name)!r}")
         if self.show_grad is not None and not isinstance(self.show_grad, bool):
             raise TypeError(f"show_grad must be True, False or None (= after backward()), got {self.show_grad!r}")
         if isinstance(self.max_nodes, bool) or not isinstance(self.max_nodes, int) or self.max_nodes < 1:
             raise ValueError(f"max_nodes must be a positive int, got {self.max_nodes!r}")
+        self.fontsize = _positive("fontsize", self.fontsize, 4.0, 72.0)
+        self.scale = _positive("scale", self.scale, 0.05, 20.0)
+        if self.dpi is not None:
+            self.dpi = _positive("dpi", self.dpi, 10.0, 2400.0)
         if self.title is not None and not isinstance(self.title, str):
             raise TypeError(f"title must be a str or None, got {self.title!r}")
         if not isinstance(self.number_format, NumberFormat):
@@ -120,6 +135,16 @@ class DrawOptions:
                 raise TypeError(f"collapse takes scope names (str), got {type(name).__name__} {name!r}")
         self._checked = True
         return self
+
+    def graph_dpi(self) -> float | None:
+        """The ``dpi`` graph attribute to write: None keeps Graphviz's default size."""
+        if self.dpi is None and self.scale == 1.0:
+            return None
+        return (self.dpi or 96.0) * self.scale
+
+    def points(self, size: float) -> float:
+        """A font size of the 12-point drawing at this drawing's ``fontsize``."""
+        return round(size * self.fontsize / BASE_FONTSIZE, 1)
 
     def checked_collapse(self, model: GraphModel) -> set[str]:
         """The scope names to collapse, each checked to exist in ``model``'s graph."""
@@ -146,3 +171,10 @@ class DrawOptions:
             else:
                 raise TypeError(f"highlight takes Values or labels (str), got {type(item).__name__} {item!r}")
         return chosen
+
+
+def _positive(name: str, value: object, low: float, high: float) -> float:
+    """``value`` as a float in [low, high], or an error that says what is accepted."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+        raise ValueError(f"{name} must be a number from {low:g} to {high:g}, got {value!r}")
+    return float(value)

@@ -22,18 +22,35 @@ from typing import TYPE_CHECKING, Any
 from ..engine import Value
 from . import dot
 from .draw_options import DrawOptions, GraphTooLargeError
+from .drawing_style import (
+    BOX_BORDER,
+    BOX_FILL,
+    CLOSED_FILL,
+    FILL,
+    FONT,
+    HIGHLIGHT_COLOUR,
+    MONO,
+    NO_FLOW,
+    ROOT_COLOUR,
+    SLOT_CHAR,
+    SLOT_POINTS,
+    STEP_COLOURS,
+    Marks,
+    count,
+    edge_attributes,
+    legend,
+    sign_colour,
+    slot_marker,
+    status_lines,
+    sum_text,
+    unit_attributes,
+)
 from .graph import GraphModel, Layout, array_name, array_shape, graph_model
 from .text import number
 
 if TYPE_CHECKING:
     import graphviz
 
-FONT = "DejaVu Sans"
-FILL = {"parameter": "#fbd9a6", "input": "#bcd8f2", "constant": "#e4e4e4", "op": "#ffffff"}
-ROOT_COLOUR, HIGHLIGHT_COLOUR = "#b03a2e", "#f39c12"
-NEGATIVE, POSITIVE, ZERO, NO_FLOW = "#c0392b", "#1a5fa8", "#9a9a9a", "#b5b5b5"
-BOX_FILL, BOX_BORDER, CLOSED_FILL = "#ece3f5", "#5b4a8b", "#d9d9d9"
-LEGEND_SWATCH = {"parameter": "#f2b45a", "input": "#6fa8dc", "constant": "#b0b0b0"}
 MAX_TERMS = 4  # a fan-out breakdown lists at most this many branches by name
 MAX_BOX_OUTPUTS = 4
 TABLE = '<TABLE BORDER="0" CELLBORDER="0" CELLSPACING="0" CELLPADDING="2">{}</TABLE>'
@@ -68,17 +85,27 @@ def scopes_in(root: Value, depth: int | None = None) -> list[str]:
 
 
 class Drawing:
-    """Builds the DOT text: which node goes where (cluster, box, leaf group), then nodes, edges, header."""
+    """Builds the DOT text: which node goes where (cluster, box, leaf group), then nodes, edges, header.
 
-    def __init__(self, model: GraphModel, options: DrawOptions) -> None:
-        self.m, self.o = model, options
+    ``marks`` (the slides, the page) colour one backprop step and fill the gradient slots.
+    After `source`, ``data_texts`` holds, per unit id, the texts that show its data (the
+    page hides them until its forward stage computes them).
+    """
+
+    def __init__(self, model: GraphModel, options: DrawOptions, marks: Marks | None = None) -> None:
+        self.m, self.o, self.marks = model, options, marks or Marks()
         self.layout = Layout(model, options.checked_collapse(model), options.group_leaves)
         self.highlight = options.checked_highlight(model)
         self.grads = model.grads is not None
         self.items: dict[tuple[str, ...], list[str]] = {(): []}  # cluster path → node statements
+        self.data_texts: dict[str, list[str]] = {}
 
     def num(self, x: float | None, signed: bool = False) -> str:
         return self.o.number_format(x, signed)
+
+    def pt(self, size: float) -> str:
+        """A font size of the 12-point drawing, at the drawing's fontsize."""
+        return f"{self.o.points(size):g}"
 
     def source(self) -> str:
         layout = self.layout
@@ -92,13 +119,17 @@ class Drawing:
             self._place(box[:-1], self._box_node(box))
         for gid in layout.groups:
             self._place((), self._group_node(gid))
+        dpi = self.o.graph_dpi()
         lines = [
-            f"\tgraph [rankdir={self.o.rankdir} fontname={dot.string(FONT)} nodesep=0.25 ranksep=0.45 newrank=true]",
-            f"\tnode [fontname={dot.string(FONT)} fontsize=12]",
-            f'\tedge [fontname={dot.string(FONT)} fontsize=11 color="#555555" arrowsize=0.7]',
+            f"\tgraph [rankdir={self.o.rankdir} fontname={dot.string(FONT)} nodesep=0.25 ranksep=0.45 newrank=true"
+            + (f" dpi={dpi:g}]" if dpi else "]"),
+            f"\tnode [fontname={dot.string(FONT)} fontsize={self.pt(12)}]",
+            f'\tedge [fontname={dot.string(FONT)} fontsize={self.pt(11)} color="#555555" arrowsize=0.7]',
         ]
         if self.o.legend or self.o.title:
             lines.append(f"\tgraph [label={self._header()} labelloc=t labeljust=l]")
+        elif self.marks.caption:
+            lines.append(f"\tgraph [label={self._caption()} labelloc=b labeljust=l]")
         lines += self._clusters() + self._edges()
         return "digraph computation_graph {\n" + "\n".join(lines) + "\n}\n"
 
@@ -136,35 +167,54 @@ class Drawing:
     def _value_node(self, i: int) -> str:
         node, m = self.m.nodes[i], self.m
         rows = [f'<TR><TD COLSPAN="2"><B>{dot.html(dot.label(node.label))}</B></TD></TR>'] if node.label else []
-        cells = [f'<TD ALIGN="LEFT">data {self.num(node._data)}</TD>'] if self.o.show_data else []
+        cells = []
+        if self.o.show_data:
+            cells.append(f'<TD ALIGN="LEFT">data {self.num(node._data)}</TD>')
+            self.data_texts.setdefault(f"v{i}", []).append(f"data {self.num(node._data)}")
         if self.grads:
             cells.append(f'<TD ALIGN="RIGHT"><FONT COLOR="{sign_colour(m.grad(i))}">grad {self.num(m.grad(i))}</FONT></TD>')
         if cells:
             rows.append("<TR>" + "".join(cells) + "</TR>")
         for line in (self._breakdown(i), self._stored_grad(i)):
             if line:
-                rows.append(f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="10">{dot.html(line)}</FONT></TD></TR>')
+                rows.append(f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="{self.pt(10)}">{dot.html(line)}</FONT></TD></TR>')
+        rows += self._slot(f"v{i}", 'COLSPAN="2" ')
         if not rows:
             rows.append(f"<TR><TD>{dot.html(node.op or 'leaf')}</TD></TR>")
         attrs = {"id": f"v{i}", "shape": "box", "style": "rounded,filled", "fillcolor": FILL[node.kind], "margin": "0.05,0.03"}
         if i == m.root_index:
             attrs.update(peripheries="2", color=ROOT_COLOUR, penwidth="2")
         if node.kind == "constant":
-            attrs.update(fontsize="10", color="#999999")
+            attrs.update(fontsize=self.pt(10), color="#999999")
         if i in self.highlight:
             attrs.update(color=HIGHLIGHT_COLOUR, penwidth="4")
+        attrs.update(unit_attributes(self.marks.units.get(f"v{i}")))
         grad = f", grad = {self.num(m.grad(i))}" if self.grads else ""
         attrs["tooltip"] = f"{dot.label(m.name(i))}: data = {self.num(node._data)}{grad}, kind = {node.kind}"
         return dot.node(f"v{i}", {"label": f"<{TABLE.format(''.join(rows))}>", **attrs})
+
+    def _slot(self, slot: str, span: str = "") -> list[str]:
+        """The fixed-size row where a page or a slide writes a gradient (only with ``grad_slots``)."""
+        if not self.o.grad_slots:
+            return []
+        size = self.o.points(SLOT_POINTS)
+        width = round(self.marks.slot_chars.get(slot, 12) * SLOT_CHAR * size * 1.08 + 10)
+        text, state = self.marks.slots.get(slot, ("", ""))
+        if not text and self.marks.markers:
+            text = slot_marker(slot)
+        colour = STEP_COLOURS.get(f"{state}-text", "#555555")
+        font = f'<FONT FACE="{MONO}" POINT-SIZE="{size:g}" COLOR="{colour}"><B>{dot.html(text)}</B></FONT>' if text else ""
+        return [f'<TR><TD {span}FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{round(size * 1.5)}">{font}</TD></TR>']
 
     def _op_node(self, i: int) -> str:
         node = self.m.nodes[i]
         symbol = dot.html(node.symbol or node.op)
         attrs = {"id": f"v{i}op", "shape": "ellipse", "style": "filled", "fillcolor": "#f4f1fa", "color": "#8e7cc3",
-                 "fontsize": "11", "width": "0.3", "height": "0.25", "margin": "0.03,0.01"}  # fmt: skip
+                 "fontsize": self.pt(11), "width": "0.3", "height": "0.25", "margin": "0.03,0.01"}  # fmt: skip
         if node.gate() is False:
-            symbol += f'<BR/><FONT POINT-SIZE="10">{dot.html(node.closed_label)}</FONT>'
+            symbol += f'<BR/><FONT POINT-SIZE="{self.pt(10)}">{dot.html(node.closed_label)}</FONT>'
             attrs.update(style="filled,dashed", fillcolor=CLOSED_FILL, color="#777777", fontcolor="#555555")
+        attrs.update(unit_attributes(self.marks.units.get(f"v{i}op"), "filled"))
         attrs["tooltip"] = dot.label(node.general_formula())
         return dot.node(f"v{i}op", {"label": f"<{symbol}>", **attrs})
 
@@ -175,13 +225,7 @@ class Drawing:
         terms = sorted(self.m.contributions(i))
         if len(terms) < 2:  # one branch: its edges' labels already show the sum
             return ""
-        shown = [f"{self.num(c)} (via {dot.label(name, 40)})" for name, c in terms[:MAX_TERMS]]
-        if len(terms) > MAX_TERMS:
-            shown.append(f"{self.num(sum(c for _, c in terms[MAX_TERMS:]))} (via {len(terms) - MAX_TERMS} more)")
-        text = shown[0]
-        for term in shown[1:]:
-            text += f" − {term[1:]}" if term.startswith("−") else f" + {term}"
-        return f"{self._partial(i)} = {text} = {self.num(self.m.grad(i))}"
+        return f"{self._partial(i)} = {sum_text(terms, self.m.grad(i), self.num, MAX_TERMS)}"
 
     def _stored_grad(self, i: int) -> str:
         """Where the user's ``.grad`` differs from ∂root/∂node shown: say what it holds."""
@@ -197,24 +241,28 @@ class Drawing:
 
     def _box_node(self, box: tuple[str, ...]) -> str:
         inside = self.layout.box_members[box]
+        sid = self.layout.scope_id[box]
         rows = [f"<TR><TD><B>{dot.html(dot.label(box[-1]))}</B></TD></TR>",
-                f'<TR><TD><FONT POINT-SIZE="10">{count(len(inside), "node")} (collapsed)</FONT></TD></TR>']  # fmt: skip
+                f'<TR><TD><FONT POINT-SIZE="{self.pt(10)}">{count(len(inside), "node")} (collapsed)</FONT></TD></TR>']  # fmt: skip
         outputs = self.layout.box_outputs(box)
         for i in outputs[:MAX_BOX_OUTPUTS]:
             name = dot.label(self.m.name(i), 40)
             text = f"{name} = {self.num(self.m.nodes[i]._data)}" if self.o.show_data else name
+            if self.o.show_data:
+                self.data_texts.setdefault(sid, []).append(text)
             if self.grads:
                 text += f",  grad {self.num(self.m.grad(i))}"
             rows.append(f"<TR><TD>{dot.html(text)}</TD></TR>")
+            rows += self._slot(f"v{i}")
         if len(outputs) > MAX_BOX_OUTPUTS:
             rows.append(f"<TR><TD>… {len(outputs) - MAX_BOX_OUTPUTS} more outputs</TD></TR>")
-        sid = self.layout.scope_id[box]
         attrs = {"id": sid, "shape": "box3d", "style": "filled", "fillcolor": BOX_FILL, "color": BOX_BORDER,
                  "tooltip": f"scope {dot.label(' / '.join(box))}"}  # fmt: skip
         if any(i in self.highlight for i in inside):
             attrs.update(color=HIGHLIGHT_COLOUR, penwidth="4")
         if self.m.root_index in inside:
             attrs.update(peripheries="2", color=ROOT_COLOUR)
+        attrs.update(unit_attributes(self.marks.units.get(sid), "filled"))
         return dot.node(sid, {"label": f"<{TABLE.format(''.join(rows))}>", **attrs})
 
     def _group_node(self, gid: str) -> str:
@@ -233,9 +281,11 @@ class Drawing:
             if len(boxes) > 1:
                 parts = " + ".join(f"(via {dot.label(b, 40)})" for b in sorted(self.layout.box_name(b) for b in boxes))
                 text = dot.html(f"{self.m.partial(name)} = {parts}, element by element")
-                rows.append(f'<TR><TD><FONT POINT-SIZE="10">{text}</FONT></TD></TR>')
+                rows.append(f'<TR><TD><FONT POINT-SIZE="{self.pt(10)}">{text}</FONT></TD></TR>')
+        rows += self._slot(gid)
         attrs = {"id": gid, "shape": "box", "style": "rounded,filled", "fillcolor": FILL[nodes[0].kind],
                  "tooltip": f"{len(nodes)} leaves {dot.label(nodes[0].label, 40)} … {dot.label(nodes[-1].label, 40)}"}  # fmt: skip
+        attrs.update(unit_attributes(self.marks.units.get(gid)))
         return dot.node(gid, {"label": f"<{TABLE.format(''.join(rows))}>", **attrs})
 
     # ---- edges ----
@@ -258,11 +308,14 @@ class Drawing:
                 attrs["penwidth"] = "2"
             if m.nodes[e.child].gate() is False:
                 attrs.update(style="dashed", color=NO_FLOW)
+            attrs.update(edge_attributes(self.marks.edges.get(e.id)))
             lines.append("\t" + dot.edge(source, f"v{e.child}op", attrs))
         for i in layout.visible():
             if not m.nodes[i].is_leaf:
                 arrives = f"{self._partial(i)} = {self.num(m.grad(i))} arrives here" if self.grads else m.nodes[i].op
-                lines.append("\t" + dot.edge(f"v{i}op", f"v{i}", {"id": f"e{i}_out", "arrowsize": "0.5", "tooltip": arrives}))
+                attrs = {"id": f"e{i}_out", "arrowsize": "0.5", "tooltip": arrives}
+                attrs.update(edge_attributes(self.marks.edges.get(f"e{i}_out")))
+                lines.append("\t" + dot.edge(f"v{i}op", f"v{i}", attrs))
         for (source, box), sums in folded.items():
             target = layout.scope_id[box]
             attrs = {"id": f"{source}-{target}", "penwidth": "1.5", "color": BOX_BORDER,
@@ -272,6 +325,7 @@ class Drawing:
                 attrs["label"] = f"<{self._folded_label(sums, box)}>"
                 if not any(sums.values()):
                     attrs["color"] = NO_FLOW
+            attrs.update(edge_attributes(self.marks.edges.get(f"{source}-{target}")))
             lines.append("\t" + dot.edge(source, target, attrs))
         return lines
 
@@ -279,7 +333,7 @@ class Drawing:
         carried, colour = e.carried, sign_colour(e.carried)
         if e.child == self.m.root_index and self.m.nodes[e.parent].label:  # into the root: ∂J/∂s
             text = f"{self._partial(e.parent)} = {self.num(carried, signed=True)}"
-            return f'<FONT COLOR="{colour}" POINT-SIZE="13"><B>{dot.html(text)}</B></FONT>'
+            return f'<FONT COLOR="{colour}" POINT-SIZE="{self.pt(13)}"><B>{dot.html(text)}</B></FONT>'
         return f'<FONT COLOR="{colour}">{dot.html(self.num(carried))}</FONT>'
 
     def _edge_tooltip(self, e: Any) -> str:
@@ -302,64 +356,24 @@ class Drawing:
         text = f"‖{dot.label(what, 60)} via {dot.label(self.layout.box_name(box), 40)}‖ = {self.num(norm)}"
         return f'<FONT COLOR="{sign_colour(norm)}">{dot.html(text)}</FONT>'
 
-    # ---- header: title, status, legend ----
+    # ---- header: title, status, legend; or a step's caption ----
     def _header(self) -> str:
         title = self.o.title if self.o.title is not None else f"{self.m.root_name} = {self.num(self.m.root._data)}"
-        lines = [f'<FONT POINT-SIZE="18"><B>{dot.html(dot.label(title))}</B></FONT>'] if title else []
+        lines = [f'<FONT POINT-SIZE="{self.pt(18)}"><B>{dot.html(dot.label(title))}</B></FONT>'] if title else []
         if self.o.legend:
-            lines += [dot.html(dot.label(line, 400)) for line in self._status()]
+            lines += [dot.html(dot.label(line, 400)) for line in status_lines(self.m, self.grads, self.num)]
             kinds = {node.kind for node in self.m.nodes}
             lines.append(legend(kinds, bool(self.layout.box_members), self.grads))
         rows = "".join(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in lines)
         return f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="3">{rows}</TABLE>>'
 
-    def _status(self) -> list[str]:
-        return status_lines(self.m, self.grads, lambda x: self.num(x))
-
-
-def status_lines(m: GraphModel, shown: bool, num: Any) -> list[str]:
-    """What the drawing shows, in words: gradients or not, whose, and the state of the gates that head the graph."""
-    root, status, lines = dot.label(m.root_name, 40), m.status, []
-    if not shown:
-        if not status.computed:
-            lines.append(f"gradients not computed yet: call {root}.backward() to see them")
-    elif not status.differs:
-        lines.append(f"after {root}.backward(): each edge shows the gradient it carries back "
-                     "(upstream grad × local derivative); a value used twice receives the sum")  # fmt: skip
-    else:
-        owner = status.owner
-        held = f"∂{dot.label(owner.label or 'root', 40)}/∂· from a backward() on a graph that uses {root}" if owner is not None \
-            else "sums over several backward() calls"  # fmt: skip
-        lines.append(f"showing ∂{root}/∂·, computed for this drawing; the .grad of {status.differs} values here differs "
-                     f"(it holds {held})")  # fmt: skip
-    for i in m.gates():
-        text = m.nodes[i].gate_text(lambda v: m.names[v], num)
-        if text:
-            lines.append(text)
-    return lines
-
-
-def legend(kinds: set[str], boxes: bool, grads: bool) -> str:
-    """One line: a coloured square per kind of leaf present, ops, the root, boxes, and the gradient colours."""
-    swatch = '<FONT COLOR="{}" POINT-SIZE="16">{}</FONT> {}'
-    entries = [swatch.format(LEGEND_SWATCH[kind], "■", kind) for kind in LEGEND_SWATCH if kind in kinds]
-    entries += [swatch.format("#555555", "□", "computed value"), swatch.format("#8e7cc3", "○", "op"),
-                swatch.format(ROOT_COLOUR, "◎", "root (double border)")]  # fmt: skip
-    if boxes:
-        entries.append(swatch.format(BOX_BORDER, "◧", "collapsed scope"))
-    if grads:
-        entries.append(f'<FONT COLOR="{NEGATIVE}">grad &lt; 0</FONT>   <FONT COLOR="{POSITIVE}">grad &gt; 0</FONT>')
-    return "     ".join(entries)
-
-
-def count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def sign_colour(x: float | None) -> str:
-    if not x or x != x:
-        return ZERO
-    return NEGATIVE if x < 0 else POSITIVE
+    def _caption(self) -> str:
+        """The step's arithmetic under a slide: the first line bold, each line as it is (cut at 400 characters)."""
+        first, *rest = self.marks.caption
+        lines = [f'<FONT POINT-SIZE="{self.pt(16)}"><B>{dot.html(dot.label(first, 400))}</B></FONT>']
+        lines += [f'<FONT POINT-SIZE="{self.pt(13)}">{dot.html(dot.label(line, 400))}</FONT>' for line in rest]
+        rows = "".join(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in lines)
+        return f'<<TABLE BORDER="0" CELLSPACING="2" CELLPADDING="2">{rows}</TABLE>>'
 
 
 __all__ = ["DrawOptions", "GraphTooLargeError", "draw_dot", "dot_source", "number", "scopes_in"]

@@ -1,85 +1,50 @@
-"""A click-through HTML page of the backward pass: one fixed Graphviz layout, one chain-rule step per click.
+"""A click-through HTML page of the backward pass: fixed Graphviz layouts, one chain-rule step per click.
 
-`to_html` draws the graph once (``drawing.draw_dot``; DOT ids ``v{i}``,
-``v{i}op``, ``e{i}_{k}``, ``e{i}_out`` for the i-th node of
-``topological_order``), inlines the SVG, and embeds every `BackwardStep` as
-JSON.  The page's script only switches CSS classes and fills in text, so the
-nodes never move.  The file needs no network: the template's CSS and script
-(``templates/``) are inlined too.
+`to_html` draws the graph once per *view* (``page_views``: the scopes collapsed as asked,
+then each box expanded — clicking a box switches to the drawing where it is open), keeps
+each drawing in an inert ``<template>``, and embeds the steps as JSON (``page_data``:
+every step's arithmetic and the op's own explanation of its local derivative).  The page's
+script only switches CSS classes and fills in text, so nodes never move.  Each value node
+has a fixed-size slot, drawn by Graphviz as part of the node, where the page writes the
+gradient: it can never overlap another node.  The file needs no network: the template's
+CSS and scripts (``templates/``) are inlined too.  Options: ``collapse``, ``max_nodes``,
+``quiz`` (type each gradient before it is revealed), ``forward`` (first compute the values,
+node by node), ``digits``.
 
-Safety: labels reach the page only as escaped SVG text (Graphviz escapes
-them, and `safe_svg` refuses any SVG that still holds markup that could run),
-as JSON in which ``<``, ``>`` and ``&`` are ``\\u`` escapes (so ``</script>``
-and ``<!--`` cannot end the data block), and through ``textContent`` in the
-script — never as HTML.
+Safety: the SVG is edited as XML (ElementTree), never as text; labels reach the page only
+as escaped SVG text (Graphviz escapes them, `check_svg` refuses any SVG that still holds
+markup that could run, and serialising the tree escapes them again), as JSON in which
+``<``, ``>`` and ``&`` are ``\\u`` escapes (so ``</script>`` and ``<!--`` cannot end the data
+block), and through ``textContent`` in the script — never as HTML.
 """
 
 from __future__ import annotations
 
 import base64
+import dataclasses
 import hashlib
 import html
 import json
 import re
 from importlib import resources
 from pathlib import Path
+from typing import Any
 from xml.etree import ElementTree
 
-from ..engine import BackwardStep, Value, count_uses, steps_of
+from ..engine import Value, steps_of
 from . import dot
-from .drawing import FILL, dot_source
+from .draw_options import DEFAULT_MAX_NODES, DrawOptions, GraphTooLargeError
+from .drawing import Drawing
+from .drawing_style import FILL, MONO, SLOT_CHAR, SLOT_POINTS, Marks, css_colours, slot_marker
 from .files import write_atomic
-from .text import MINUS, fmt, node_names
+from .graph import GraphModel, graph_model
+from .page_data import StepText
+from .page_views import ViewPlan, ViewSteps, plan_views
 
-
-def step_data(root: Value, steps: list[BackwardStep], names: dict[Value, str]) -> dict:
-    """The page's data: every node (by topological index) and every step's chain-rule arithmetic as text.
-
-    Numbers are pre-formatted here (the page never formats a float) and also
-    given exactly (``*_exact``), for tests and for anyone reading the data.
-    """
-    index = {node: i for i, node in enumerate(names)}
-    r = names[root]
-
-    def num(x: float) -> str:
-        return fmt(x, 4, MINUS)
-
-    received: dict[Value, list[dict]] = {node: [] for node in names}
-    out_steps = []
-    for step in steps:
-        i, n = index[step.node], names[step.node]
-        edges = []
-        for k, parent in enumerate(step.parents):
-            p, d, c = names[parent], step.local_grads[k], step.contributions[k]
-            factor = num(d) if d >= 0 else f"({num(d)})"
-            local = step.node.derivative_text(k, names.__getitem__, num)
-            text = f"∂{r}/∂{p} += ∂{r}/∂{n} · {local} = {num(step.grad)} · {factor} = {num(c)}"
-            edges.append(
-                {
-                    "parent": index[parent],
-                    "text": text,
-                    "before": num(step.grads_before[k]),
-                    "after": num(step.grads_after[k]),
-                    "after_exact": step.grads_after[k],
-                    "zero": c == 0.0,
-                }
-            )
-            received[parent].append({"step": step.index, "from": n, "text": num(c)})
-        out_steps.append(
-            {
-                "node": i,
-                "grad": num(step.grad),
-                "grad_exact": step.grad,
-                "edges": edges,
-                "received": received[step.node],
-            }
-        )
-    uses = count_uses(root)
-    nodes = [
-        {"name": name, "kind": node.kind, "op": node.op, "data": num(node.data), "uses": uses[node]}
-        for node, name in names.items()
-    ]
-    return {"root": index[root], "root_name": r, "root_data": num(root.data), "nodes": nodes, "steps": out_steps}
+SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
+ElementTree.register_namespace("", SVG_NS)
+ElementTree.register_namespace("xlink", XLINK_NS)
+SCRIPTS = ("viewer-state.js", "viewer-panel.js", "viewer-quiz.js", "viewer-main.js")
 
 
 def embed_json(data: object) -> str:
@@ -93,20 +58,11 @@ def embed_json(data: object) -> str:
 _UNSAFE_ELEMENTS = {"script", "foreignobject", "iframe", "object", "embed", "handler", "listener"}
 
 
-def safe_svg(svg: str) -> str:
-    """Graphviz's SVG ready to inline in HTML: prolog, doctype and comments removed, checked to hold nothing executable.
-
-    Graphviz escapes labels, so a label like ``<script>`` arrives as text;
-    this check (no script-like element, no ``on…`` event attribute, no
-    ``javascript:`` link anywhere in the parsed SVG) is the second lock on that door.
-    """
-    svg = re.sub(r"<!--.*?-->", "", svg, flags=re.DOTALL)
-    start = svg.find("<svg")
-    if start < 0:
-        raise ValueError("the drawing produced no <svg> element (is Graphviz's 'dot' installed?)")
-    svg = svg[start:]
-    for element in ElementTree.fromstring(svg).iter():
-        tag = element.tag.rsplit("}", 1)[-1].lower()
+def check_svg(svg: ElementTree.Element) -> ElementTree.Element:
+    """``svg`` itself, checked to hold nothing executable: no script-like element, no ``on…`` attribute, no
+    ``javascript:`` link (Graphviz escapes labels, so a label like ``<script>`` arrives as text: this is the second lock)."""
+    for element in svg.iter():
+        tag = str(element.tag).rsplit("}", 1)[-1].lower()
         events = [name for name in element.attrib if name.rsplit("}", 1)[-1].lower().startswith("on")]
         links = [v for name, v in element.attrib.items() if name.endswith("href") and "javascript:" in v.lower()]
         if tag in _UNSAFE_ELEMENTS or events or links:
@@ -114,39 +70,141 @@ def safe_svg(svg: str) -> str:
     return svg
 
 
-def render_svg(root: Value) -> str:
-    """The graph drawn once (``drawing.dot_source``), without gradients (the page reveals them step by step), as SVG."""
-    source = dot_source(root, show_grad=False, legend=False, title="")
-    source = source.replace("nodesep=0.25", "nodesep=0.45", 1)  # room under each value for the gradient the page writes
-    return dot.render(source, "svg", "the step-through page").decode("utf-8")
+def parse_svg(svg: str) -> ElementTree.Element:
+    """Graphviz's SVG text as an element tree (prolog, doctype and comments dropped by the parser)."""
+    if "<svg" not in svg:
+        raise ValueError("the drawing produced no <svg> element (is Graphviz's 'dot' installed?)")
+    return ElementTree.fromstring(svg.encode("utf-8"))
+
+
+def safe_svg(svg: str) -> str:
+    """Graphviz's SVG ready to inline in HTML: parsed, checked (`check_svg`) and written back without prolog or comments."""
+    return ElementTree.tostring(check_svg(parse_svg(svg)), encoding="unicode")
+
+
+def render_svg(root: Value, collapse: list[str] | None = None) -> str:
+    """The page's first drawing of ``root`` (no gradients, empty slots), as SVG text."""
+    model = graph_model(root, gradients=True)
+    plan = plan_views(model, set(collapse or ()), DEFAULT_MAX_NODES)[0][0]
+    return ElementTree.tostring(_view_svg(model, plan, ViewSteps(StepText(model, steps_of(root)), plan.layout))[0], encoding="unicode")
+
+
+def _view_svg(model: GraphModel, plan: ViewPlan, view: ViewSteps) -> tuple[ElementTree.Element, Drawing]:
+    """One view's drawing, rendered by dot and edited as XML: slots become empty badges, data texts get a class."""
+    drawing_model = dataclasses.replace(model, grads=None)  # the page reveals gradients step by step: none drawn
+    options = DrawOptions.of(None, {"collapse": sorted(plan.collapse), "show_grad": False, "legend": False, "title": "",
+                                    "grad_slots": True, "max_nodes": max(plan.layout.size(), 1)})  # fmt: skip
+    drawing = Drawing(drawing_model, options, Marks(slot_chars=view.slot_chars, markers=True))
+    source = drawing.source().replace("nodesep=0.25", "nodesep=0.4", 1)
+    svg = check_svg(parse_svg(dot.render(source, "svg", "the step-through page").decode("utf-8")))
+    _edit_svg(svg, drawing.data_texts, view.slot_chars)
+    return svg, drawing
+
+
+def _edit_svg(svg: ElementTree.Element, data_texts: dict[str, list[str]], slot_chars: dict[str, int]) -> None:
+    """Turn each slot's marker text into an empty badge ``<g id="v3-grad">`` (frame + text) and mark data texts."""
+    text_tag, g_tag = f"{{{SVG_NS}}}text", f"{{{SVG_NS}}}g"
+    parents = {child: parent for parent in svg.iter() for child in parent}
+    markers = {slot_marker(slot): slot for slot in slot_chars}
+    found = []
+    for group in svg.iter(g_tag):
+        if group.get("class") != "node":
+            continue
+        unit = group.get("id", "")
+        data = set(data_texts.get(unit, ()))
+        data |= {t.replace(" ", "\xa0") for t in data}  # Graphviz may write a space as a no-break space
+        slots = []
+        for text in group.iter(text_tag):
+            if text.text in data:
+                text.set("class", "data")
+            if (text.text or "") in markers:
+                slots.append(text)
+        found += list({markers[t.text or ""]: t for t in slots}.items())  # the last text with a marker is the slot
+    for slot, text in found:
+        parent = parents[text]
+        parent.insert(list(parent).index(text), _badge(text, slot, slot_chars[slot]))
+        parent.remove(text)
+
+
+def _badge(text: ElementTree.Element, slot: str, chars: int) -> ElementTree.Element:
+    """``<g id="SLOT-grad" class="grad-badge"><rect/><text/></g>`` where the slot's marker was, centred in the slot."""
+    size = float(text.get("font-size", SLOT_POINTS))
+    x, y = float(text.get("x", 0)), float(text.get("y", 0))
+    if text.get("text-anchor") == "start":
+        x += len(text.text or "") * SLOT_CHAR * size / 2
+    width = chars * SLOT_CHAR * size * 1.08 + 8  # ∂, ‖, … may come from a slightly wider fallback font
+    badge = ElementTree.Element(f"{{{SVG_NS}}}g", {"id": f"{slot}-grad", "class": "grad-badge"})
+    ElementTree.SubElement(badge, f"{{{SVG_NS}}}rect", {"x": f"{x - width / 2:.2f}", "y": f"{y - size * 0.92:.2f}",
+                           "width": f"{width:.2f}", "height": f"{size * 1.25:.2f}", "rx": "3"})  # fmt: skip
+    ElementTree.SubElement(badge, f"{{{SVG_NS}}}text", {"x": f"{x:.2f}", "y": f"{y:.2f}", "text-anchor": "middle",
+                           "font-family": MONO, "font-size": f"{size:g}"}).text = ""  # fmt: skip
+    return badge
 
 
 def _template(name: str) -> str:
     return resources.files("tinygrad_mm.views").joinpath("templates", name).read_text(encoding="utf-8")
 
 
-def page(root: Value, title: str | None = None, subtitle: str = "") -> str:
-    """The whole self-contained HTML page for ``root`` (runs a fresh backward pass, see `record_steps`)."""
-    names = node_names(root)
-    svg = safe_svg(render_svg(root))
-    data = step_data(root, steps_of(root), names)
-    data["fills"] = {kind: colour for kind, colour in FILL.items() if kind != "op"}  # the drawing's colours, for the legend
-    title = title or f"Backprop, step by step: {names[root]}"
-    script = _template("viewer.js")
+def page(
+    root: Value,
+    title: str | None = None,
+    subtitle: str = "",
+    *,
+    collapse: list[str] | None = None,
+    max_nodes: int = DEFAULT_MAX_NODES,
+    quiz: bool = False,
+    forward: bool = False,
+    digits: int = 4,
+) -> str:
+    """The whole self-contained HTML page for ``root`` (see the module docstring); no ``.grad`` changes."""
+    if not isinstance(root, Value):
+        raise TypeError(f"the page needs a tinygrad_mm Value as the root, got {type(root).__name__}; pass the output node")
+    for name, flag in (("quiz", quiz), ("forward", forward)):
+        if not isinstance(flag, bool):
+            raise TypeError(f"{name} must be True or False, got {flag!r}")
+    if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
+        raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
+    model = graph_model(root, gradients=True)
+    options = DrawOptions.of(None, {"collapse": collapse or [], "max_nodes": max_nodes})
+    base = options.checked_collapse(model)
+    views, expand, collapse_back = plan_views(model, base, max_nodes)
+    if views[0].layout.size() > max_nodes:
+        raise GraphTooLargeError.for_drawing(model, views[0].layout.size(), max_nodes)
+    text = StepText(model, steps_of(root), digits)
+    templates, view_data = [], []
+    for k, plan in enumerate(views):
+        steps = ViewSteps(text, plan.layout)
+        backward = steps.backward()
+        svg, _ = _view_svg(model, plan, steps)
+        templates.append(f'<template id="view-{k}">{ElementTree.tostring(svg, encoding="unicode")}</template>')
+        view_data.append({"steps": backward, "forward": steps.forward() if forward else [], "expand": expand[k],
+                          "collapse": collapse_back[k], "collapsed": sorted(plan.collapse),
+                          "leafUnits": steps.leaf_units(),
+                          "slotUnit": {slot: box for box, slots in steps.box_slots.items() for slot in slots}})  # fmt: skip
+    data: dict[str, Any] = {
+        "root": model.root_index, "root_name": model.root_name, "root_shown": model.shown_name(model.root_index),
+        "root_data": text.num(root._data), "nodes": text.nodes(), "steps": [text.step(t) for t in range(len(text.steps))],
+        "views": view_data, "summary": text.summary(), "quiz": quiz, "forward": forward,
+        "expand_all": next((k for k, plan in enumerate(views) if not plan.collapse), None),
+        "fills": {kind: colour for kind, colour in FILL.items() if kind != "op"},  # the drawing's colours, for the legend
+    }  # fmt: skip
+    script = "\n".join(_template(name) for name in SCRIPTS)
     fields = {
-        "title": html.escape(title),
+        "title": html.escape(title or f"Backprop, step by step: {model.root_name}"),
         "subtitle": html.escape(subtitle),
+        "colours": css_colours(),
         "css": _template("viewer.css"),
-        "svg": svg,
+        "views": "\n".join(templates),
         "data": embed_json(data),
         "js": script,
         # the page's Content-Security-Policy runs this one script only, and loads nothing from any network
         "script_hash": "'sha256-" + base64.b64encode(hashlib.sha256(script.encode()).digest()).decode() + "'",
+        "mode": " quiz-mode" if quiz else "",
     }
     # one pass, so text inserted for one field is never scanned for another field's marker
     return re.sub(r"\{\{(\w+)\}\}", lambda m: fields[m.group(1)], _template("viewer.html"))
 
 
-def to_html(root: Value, path: str | Path, title: str | None = None, subtitle: str = "") -> Path:
-    """Write the step-through page for ``root`` to ``path`` and return it (see `page`)."""
-    return write_atomic(path, page(root, title, subtitle))
+def to_html(root: Value, path: str | Path, title: str | None = None, subtitle: str = "", **options: Any) -> Path:
+    """Write the step-through page for ``root`` to ``path`` and return it; ``options`` as `page` takes them."""
+    return write_atomic(path, page(root, title, subtitle, **options))

@@ -1,0 +1,136 @@
+// Step-through viewer for tinygrad_mm's backward pass, part 1 of 4: the data, the views and the state.
+// Every text shown comes from the JSON data block and is inserted with textContent only (never as HTML);
+// each drawing's layout is fixed and only CSS classes and slot texts change, so nodes never move.
+"use strict";
+var tgmm = (function () {
+  var data = JSON.parse(document.getElementById("tgmm-data").textContent);
+  var S = {
+    data: data, view: 0, pos: 0, asking: null, timer: null, speed: 1, skipZero: false, zoom: 1, natural: null,
+    graph: document.getElementById("graph"), svg: null, byId: {}, units: [], edges: [], badges: {}
+  };
+  S.$ = function (id) { return document.getElementById(id); };
+  S.V = function () { return data.views[S.view]; };
+  S.F = function () { return S.V().forward.length; };            // forward steps (0 without --forward)
+  S.N = function () { return S.V().steps.length; };              // backward steps of this view
+  S.total = function () { return S.F() + S.N(); };
+  S.done = function () { return Math.max(0, S.pos - S.F()); };   // backward steps done
+  S.covers = function (step) { return step.covers || [step.t]; };
+  S.full = function (step) { return step.t === undefined ? null : data.steps[step.t]; };
+
+  // ---- the drawing of view k: cloned from its inert <template>, indexed once (no layout is read here)
+  S.showView = function (k) {
+    S.view = k;
+    var fragment = document.getElementById("view-" + k).content.cloneNode(true);
+    S.graph.textContent = "";
+    S.graph.appendChild(fragment);
+    S.svg = S.graph.querySelector("svg");
+    S.byId = {}; S.units = []; S.edges = []; S.badges = {};
+    var all = S.svg.querySelectorAll("[id]");
+    for (var n = 0; n < all.length; n++) {
+      var e = all[n], id = e.id, cls = e.getAttribute("class") || "";
+      S.byId[id] = e;
+      if (cls === "node" || cls === "cluster") S.units.push({ el: e, base: cls, id: id });
+      else if (cls === "edge") S.edges.push({ el: e, base: cls, id: id });
+      else if (cls === "grad-badge") S.badges[id.slice(0, -5)] = { g: e, text: e.querySelector("text") };
+    }
+    S.natural = null;
+  };
+
+  // ---- the state after S.pos steps, recomputed from the start: O(steps + edges) per render
+  S.state = function () {
+    var V = S.V(), F = S.F(), done = S.done(), st = { units: {}, edges: {}, badges: {}, current: null, hidden: null };
+    if (data.forward && S.pos < F) {
+      st.hidden = {};
+      S.units.forEach(function (u) { st.hidden[u.id] = true; });
+      V.leafUnits.forEach(function (u) { delete st.hidden[u]; });
+      for (var f = 0; f < S.pos; f++) delete st.hidden[V.forward[f].u];
+      if (S.pos > 0) {
+        var fw = V.forward[S.pos - 1];
+        st.current = fw.u; st.units[fw.u] = "current";
+        fw.edges.forEach(function (id) { st.edges[id] = "fwd"; });
+      }
+      return st;
+    }
+    for (var t = 0; t < done; t++) {
+      var step = V.steps[t], last = t === done - 1;
+      step.badges.forEach(function (b) { st.badges[b[0]] = b; });
+      step.edges.forEach(function (e) { st.edges[e[0]] = e[1] ? "zero" : (last ? "now" : "done"); });
+      st.units[step.u] = "final";
+    }
+    if (data.quiz) {  // quiz: a gradient shows once its own step is revealed, never before
+      Object.keys(st.badges).forEach(function (slot) { if (!st.units[V.slotUnit[slot] || slot]) delete st.badges[slot]; });
+    }
+    Object.keys(st.badges).forEach(function (slot) {
+      if (!st.units[slot] || st.badges[slot][3] === "partial") st.units[slot] = st.badges[slot][3];
+    });
+    if (done > 0) {
+      var cur = V.steps[done - 1];
+      st.current = cur.u; st.units[cur.u] = "current";
+      if (cur.t !== undefined) st.units[cur.u + "op"] = "op-current";
+      cur.current.forEach(function (slot) { if (st.badges[slot]) st.badges[slot] = st.badges[slot].slice(0, 3).concat(["current"]); });
+    }
+    if (S.asking !== null) {  // quiz: the gradient asked for stays hidden until answered
+      var asked = V.steps[S.asking];
+      st.units[asked.u] = "asking";
+      asked.current.forEach(function (slot) { st.badges[slot] = [slot, "grad ?", "", "asking"]; });
+    }
+    return st;
+  };
+
+  S.render = function () {
+    var st = S.state();
+    S.units.forEach(function (u) {
+      var cls = u.base, state = st.units[u.id];
+      if (state) cls += " " + state;
+      if (st.hidden && st.hidden[u.id]) cls += " uncomputed";
+      u.el.setAttribute("class", cls);
+    });
+    S.edges.forEach(function (e) {
+      var state = st.edges[e.id];
+      e.el.setAttribute("class", state ? e.base + " " + state : e.base);
+    });
+    Object.keys(S.badges).forEach(function (slot) {
+      var b = S.badges[slot], v = st.badges[slot];
+      if (!v) { b.g.setAttribute("class", "grad-badge"); b.text.textContent = ""; return; }
+      b.text.textContent = v[1];
+      b.text.setAttribute("data-exact", String(v[2]));
+      b.g.setAttribute("class", "grad-badge shown " + v[3]);
+    });
+    return st;
+  };
+
+  // ---- moving between views: keep what is done; opening a box steps inside it
+  S.doneSet = function () {
+    var set = {}, V = S.V();
+    for (var t = 0; t < S.done(); t++) S.covers(V.steps[t]).forEach(function (c) { set[c] = true; });
+    return set;
+  };
+  S.switchView = function (k, into) {
+    var done = S.doneSet(), forwardStage = data.forward && S.pos < S.F();
+    var boxDone = into && into.every(function (c) { return done[c]; });
+    S.showView(k);
+    var W = S.V(), q = 0;
+    if (into && !boxDone) {
+      var inside = {};
+      into.forEach(function (c) { inside[c] = true; });
+      while (q < W.steps.length && !inside[S.covers(W.steps[q])[0]]) q++;
+      q = Math.min(q + 1, W.steps.length);
+    } else {
+      while (q < W.steps.length && S.covers(W.steps[q]).every(function (c) { return done[c]; })) q++;
+    }
+    S.asking = null;
+    S.pos = forwardStage ? 0 : S.F() + q;
+  };
+
+  // where a unit's backward step is in the current view (for click-to-jump)
+  S.stepOfUnit = function (unit) {
+    var steps = S.V().steps;
+    for (var t = 0; t < steps.length; t++) if (steps[t].u === unit) return t;
+    return -1;
+  };
+  S.isZero = function (p) {  // is position p (1-based, after the step) a backward step that sends 0?
+    var b = p - S.F();
+    return b >= 1 && b <= S.N() && !!S.V().steps[b - 1].zero;
+  };
+  return S;
+})();
