@@ -163,6 +163,8 @@ def write_pictures(out: Path, spec: ExampleSpec) -> bool:
     pages: list[Path] = []
     try:
         for name in (*PICTURES, *PAGES):
+            if (PICTURES[name][0] if name in PICTURES else PAGES[name]) not in examples:
+                continue
             try:
                 if name in PICTURES:
                     pictures += write_picture(out, name, examples)
@@ -183,16 +185,23 @@ def write_pictures(out: Path, spec: ExampleSpec) -> bool:
 
 
 def examples_of(spec: ExampleSpec) -> dict[str, MarginExample]:
-    """The example, its inactive version, and both cut to the centre words, each after ``J.backward()``."""
+    """The example, its inactive version, and both cut to the centre words, each after ``J.backward()``.
+
+    One that cannot be built (an inactive version whose margin training cannot meet, e.g. when
+    the centre words are the same) is left out, with a note.
+    """
     from ..models.cs224n import build_example
 
     small = spec.centre_words() if len(spec.window) % 2 else spec  # an even window has no centre: draw it whole
-    examples = {
-        "active": build_example(spec), "inactive": build_example(spec, active=False),
-        "small": build_example(small), "inactive-small": build_example(small, active=False),
-    }  # fmt: skip
-    for example in examples.values():
-        example.J.backward()
+    examples = {}
+    for name, chosen, active in (("active", spec, True), ("inactive", spec, False), ("small", small, True),
+                                 ("inactive-small", small, False)):  # fmt: skip
+        try:
+            examples[name] = build_example(chosen, active)
+        except RuntimeError as err:
+            print(f"  The {name.replace('-', ' ')} example is not drawn: {err}")
+            continue
+        examples[name].J.backward()
     return examples
 
 

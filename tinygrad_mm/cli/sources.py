@@ -143,6 +143,10 @@ def expression_source(text: str, settings: list[str]) -> GraphSource:
 
 def example_spec(args: argparse.Namespace) -> ExampleSpec:
     """The `ExampleSpec` the example options describe (`UserError` if they do not fit together)."""
+    for option, texts in (("--window", [args.window] if args.window is not None else []),
+                          ("--corrupt-window", args.corrupt_window or [])):  # fmt: skip
+        if any(not text.split() for text in texts):
+            raise UserError(f"{option} needs words, e.g. {option} 'museums in Paris are amazing'")
     try:
         return ExampleSpec.notes(
             small=getattr(args, "small", False),

@@ -85,7 +85,10 @@ class Progress:
 
 def _check_range(name: str, value: float, high: float) -> str | None:
     """None if 0 < value <= high (so not NaN or infinite), else what is wrong."""
-    return None if 0 < value <= high else f"{name} must be > 0 and at most {high:,g}, got {value:g}"
+    def shown(x: float) -> str:
+        return f"{x:,}" if isinstance(x, int) else f"{x:g}"
+
+    return None if 0 < value <= high else f"{name} must be > 0 and at most {shown(high)}, got {shown(value)}"
 
 
 def _pyplot(wanted: bool):

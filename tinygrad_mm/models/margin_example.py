@@ -279,6 +279,12 @@ def train_until_margins_met(
     max_steps: int = 10_000,
 ) -> int:
     """SGD on W, b, U with J = Σₖ max(0, Δ + slack + s_c⁽ᵏ⁾ − s) until J = 0; returns the steps taken."""
+    for bad in corrupt_windows:
+        if tuple(bad) == tuple(words) and delta + slack > 0:
+            raise RuntimeError(
+                f"the corrupted window {' '.join(bad)!r} is the true window, so s_c = s and the margin "
+                f"Δ = {delta + slack:g} can never be met by training"
+            )
     for step in range(max_steps):
         example = negatives_example(scorer, vocabulary, words, corrupt_windows, delta + slack)
         if not example.active:
