@@ -1,11 +1,12 @@
 """Running ``tinygrad-mm`` as a real subprocess, and what a user mistake must look like.
 
-    from cli_helpers import cli, assert_one_line_error, svg_words
+    from cli_helpers import cli, assert_one_line_error, svg_words, files_in, demo_table
 """
 
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import xml.etree.ElementTree as ET
@@ -43,3 +44,13 @@ def svg_words(path: Path) -> list[str]:
 def files_in(directory: Path) -> list[str]:
     """The names in ``directory`` (hidden temporary files included), sorted."""
     return sorted(p.name for p in directory.iterdir())
+
+
+def demo_table(out: str) -> dict[str, list[float]]:
+    """The demo's shared-weight rows marked ✓: label → [via s, via s_c…, sum, .grad, closed form]."""
+    rows = {}
+    for line in out.splitlines():
+        m = re.match(r"\s+((?:U|W)\[[\d,]+\])\s+(.*?)\s+✓$", line)
+        if m:
+            rows[m.group(1)] = [float(v) for v in m.group(2).split()]
+    return rows

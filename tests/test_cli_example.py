@@ -6,22 +6,12 @@ import re
 from pathlib import Path
 
 import pytest
-from cli_helpers import assert_one_line_error, cli, files_in, svg_words
+from cli_helpers import assert_one_line_error, cli, demo_table, files_in, svg_words
 
 from tinygrad_mm.cli import main
 from tinygrad_mm.models.cs224n import ExampleSpec, build_example
 
 K2 = ["--corrupt", "bread", "music"]
-
-
-def table(out: str) -> dict[str, list[float]]:
-    """The demo's shared-weight rows: label → [via s, via s_c…, sum, .grad, closed form]; only rows marked ✓."""
-    rows = {}
-    for line in out.splitlines():
-        m = re.match(r"\s+((?:U|W)\[[\d,]+\])\s+(.*?)\s+✓$", line)
-        if m:
-            rows[m.group(1)] = [float(v) for v in m.group(2).split()]
-    return rows
 
 
 def test_demo_with_two_corrupted_windows(tmp_path: Path) -> None:
@@ -33,7 +23,7 @@ def test_demo_with_two_corrupted_windows(tmp_path: Path) -> None:
     assert "J    = Σₖ max(0, Δ + s_cₖ − s), k = 1…2 = " in out
     assert "∂J/∂s    = -2" in out and "∂J/∂s_c1 = +1" in out and "∂J/∂s_c2 = +1" in out
     assert re.search(r"weight\s+via s\s+via s_c1\s+via s_c2\s+sum\s+\.grad\s+closed form", out)
-    rows = table(out)
+    rows = demo_table(out)
     assert set(rows) == {"U[0]", "W[0,8]"} and "MISMATCH" not in out
     example = build_example(ExampleSpec.notes(corrupt_words=["bread", "music"]))
     example.J.backward()
@@ -68,7 +58,7 @@ def test_demo_other_windows_sizes_and_seed(tmp_path: Path, capsys) -> None:
     assert main(args) == 0
     out = capsys.readouterr().out
     assert "d = 2, n = 6, H = 3, Δ = 0.5" in out and "x_c = the dog sat   (centre word replaced)" in out
-    assert len(table(out)) == 2
+    assert len(demo_table(out)) == 2
     assert main(args) == 0 and capsys.readouterr().out == out  # deterministic
     assert main([*args[:-4], "--seed", "6", "--out", str(tmp_path)]) == 0
     assert capsys.readouterr().out != out
@@ -78,7 +68,7 @@ def test_demo_with_a_whole_corrupted_window(tmp_path: Path, capsys) -> None:
     assert main(["demo", "--window", "a b c", "--corrupt-window", "x b c", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert "x_c = x b c\n" in out  # not the centre word: no "(centre word replaced)"
-    assert "W[0,0]" in table(out)  # the W entry shown reads the changed word
+    assert "W[0,0]" in demo_table(out)  # the W entry shown reads the changed word
 
 
 def test_render_trace_and_explain_with_k_windows(tmp_path: Path, capsys) -> None:

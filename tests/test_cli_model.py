@@ -9,6 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from cli_helpers import demo_table
 
 from tinygrad_mm.cli import main
 from tinygrad_mm.cli.demo import run_demo
@@ -24,15 +25,6 @@ def number(text: str, pattern: str) -> float:
     return float(match.group(1))
 
 
-def table_rows(text: str) -> dict[str, list[float]]:
-    rows = {}
-    for line in text.splitlines():
-        m = re.match(r"\s+((?:U|W)\[[\d,]+\])\s+(.*?)\s+✓$", line)
-        if m:
-            rows[m.group(1)] = [float(v) for v in m.group(2).split()]
-    return rows
-
-
 def test_demo_prints_the_notes_numbers(capsys, tmp_path: Path) -> None:
     assert main(["demo", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
@@ -44,7 +36,7 @@ def test_demo_prints_the_notes_numbers(capsys, tmp_path: Path) -> None:
     assert number(out, r"J   = max\(0, Δ \+ s_c − s\) = (\S+)") == pytest.approx(ex.J.data, abs=1e-6)
     assert "∂J/∂s   = -1" in out and "∂J/∂s_c = +1" in out
     assert "hinge is active" in out
-    rows = table_rows(out)
+    rows = demo_table(out)
     assert set(rows) == {"U[0]", "W[0,8]"}  # one U and one W entry reading the centre word
     ex.J.backward()
     for label, (via_s, via_s_c, total, grad, closed) in rows.items():
@@ -63,7 +55,7 @@ def test_demo_inactive_shows_no_update_when_the_margin_is_met(capsys, tmp_path: 
     assert "∂J/∂s   = 0" in out and "∂J/∂s_c = 0" in out
     assert "no update when the margin is met" in out
     assert "SGD steps on this pair" in out
-    assert all(values == [0.0] * 5 for values in table_rows(out).values())
+    assert all(values == [0.0] * 5 for values in demo_table(out).values())
 
 
 @pytest.mark.parametrize("activation", ["tanh", "relu"])
@@ -71,7 +63,7 @@ def test_demo_other_activations_and_small(capsys, tmp_path: Path, activation: st
     assert main(["demo", "--activation", activation, "--small", "--out", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert f"f = {activation}, d = 2, n = 2, H = 2" in out
-    assert len(table_rows(out)) == 2
+    assert len(demo_table(out)) == 2
 
 
 def test_train_ner_prints_a_line_per_epoch_and_the_heldout_accuracy(capsys) -> None:
