@@ -7,7 +7,7 @@ subtitle, a default collapse, the example when it is the notes' one).
 
     tinygrad-mm render my_graph.py [--root NAME] [--no-autolabel]     (cli/script.py)
     tinygrad-mm render -e "tanh(x*w + b)" --set x=2 w=-3 b=6.88        (cli/expr.py)
-    tinygrad-mm render [--window "…"] [--corrupt WORD …] [--delta Δ] …  (models/margin_example.py)
+    tinygrad-mm render [--window "…"] [--corrupt WORD …] [--delta Δ] …  (models/cs224n.py)
 
 A bad choice (a missing script, a refused formula, an unknown --root, options that
 do not go together) is a `UserError`: one line, raised before anything is drawn.
