@@ -12,7 +12,6 @@ from html.parser import HTMLParser
 
 import pytest
 from test_drawing_support import small_example
-from test_viewer_browser import browser  # noqa: F401 (the headless Chromium fixture)
 
 import tinygrad_mm
 from tinygrad_mm import Value, topological_order
@@ -21,6 +20,7 @@ from tinygrad_mm.views import dot, notebook
 from tinygrad_mm.views.notebook import INLINE_NODES, MAX_PICTURE, picture_size, show, value_html, value_svg
 from tinygrad_mm.views.viewer import page
 
+pytest_plugins = ("browser_support",)  # the headless Chromium fixture, ``browser``
 EVIL = '</iframe><script>parent.pwned=1</script>" onload="parent.pwned=2" \'&amp;'
 
 
@@ -114,12 +114,12 @@ def test_the_inline_page_asks_for_nothing_from_any_network():
 # ---- show() in a browser ------------------------------------------------------------------------
 
 
-def test_the_iframe_runs_the_viewer_offline_at_the_height_asked(browser, tmp_path):  # noqa: F811
+def test_the_iframe_runs_the_viewer_offline_at_the_height_asked(browser, tmp_path):
     J = small_example().J
     host = tmp_path / "notebook.html"
     host.write_text(
         "<!DOCTYPE html><html><body style='margin:0'><div id='above' style='height:50px'>cell 1</div>"
-        f"{show(J, height=420)._repr_html_()}<div id='below'>cell 3</div></body></html>",
+        f"{show(J, height=420)._repr_html_()}<div id='below'>cell 3</div>{value_html(notes_example().J)}</body></html>",
         encoding="utf-8",
     )
     url = host.resolve().as_uri()
@@ -132,6 +132,7 @@ def test_the_iframe_runs_the_viewer_offline_at_the_height_asked(browser, tmp_pat
         tab.on("pageerror", lambda error: errors.append(str(error)))
         tab.on("console", lambda msg: msg.type == "error" and errors.append(msg.text))
         tab.goto(url)
+        tab.frames[1].wait_for_selector("body[data-ready]", state="attached")
         box = tab.locator("iframe").bounding_box()
         assert (box["y"], box["height"]) == (50, 420)  # fixed height, in the flow of the notebook
         assert tab.locator("#below").bounding_box()["y"] == 50 + 420  # the next cell right below it
@@ -140,6 +141,7 @@ def test_the_iframe_runs_the_viewer_offline_at_the_height_asked(browser, tmp_pat
         frame.locator("#next").click()
         assert frame.locator("#scrub").input_value() == "2"  # the page's script runs inside the frame
         assert frame.locator("#step-lines li").first.text_content().startswith("∂J/∂")
+        assert frame.locator("#graph svg").bounding_box()["width"] > 300  # the graph is drawn, not measured as 0
         inner = tab.frames[1]
         assert inner.url == "about:srcdoc"
         assert inner.evaluate("(() => { try { return parent.document.title; } catch (e) { return 'blocked'; } })()") == "blocked"
@@ -218,14 +220,8 @@ def test_without_dot_the_display_says_so_and_never_raises(monkeypatch):
         show(J)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    raises=AssertionError,
-    reason="viewer.js measures the drawing (getBBox) as soon as it runs; in a frame that has no layout yet "
-    "(a hidden output, a background tab, an out-of-process sandboxed frame before its size arrives) that is 0, "
-    "and the graph stays 12 pt wide. Fix requested in views/templates/viewer.js: measure once the drawing has a size.",
-)
-def test_a_viewer_shown_after_it_was_hidden_draws_its_graph(browser, tmp_path):  # noqa: F811
+def test_a_viewer_shown_after_it_was_hidden_draws_its_graph(browser, tmp_path):
+    """A notebook output that is hidden while its page runs (a background tab, a collapsed output) still draws."""
     host = tmp_path / "hidden.html"
     frame = show(small_example().J, height=500)._repr_html_()
     host.write_text(f"<!DOCTYPE html><html><body><div id='cell' style='display:none'>{frame}</div></body></html>", encoding="utf-8")
@@ -233,9 +229,9 @@ def test_a_viewer_shown_after_it_was_hidden_draws_its_graph(browser, tmp_path): 
     try:
         tab = context.new_page()
         tab.goto(host.resolve().as_uri())
-        tab.frames[1].wait_for_selector("#scrub[max]", state="attached")  # the viewer's script has run
+        tab.frames[1].wait_for_load_state()  # the viewer's script has run, in a frame with no layout
         tab.evaluate("document.getElementById('cell').style.display = 'block'")  # e.g. the notebook's tab is opened
-        tab.wait_for_timeout(200)
+        tab.frames[1].wait_for_selector("body[data-ready]", state="attached")
         width = tab.frames[1].eval_on_selector("#graph svg", "e => e.getBoundingClientRect().width")
         assert width > 300, f"the graph is drawn {width} px wide"
     finally:
