@@ -221,5 +221,5 @@ def write_page(out: Path, name: str, example: MarginExample, small: bool) -> Pat
     """The step-through page of ``example``: ``out/<name>``."""
     from ..views.viewer import to_html
 
-    source = example_source(example, small=small)
-    return to_html(source.root, out / name, source.title, source.subtitle)
+    source = example_source(example, small=small)  # the full example: each branch one box, opened by a click
+    return to_html(source.root, out / name, source.title, source.subtitle, collapse=source.collapse, max_nodes=MAX_NODES)
