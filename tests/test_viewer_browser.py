@@ -1,11 +1,8 @@
-"""The HTML viewer in a real browser: headless Chromium driven by Playwright, with every network request blocked.
-
-CI installs Chromium (Debian package ``chromium``); without it these tests fail, saying how to install it.
-"""
+"""The HTML viewer in a real browser: headless Chromium driven by Playwright, with every network request blocked
+(``browser_support``): stepping, the badges, the keyboard, labels that try to run code, the full example."""
 
 from __future__ import annotations
 
-import os
 import struct
 
 import pytest
@@ -15,74 +12,8 @@ from tinygrad_mm.engine import gradients_of, topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.trace import record_steps
 
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-]
+pytest_plugins = ("browser_support",)  # the browser fixture
 EVIL = '</script><script>window.pwned=1;alert("pwned")</script><!--'
-
-
-@pytest.fixture(scope="module")
-def browser():
-    if not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"Chromium is not installed at {CHROMIUM}: the HTML viewer's browser tests need it. "
-            "Install the Debian package: sudo apt-get install chromium (or: bash scripts/system-deps.sh chromium)"
-        )
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:
-        pytest.fail("Playwright for Python is missing: pip install playwright (never `playwright install`)")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
-
-
-class Viewer:
-    """One page of the viewer, opened with all network access blocked and every request, error and dialog recorded."""
-
-    def __init__(self, browser, path) -> None:
-        self.url = path.resolve().as_uri()
-        self.context = browser.new_context(viewport={"width": 1600, "height": 900})
-        self.requests, self.errors, self.dialogs = [], [], []
-        self.context.route("**/*", self._route)
-        self.page = self.context.new_page()
-        self.page.on("request", lambda request: self.requests.append(request.url))
-        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
-        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
-        self.page.on("dialog", lambda dialog: (self.dialogs.append(dialog.message), dialog.dismiss()))
-        self.page.goto(self.url)
-
-    def _route(self, route) -> None:
-        if route.request.url == self.url:
-            route.continue_()
-        else:
-            route.abort()
-
-    def position(self) -> int:
-        return int(self.page.eval_on_selector("#scrub", "e => e.value"))
-
-    def current(self) -> list[str]:
-        return self.page.eval_on_selector_all("#graph g.node.current", "els => els.map(e => e.id)")
-
-    def badges(self) -> dict[str, tuple[str, float]]:
-        """Every visible gradient on the drawing: node id → (text, exact value)."""
-        shown = self.page.eval_on_selector_all(
-            "#graph .grad-badge.shown text",
-            "els => els.map(e => [e.parentNode.id, e.textContent, e.getAttribute('data-exact')])",
-        )
-        return {badge_id.removesuffix("-grad"): (text, float(exact)) for badge_id, text, exact in shown}
-
-    def close(self) -> None:
-        assert self.errors == [], f"errors in the page: {self.errors}"
-        assert self.requests == [self.url], f"the page tried to reach the network: {self.requests[1:]}"
-        self.context.close()
 
 
 @pytest.fixture(scope="module")
@@ -91,10 +22,8 @@ def example():
 
 
 @pytest.fixture
-def viewer(browser, example, tmp_path):
-    view = Viewer(browser, to_html(example.J, tmp_path / "steps.html"))
-    yield view
-    view.close()
+def viewer(open_viewer, example, tmp_path):
+    return open_viewer(to_html(example.J, tmp_path / "steps.html"))
 
 
 def expected_after(steps, n: int) -> dict[Value, float]:
@@ -164,70 +93,58 @@ def test_prev_reset_play_and_the_keyboard(viewer, example):
     assert viewer.position() == 0
 
 
-def test_inactive_margin_sends_zero_everywhere(browser, tmp_path):
+def test_inactive_margin_sends_zero_everywhere(open_viewer, tmp_path):
     example = notes_example(active=False, small=True)
-    view = Viewer(browser, to_html(example.J, tmp_path / "inactive.html"))
-    try:
-        view.page.click("#next")
-        assert view.page.eval_on_selector_all("#step-lines li.zero", "els => els.length") == 2
-        assert view.page.eval_on_selector_all("#graph g.edge.now", "els => els.length") == 0
-        assert {v[1] for v in view.badges().values()} == {1.0, 0.0}
-    finally:
-        view.close()
+    view = open_viewer(to_html(example.J, tmp_path / "inactive.html"))
+    view.page.click("#next")
+    assert view.page.eval_on_selector_all("#step-lines li.zero", "els => els.length") == 2
+    assert view.page.eval_on_selector_all("#graph g.edge.now", "els => els.length") == 0
+    assert {v[1] for v in view.badges().values()} == {1.0, 0.0}
 
 
-def test_a_script_label_runs_nothing_and_shows_as_text(browser, tmp_path):
+def test_a_script_label_runs_nothing_and_shows_as_text(open_viewer, tmp_path):
     x = Value(2.0, label=EVIL)
     y = Value(3.0, label='<img src=x onerror="window.pwned=2">')
     z = x * y
     z.label = "z"
-    view = Viewer(browser, to_html(z, tmp_path / "evil.html", title=EVIL))
-    try:
-        page = view.page
-        assert page.evaluate("typeof window.pwned") == "undefined"
-        assert view.dialogs == []
-        assert page.title() == EVIL
-        svg_texts = page.eval_on_selector_all("#graph svg text", "els => els.map(e => e.textContent)")
-        assert EVIL in svg_texts and y.label in svg_texts  # drawn literally
-        page.click("#next")
-        assert page.text_content("#step-lines").startswith(f"∂z/∂{EVIL} += ∂z/∂z · ({y.label})")  # has "=": a factor in ( )
-        assert page.evaluate("document.scripts.length") == 2 and page.evaluate("document.images.length") == 0
-        assert page.evaluate("typeof window.pwned") == "undefined" and view.dialogs == []
-    finally:
-        view.close()
+    view = open_viewer(to_html(z, tmp_path / "evil.html", title=EVIL))
+    page = view.page
+    assert page.evaluate("typeof window.pwned") == "undefined"
+    assert view.dialogs == []
+    assert page.title() == EVIL
+    svg_texts = page.eval_on_selector_all("#graph svg text", "els => els.map(e => e.textContent)")
+    assert EVIL in svg_texts and y.label in svg_texts  # drawn literally
+    page.click("#next")
+    assert page.text_content("#step-lines").startswith(f"∂z/∂{EVIL} += ∂z/∂z · ({y.label})")  # has "=": a factor in ( )
+    assert page.evaluate("document.scripts.length") == 2 and page.evaluate("document.images.length") == 0
+    assert page.evaluate("typeof window.pwned") == "undefined" and view.dialogs == []
 
 
-def test_screenshot_of_the_notes_example(browser, tmp_path):
+def test_screenshot_of_the_notes_example(open_viewer, tmp_path):
     example = notes_example(small=True)
-    view = Viewer(browser, to_html(example.J, tmp_path / "notes.html", "CS224N max-margin loss: backprop, step by step"))
-    try:
-        for _ in range(3):
-            view.page.click("#next")
-        shot = tmp_path / "viewer-step3.png"
-        view.page.screenshot(path=str(shot))
-        header = shot.read_bytes()[:24]
-        assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24]) == (1600, 900)
-        assert shot.stat().st_size > 20_000  # a real picture, not a blank page
-    finally:
-        view.close()
+    view = open_viewer(to_html(example.J, tmp_path / "notes.html", "CS224N max-margin loss: backprop, step by step"))
+    for _ in range(3):
+        view.page.click("#next")
+    shot = tmp_path / "viewer-step3.png"
+    view.page.screenshot(path=str(shot))
+    header = shot.read_bytes()[:24]
+    assert header[:8] == b"\x89PNG\r\n\x1a\n" and struct.unpack(">II", header[16:24]) == (1600, 900)
+    assert shot.stat().st_size > 20_000  # a real picture, not a blank page
 
 
-def test_the_full_notes_example_ends_with_every_final_gradient(browser, tmp_path):
+def test_the_full_notes_example_ends_with_every_final_gradient(open_viewer, tmp_path):
     example = notes_example()  # n = 20, H = 8: 267 steps
-    view = Viewer(browser, to_html(example.J, tmp_path / "full.html"))
-    try:
-        nodes = topological_order(example.J)
-        for _ in range(5):
-            view.page.keyboard.press("ArrowRight")
-        assert view.current() == [f"v{nodes.index(record_steps(example.J)[4].node)}"]
-        view.page.keyboard.press("End")
-        assert view.position() == 267
-        badges = view.badges()
-        assert len(badges) == len(nodes)
-        exact = gradients_of(example.J)
-        assert all(badges[f"v{i}"][1] == exact[node] for i, node in enumerate(nodes))  # exactly the engine's grads
-        assert all(node.grad == 0.0 for node in nodes)  # writing and viewing the page changed no .grad
-        classes = view.page.eval_on_selector_all("#graph g.node[id^=v]:not([id$=op])", "els => els.map(e => e.className.baseVal)")
-        assert sum("final" in c for c in classes) == len(nodes) - 1  # all final; the last one is current
-    finally:
-        view.close()
+    view = open_viewer(to_html(example.J, tmp_path / "full.html"))
+    nodes = topological_order(example.J)
+    for _ in range(5):
+        view.page.keyboard.press("ArrowRight")
+    assert view.current() == [f"v{nodes.index(record_steps(example.J)[4].node)}"]
+    view.page.keyboard.press("End")
+    assert view.position() == 267
+    badges = view.badges()
+    assert len(badges) == len(nodes)
+    exact = gradients_of(example.J)
+    assert all(badges[f"v{i}"][1] == exact[node] for i, node in enumerate(nodes))  # exactly the engine's grads
+    assert all(node.grad == 0.0 for node in nodes)  # writing and viewing the page changed no .grad
+    classes = view.page.eval_on_selector_all("#graph g.node[id^=v]:not([id$=op])", "els => els.map(e => e.className.baseVal)")
+    assert sum("final" in c for c in classes) == len(nodes) - 1  # all final; the last one is current

@@ -1,38 +1,50 @@
-"""``tinygrad-mm html``: write the click-through backprop viewer of the CS224N example as one HTML file."""
+"""``tinygrad-mm html``: write the step-through backprop page (one self-contained HTML file)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 
+from .options import output_file
 from .sources import add_graph_arguments, load_graph
+from .view_options import add_collapse_arguments, as_user_error, collapse_of, list_scopes
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "html",
-        help="write a self-contained HTML page that steps through backprop on the CS224N example",
-        description="Write one HTML file (no network needed) with the graph of J = max(0, 1 + s_c - s) drawn once, "
-        "and Next / Prev / Play / Reset buttons (and the arrow keys) that walk the backward pass one node at a time.",
+        help="write a self-contained HTML page that steps through backprop (quiz, presenter mode, …)",
+        description="Write one HTML file (no network needed) with the graph drawn once and Next / Prev / Play "
+        "(and the arrow keys) that walk the backward pass one node at a time, each step explained. The full "
+        "notes' example opens with its two branches collapsed: click a box to step inside it.",
+        epilog="keys in the page: → ← step, Space play, [ ] speed, Z skip steps that send 0, P presenter mode, "
+        "click a node to jump to its step",
     )
     add_graph_arguments(parser)
     parser.add_argument(
-        "--out", type=Path, metavar="FILE", help="where to write the page (default: out/NAME.html, e.g. out/notes-example-small.html)"
+        "--out", type=output_file, metavar="FILE", help="where to write the page (default: out/NAME.html, e.g. out/notes-example.html)"
     )
+    add_collapse_arguments(parser)
+    parser.add_argument("--quiz", action="store_true", help="the student types each gradient before it is revealed")
+    parser.add_argument("--forward", action="store_true", help="first compute the values node by node, then run backward")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..views.dot import GraphvizNotFoundError
+    from ..views.draw_options import GraphTooLargeError
     from ..views.viewer import to_html
 
     source = load_graph(args)
+    if args.list_scopes:
+        return list_scopes(source)
+    collapse = collapse_of(args, source)
     out = args.out or Path("out") / f"{source.name}.html"
     try:
-        path = to_html(source.root, out, source.title, source.subtitle)
-    except (GraphvizNotFoundError, ImportError) as err:
-        print(f"tinygrad-mm html: {err}", file=sys.stderr)
-        return 1
-    print(f"wrote {path} ({path.stat().st_size // 1024} KiB): open it in a browser; → / ← step, Space plays")
+        path = to_html(source.root, out, source.title, source.subtitle, collapse=collapse, max_nodes=args.max_nodes,
+                       quiz=args.quiz, forward=args.forward, digits=args.digits)  # fmt: skip
+    except GraphTooLargeError:
+        raise
+    except (ValueError, TypeError) as err:
+        raise as_user_error(err) from None
+    print(f"wrote {path} ({path.stat().st_size // 1024} KiB): open it in a browser; → / ← step, Space plays, P presents")
     return 0

@@ -7,11 +7,10 @@ import sys
 from pathlib import Path
 
 from ..views.dot import GraphvizNotFoundError
-from ..views.draw_options import DEFAULT_MAX_NODES
-from ..views.drawing import scopes_in
 from ..views.export import FORMATS, write_graph
-from ..views.gallery import title as picture_title
+from .options import output_file
 from .sources import add_graph_arguments, load_graph
+from .view_options import add_collapse_arguments, add_picture_arguments, collapse_of, list_scopes, picture_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -23,36 +22,26 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "By default the two branches s and s_c are collapsed into one box each (--small draws every node).",
     )
     add_graph_arguments(parser)
-    parser.add_argument("--out", type=Path, metavar="FILE", help="output file (default: out/notes-example.FORMAT)")
+    parser.add_argument("--out", type=output_file, metavar="FILE", help="output file (default: out/notes-example.FORMAT)")
     parser.add_argument("--format", choices=FORMATS, help="output format (default: from --out's suffix, else svg)")
-    parser.add_argument("--collapse", nargs="+", metavar="SCOPE", help="draw these scopes as one box each")
-    parser.add_argument("--expand", action="store_true", help="draw every node (no scope collapsed)")
+    add_collapse_arguments(parser)
+    add_picture_arguments(parser)
     parser.add_argument("--rankdir", choices=("LR", "TB"), default="LR", help="left to right (default) or top to bottom")
     parser.add_argument("--highlight", nargs="+", metavar="LABEL", default=(), help="outline these nodes, e.g. 'U[0]'")
-    parser.add_argument("--digits", type=int, default=4, help="significant digits of the numbers (default 4)")
     parser.add_argument("--no-backward", action="store_true", help="draw before J.backward() (no gradients yet)")
-    parser.add_argument(
-        "--max-nodes", type=int, default=DEFAULT_MAX_NODES, help=f"refuse larger drawings (default {DEFAULT_MAX_NODES})"
-    )
-    parser.add_argument("--list-scopes", action="store_true", help="print the scope names --collapse accepts, and exit")
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     source = load_graph(args)
     if args.list_scopes:
-        print("\n".join(scopes_in(source.root)))
-        return 0
-    if args.digits < 1:
-        return _fail("--digits must be >= 1")
-    if args.collapse and args.expand:
-        return _fail("use either --collapse SCOPE ... or --expand, not both")
+        return list_scopes(source)
+    collapse = collapse_of(args, source)
     if not args.no_backward:
         source.root.backward()
-    collapse = args.collapse or ([] if args.expand else source.collapse)
-    title = source.title if source.example is None else picture_title(source.example)
+    title = source.drawing_title or source.title
     options = {"collapse": collapse, "title": title, "rankdir": args.rankdir, "highlight": args.highlight,
-               "number_format": f".{args.digits}g", "max_nodes": args.max_nodes}  # fmt: skip
+               "number_format": f".{args.digits}g", "max_nodes": args.max_nodes, **picture_options(args)}  # fmt: skip
     fmt = args.format or (args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else "svg")
     out = args.out or Path("out") / f"{source.name}.{fmt}"
     try:

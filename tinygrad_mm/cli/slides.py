@@ -1,16 +1,62 @@
-"""``tinygrad-mm slides``: placeholder while it is being built (replaced before this lands)."""
+"""``tinygrad-mm slides``: the backward pass as slides, one PDF page per step (or one PNG/SVG frame per step)."""
 
 from __future__ import annotations
 
 import argparse
-import sys
+from pathlib import Path
+
+from .errors import UserError
+from .options import output_file
+from .sources import add_graph_arguments, load_graph
+from .view_options import (
+    add_collapse_arguments,
+    add_picture_arguments,
+    as_user_error,
+    collapse_of,
+    list_scopes,
+    picture_options,
+)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
-    parser = subparsers.add_parser("slides", help="(being built)")
+    parser = subparsers.add_parser(
+        "slides",
+        help="write the backward pass as slides: one PDF page (or PNG/SVG frame) per step",
+        description="Draw the graph once per backward step, in the step-through page's colours (the node being "
+        "processed yellow, partial gradients dashed orange, final ones green, the edges sending now red), with the "
+        "step's arithmetic as a caption; write them as one PDF, one page per step, and/or as numbered frames.",
+        epilog="example: tinygrad-mm slides --small --out steps.pdf --fontsize 16   "
+        "tinygrad-mm slides --frames frames/ --frame-format svg",
+    )
+    add_graph_arguments(parser)
+    parser.add_argument("--out", type=output_file, metavar="FILE.pdf", help="the PDF to write (default: out/NAME-steps.pdf)")
+    parser.add_argument("--frames", type=Path, metavar="DIR", help="also (or, without --out, only) write DIR/step-001.png, …")
+    parser.add_argument("--frame-format", choices=("png", "svg"), default="png", help="the frames' format (default png)")
+    add_collapse_arguments(parser)
+    add_picture_arguments(parser)
     parser.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    print("tinygrad-mm slides: not built yet", file=sys.stderr)
-    return 2
+    from ..views.draw_options import GraphTooLargeError
+    from ..views.slides import write_frames, write_slides
+
+    source = load_graph(args)
+    if args.list_scopes:
+        return list_scopes(source)
+    if args.out is not None and args.out.suffix.lower() != ".pdf":
+        raise UserError(f"--out {args.out}: slides are a PDF; name the file FILE.pdf (frames: --frames DIR)")
+    options = {"collapse": collapse_of(args, source), "max_nodes": args.max_nodes, "digits": args.digits, **picture_options(args)}
+    out = args.out or (None if args.frames else Path("out") / f"{source.name}-steps.pdf")
+    try:
+        if args.frames is not None:
+            frames = write_frames(source.root, args.frames, args.frame_format, **options)
+            print(f"wrote {len(frames)} frames, one per step: {frames[0]} … {frames[-1]}")
+        if out is not None:
+            path = write_slides(source.root, out, **options)
+            print(f"wrote {path}: one page per backward step")
+    except GraphTooLargeError:
+        raise
+    except (ValueError, TypeError) as err:
+        raise as_user_error(err) from None
+    return 0

@@ -157,7 +157,7 @@ class Drawing:
                 label = f"<<B>{dot.html(dot.label(path[-1]))}</B>>"
                 lines.append(f"subgraph cluster_{sid} {{")
                 lines.append(f'graph [id={sid} label={label} style="rounded,dashed" color="#8e7cc3" '
-                             'fontcolor="#5b4a8b" fontsize=13 labeljust=l]')  # fmt: skip
+                             f'fontcolor="#5b4a8b" fontsize={self.pt(13)} labeljust=l labelloc=t]')  # fmt: skip
                 stack.append((path, True))
             lines += [f"\t{statement}" for statement in self.items[path]]
             stack += [(child, False) for child in reversed(children[path])]

@@ -130,8 +130,8 @@
   $("collapse-all").addEventListener("click", function () { openView(0, null); });
   $("expand-all").addEventListener("click", function () { if (data.expand_all !== null) openView(data.expand_all, null); });
   document.addEventListener("keydown", function (ev) {
-    var tag = ev.target && ev.target.tagName;
-    if (tag === "INPUT" || tag === "SELECT" || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    var tag = ev.target && ev.target.tagName, type = ev.target && ev.target.type;
+    if ((tag === "INPUT" && type !== "checkbox") || tag === "SELECT" || ev.altKey || ev.ctrlKey || ev.metaKey) return;
     var keys = {
       ArrowRight: function () { play(false); next(); }, ArrowLeft: prev,
       Home: function () { play(false); S.go(0); }, End: function () { play(false); S.go(S.total(), true); },

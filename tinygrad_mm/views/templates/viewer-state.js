@@ -39,7 +39,7 @@ var tgmm = (function () {
   // ---- the state after S.pos steps, recomputed from the start: O(steps + edges) per render
   S.state = function () {
     var V = S.V(), F = S.F(), done = S.done(), st = { units: {}, edges: {}, badges: {}, current: null, hidden: null };
-    if (data.forward && S.pos < F) {
+    if (data.forward && F > 0 && S.pos <= F) {  // the forward stage: values appear unit by unit
       st.hidden = {};
       S.units.forEach(function (u) { st.hidden[u.id] = true; });
       V.leafUnits.forEach(function (u) { delete st.hidden[u]; });
@@ -72,7 +72,7 @@ var tgmm = (function () {
     if (S.asking !== null) {  // quiz: the gradient asked for stays hidden until answered
       var asked = V.steps[S.asking];
       st.units[asked.u] = "asking";
-      asked.current.forEach(function (slot) { st.badges[slot] = [slot, "grad ?", "", "asking"]; });
+      asked.current.forEach(function (slot) { st.badges[slot] = [slot, "grad ?", null, "asking"]; });
     }
     return st;
   };
@@ -93,7 +93,7 @@ var tgmm = (function () {
       var b = S.badges[slot], v = st.badges[slot];
       if (!v) { b.g.setAttribute("class", "grad-badge"); b.text.textContent = ""; return; }
       b.text.textContent = v[1];
-      b.text.setAttribute("data-exact", String(v[2]));
+      if (v[2] === null) b.text.removeAttribute("data-exact"); else b.text.setAttribute("data-exact", String(v[2]));
       b.g.setAttribute("class", "grad-badge shown " + v[3]);
     });
     return st;
