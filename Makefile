@@ -41,7 +41,7 @@ lint: $(VENV)/.extra-$(TEST_EXTRAS)
 
 notebook: $(VENV)/.extra-notebook
 	@bash scripts/system-deps.sh graphviz || true
-	$(BIN)/jupyter lab visualize/cs224n_backprop.ipynb
+	$(BIN)/jupyter lab visualize/cs224n_backprop.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(VENV)/.extra-bench
 	$(BIN)/python benchmarks/compare.py --markdown benchmarks/RESULTS.md

@@ -64,6 +64,8 @@ def test_show_height_title_and_the_value_method():
     attrs = Elements(J.show(height=333, title="Lecture 4", subtitle="two windows")._repr_html_()).tags[0][1]
     assert attrs["height"] == "333" and "height:333px" in attrs["style"]
     assert attrs["srcdoc"] == page(J, "Lecture 4", "two windows")
+    quiz = Elements(show(J, quiz=True, digits=3)._repr_html_()).tags[0][1]["srcdoc"]
+    assert quiz == page(J, None, "", quiz=True, digits=3)  # the page's options pass through
     assert tinygrad_mm.show is show
 
 
