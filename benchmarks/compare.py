@@ -27,11 +27,23 @@ from typing import Any
 
 from workloads import MOONS_SIZES, seeded_weights
 
+from tinygrad_mm.views.files import write_atomic
+
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "worker.py"
-ENGINES = ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary")
-BENCHMARKS = ("moons", "chain", "chain_backward", "short_chain", "memory", "sum")
+ENGINES = ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary", "tinygrad_mm/compiled")
+BENCHMARKS = ("moons", "first_call", "cached_call", "chain", "chain_step", "chain_backward", "short_chain", "memory", "sum")
 TOLERANCE = 1e-9
+COMPILED = "tinygrad_mm/compiled"
+RUNS_ON = {  # benchmarks not every engine runs (the others run everywhere)
+    "first_call": (COMPILED,), "cached_call": (COMPILED,),  # a compiled step's first call: only it has one
+    "chain_step": ("float", "micrograd", "tinygrad_mm", COMPILED),  # eager engines: a step is build + backward
+    "chain": ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary"),  # compiled: see chain_step
+    "chain_backward": ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary"),
+    "short_chain": ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary"),
+    "memory": ("float", "micrograd", "tinygrad_mm", "tinygrad_mm/binary"),
+}  # fmt: skip
+SAME_AS = {"first_call": "moons", "cached_call": "moons"}  # their loss must be the moons benchmark's first
 
 FULL = {"moons_points": 100, "moons_steps": 4, "chain": 1_000_000, "short_chain": 500,
         "chain_ops_per_process": 1_000_000, "memory": 100_000, "sum": 100_000, "sum_reps": 5}  # fmt: skip
@@ -48,7 +60,7 @@ def make_spec(sizes: dict[str, int], seed: int = 0) -> dict[str, Any]:
     from tinygrad_mm.models.datasets import make_moons  # the data only; the workers import the engines
 
     X, y = make_moons(n_samples=sizes["moons_points"], noise=0.1, seed=seed)
-    return {**sizes, "seed": seed, "X": X, "y": y, "weights": seeded_weights(MOONS_SIZES, seed)}
+    return {**sizes, "seed": seed, "X": X, "y": y, "weights": seeded_weights(MOONS_SIZES, seed), "cache_dir": ""}
 
 
 def run_worker(engine: str, benchmark: str, spec_path: str) -> dict[str, Any]:
@@ -72,15 +84,19 @@ def measure(
 
     An engine that fails a benchmark (micrograd's RecursionError) is not run again on it.
     """
-    results: dict[str, dict[str, list[dict[str, Any]]]] = {b: {e: [] for e in engines} for b in benchmarks}
+    results: dict[str, dict[str, list[dict[str, Any]]]] = {
+        b: {e: [] for e in engines if e in RUNS_ON.get(b, engines)} for b in benchmarks
+    }
     with tempfile.TemporaryDirectory() as tmp:
         spec_path = os.path.join(tmp, "spec.json")
         with open(spec_path, "w", encoding="utf-8") as f:
-            json.dump(spec, f)
+            json.dump({**spec, "cache_dir": os.path.join(tmp, "cache")}, f)  # the compiled steps' disk cache
         for rep in range(repeats):
             order = engines[rep % len(engines) :] + engines[: rep % len(engines)]  # rotate who goes first
             for benchmark in benchmarks:
                 for engine in order:
+                    if engine not in results[benchmark]:
+                        continue
                     runs = results[benchmark][engine]
                     if runs and ("error" in runs[0] or benchmark == "memory"):
                         continue  # a failure repeats identically, and so does a memory count
@@ -97,6 +113,9 @@ def check_honesty(results: dict) -> None:
     """Raise `HonestyError` unless every engine that ran a benchmark computed the same numbers as the floats."""
     for benchmark, by_engine in results.items():
         reference = None
+        first = results.get(SAME_AS.get(benchmark, ""), {}).get("float")
+        if first:  # a first call computes the first step's loss
+            reference = ("float (moons, first step)", first[0]["check"][:1])
         for engine, runs in by_engine.items():
             for run in runs:
                 if "error" in run:
@@ -148,16 +167,39 @@ ROWS = (
         lambda t, f, m: t <= 3 * f),
     Row("moons step, micrograd's graph (ms)", "moons", "tinygrad_mm/binary", "≥ 5× faster than micrograd",
         lambda t, f, m: isinstance(m, float) and m >= 5 * t),
+    Row("moons step, compiled `tinygrad_mm.compile` (ms)", "moons", COMPILED,
+        "≤ 1.0× floats (stretch 0.7×), ≥ 300× faster than micrograd",
+        lambda t, f, m: t <= f and isinstance(m, float) and m >= 300 * t),
+    Row("moons, compiled step's first call: trace + compile (s)", "first_call", COMPILED, "≤ 1.5 s",
+        lambda t, f, m: t <= 1.5),
+    Row("moons, first call in a new process, from the disk cache (s)", "cached_call", COMPILED, "≤ 0.25 s",
+        lambda t, f, m: t <= 0.25),
     Row("chain, {chain:,} ops, fwd+bwd (µs/node)", "chain", "tinygrad_mm", "≤ 1.5 µs/node",
         lambda t, f, m: t <= 1.5),
     Row("chain, {chain:,} ops, backward alone (µs/node)", "chain_backward", "tinygrad_mm"),
+    Row("chain, {chain:,} ops, compiled step on the tape (µs/node)", "chain_step", COMPILED, "≤ 0.3 µs/node",
+        lambda t, f, m: t <= 0.3),
     Row("chain, {short_chain:,} ops, fwd+bwd (µs/node)", "short_chain", "tinygrad_mm"),
     Row("memory, {memory:,}-op chain (bytes/node)", "memory", "tinygrad_mm", "≤ 150 bytes/node",
         lambda t, f, m: t <= 150),
     Row("Σ xᵢ·wᵢ, {sum:,} terms, `dot` (ms)", "sum", "tinygrad_mm", "≤ 25× floats",
         lambda t, f, m: t <= 25 * f),
     Row("Σ xᵢ·wᵢ, {sum:,} terms, micrograd's graph (ms)", "sum", "tinygrad_mm/binary"),
+    Row("Σ xᵢ·wᵢ, {sum:,} terms, compiled `dot` on the tape (ms)", "sum", COMPILED),
 )  # fmt: skip
+
+
+def break_even(summary: dict) -> str:
+    """After how many moons steps compiling has paid for itself: the first call against eager steps saved."""
+    moons, first = summary.get("moons", {}), summary.get("first_call", {}).get(COMPILED)
+    eager, compiled = moons.get("tinygrad_mm"), moons.get(COMPILED)
+    if not all(isinstance(v, float) for v in (first, eager, compiled)) or eager <= compiled:
+        return ""
+    steps = math.ceil((first * 1e3 - compiled) / (eager - compiled))  # k·eager ≥ first + (k − 1)·compiled
+    return (
+        f"Break-even: the compiled step's first call ({first:.2g} s) costs as much as {first * 1e3 / eager:.0f} eager steps; "
+        f"from step {max(steps, 1)} on, a compiled run is ahead of an eager one ({eager:.3g} ms vs {compiled:.3g} ms per step)."
+    )
 
 
 def _fmt(value: Any) -> str:
@@ -209,7 +251,10 @@ def footnote(spec: dict[str, Any], repeats: int) -> str:
         "same seeded weights, losses checked equal to 1e-9. "
         "Chain: y ← y·c from leaf x with one shared leaf c (n mul nodes + 2 leaves). "
         "Memory: tracemalloc, bytes held after the forward pass ÷ nodes. "
-        "Σ xᵢ·wᵢ: leaves exist before the clock starts. Python's garbage collector is on, as users run it."
+        "Σ xᵢ·wᵢ: leaves exist before the clock starts. Compiled (`tinygrad_mm.compile`): the step is traced and "
+        "compiled before the clock starts, except in the first-call rows; the chain row times one call of a step "
+        "over the whole chain (the other engines' step: build + backward). "
+        "Python's garbage collector is on, as users run it."
     )
 
 
@@ -225,12 +270,13 @@ def main(argv: list[str] | None = None) -> int:
     spec = make_spec(QUICK if args.quick else FULL)
     results = measure(spec, args.repeats, benchmarks=tuple(args.only), log=lambda msg: print(msg, file=sys.stderr))
     check_honesty(results)
-    rows = table(summarise(results), spec)
+    summary = summarise(results)
+    rows = table(summary, spec)
     print(as_text(rows))
-    note = footnote(spec, args.repeats)
+    note = "\n\n".join(filter(None, [footnote(spec, args.repeats), break_even(summary)]))
     print("\n" + note)
     if args.markdown:
-        Path(args.markdown).write_text(as_markdown(rows, note), encoding="utf-8")
+        write_atomic(args.markdown, as_markdown(rows, note))
     return 0
 
 

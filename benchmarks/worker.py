@@ -12,6 +12,8 @@ from __future__ import annotations
 import gc
 import importlib
 import json
+import os
+import subprocess
 import sys
 import time
 import tracemalloc
@@ -26,6 +28,7 @@ ENGINES = {
     "micrograd": "bench_micrograd",
     "tinygrad_mm": "bench_tinygrad",
     "tinygrad_mm/binary": "bench_tinygrad_binary",
+    "tinygrad_mm/compiled": "bench_compiled",
 }
 
 
@@ -90,7 +93,46 @@ def sum_products(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
     return {"value": median(times) * 1e3, "check": engine.sum_check(leaves, result)}
 
 
-BENCHMARKS = {"moons": moons, "chain": chain, "chain_backward": chain_backward, "short_chain": short_chain, "memory": memory, "sum": sum_products}
+def chain_step(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """µs per node of a training step on the chain: a compiled step's call (traced off the clock), or build + backward."""
+    n = spec["chain"]
+    run = engine.chain_stepper(n) if hasattr(engine, "chain_stepper") else (lambda: engine.chain(n))
+    times = []
+    for _ in range(3):  # the median of three calls: one call is at the mercy of a busy machine
+        start = time.perf_counter()
+        result = run()
+        times.append(time.perf_counter() - start)
+    return {"value": median(times) / n * 1e6, "check": list(result)}
+
+
+def first_call(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """Seconds for a new compiled step's first call, cold: trace, generate and compile the code (no disk cache)."""
+    seconds, check = engine.moons_first_call(spec, cache=False)
+    return {"value": seconds, "check": check}
+
+
+def cached_call(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    """Seconds for the first call in a new process whose disk cache an earlier process filled (trace + load)."""
+    os.environ["XDG_CACHE_HOME"] = spec["cache_dir"]
+    entries = os.path.join(spec["cache_dir"], "tinygrad_mm", "compiled")
+    if not (os.path.isdir(entries) and os.listdir(entries)):  # the earlier process: fill the cache
+        subprocess.run([sys.executable, __file__, "tinygrad_mm/compiled", "fill_cache", sys.argv[3]], check=True,
+                       capture_output=True, env={**os.environ})  # fmt: skip
+    seconds, check = engine.moons_first_call(spec, cache=True)
+    return {"value": seconds, "check": check}
+
+
+def fill_cache(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
+    os.environ["XDG_CACHE_HOME"] = spec["cache_dir"]
+    seconds, check = engine.moons_first_call(spec, cache=True)
+    return {"value": seconds, "check": check}
+
+
+BENCHMARKS = {
+    "moons": moons, "chain": chain, "chain_backward": chain_backward, "short_chain": short_chain, "memory": memory,
+    "sum": sum_products, "chain_step": chain_step, "first_call": first_call, "cached_call": cached_call,
+    "fill_cache": fill_cache,
+}  # fmt: skip
 
 
 def run(engine_name: str, benchmark: str, spec: dict[str, Any]) -> dict[str, Any]:

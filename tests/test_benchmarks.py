@@ -29,11 +29,12 @@ def results(spec) -> dict:
     return compare.measure(spec, repeats=1, log=lambda message: None)
 
 
-def test_every_engine_ran_every_benchmark(results):
+def test_every_engine_ran_every_benchmark_it_runs(results):
     for benchmark in compare.BENCHMARKS:
-        assert set(results[benchmark]) == set(compare.ENGINES)
+        assert set(results[benchmark]) == set(compare.RUNS_ON.get(benchmark, compare.ENGINES))
         for engine, runs in results[benchmark].items():
             assert len(runs) == 1, (benchmark, engine)
+    assert compare.COMPILED in results["moons"] and compare.COMPILED in results["sum"]
 
 
 def test_engines_agree_to_1e_9(results, spec):
@@ -55,6 +56,8 @@ def assert_chain_closed_form(check: list[float], n: int) -> None:
 
 def test_chain_values_are_the_closed_form(results, spec):
     assert_chain_closed_form(results["chain"]["tinygrad_mm"][0]["check"], spec["chain"])
+    for engine in ("float", "tinygrad_mm", compare.COMPILED):  # a step on the chain: compiled, or build + backward
+        assert_chain_closed_form(results["chain_step"][engine][0]["check"], spec["chain"])
     for engine in ("float", "tinygrad_mm"):  # the backward-alone timing backpropagated the same chain
         assert_chain_closed_form(results["chain_backward"][engine][0]["check"], spec["chain"])
         assert results["chain_backward"][engine][0]["value"] > 0
@@ -119,7 +122,7 @@ def test_table_and_markdown_show_every_row_and_verdict(results, spec):
     assert rows[0][:4] == ["benchmark", "floats", "micrograd", "tinygrad_mm"] and rows[0][-1] == "target"
     assert len(rows) == 1 + len(compare.ROWS)
     verdicts = [row[-1] for row in rows[1:] if row[-1]]
-    assert len(verdicts) == 5 and all(v.endswith(": met") or v.endswith(": NOT met") for v in verdicts)
+    assert len(verdicts) == 9 and all(v.endswith(": met") or v.endswith(": NOT met") for v in verdicts)
     markdown = compare.as_markdown(rows, compare.footnote(spec, 1))
     lines = markdown.splitlines()
     assert lines[0].startswith("| benchmark | floats |") and set(lines[1]) <= set("|-: ")
@@ -161,3 +164,23 @@ def test_graphs_hold_no_reference_cycles():
         assert first_op() is None
     finally:
         gc.enable()
+
+
+def test_compiled_rows_first_calls_and_break_even(results, spec):
+    """The compiled step's first call (cold, then from the disk cache of another process) computes the first step's
+    loss, and the break-even line says after how many steps compiling pays off."""
+    first_loss = results["moons"]["float"][0]["check"][0]
+    for benchmark in ("first_call", "cached_call"):
+        (run,) = results[benchmark][compare.COMPILED]
+        assert run["check"] == pytest.approx([first_loss], rel=1e-12) and run["value"] > 0
+    summary = compare.summarise(results)
+    line = compare.break_even(summary)
+    assert line.startswith("Break-even: the compiled step's first call (") and "from step " in line
+    assert compare.break_even({"moons": {}}) == ""
+
+
+def test_honesty_check_compares_a_first_call_with_the_first_step(results):
+    tampered = json.loads(json.dumps(results))
+    tampered["first_call"][compare.COMPILED][0]["check"][0] += 1e-6
+    with pytest.raises(compare.HonestyError, match="first_call: tinygrad_mm/compiled computed"):
+        compare.check_honesty(tampered)

@@ -118,3 +118,29 @@ def test_best_threshold_separates_and_maximises_accuracy() -> None:
     noisy = [(0.1, False), (0.3, True), (0.35, False), (0.6, True), (0.8, True)]
     theta = best_threshold(noisy)
     assert sum((s > theta) == label for s, label in noisy) == 4
+
+
+# ---- compiled steps: the same runs ----
+
+
+@pytest.fixture
+def private_cache(tmp_path, monkeypatch):
+    """Compiled code goes to a temporary cache directory, never the user's ~/.cache."""
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+
+
+@pytest.mark.usefixtures("private_cache")
+def test_compiled_moons_training_gives_the_same_losses_bit_for_bit() -> None:
+    eager, compiled = train_moons(steps=12), train_moons(steps=12, compile=True)
+    assert compiled.losses == eager.losses and compiled.accuracies == eager.accuracies
+    assert [p.data for p in compiled.model.parameters()] == [p.data for p in eager.model.parameters()]
+
+
+@pytest.mark.usefixtures("private_cache")
+@pytest.mark.parametrize(("activation", "trainable"), [("sigmoid", True), ("relu", False)])
+def test_compiled_ner_training_gives_the_same_losses_bit_for_bit(activation, trainable) -> None:
+    eager = train_ner(epochs=2, activation=activation, trainable_embeddings=trainable)
+    compiled = train_ner(epochs=2, activation=activation, trainable_embeddings=trainable, compile=True)
+    assert compiled.losses == eager.losses
+    assert (compiled.heldout_accuracy, compiled.threshold) == (eager.heldout_accuracy, eager.threshold)
+    assert [p.data for p in compiled.vocabulary.parameters()] == [p.data for p in eager.vocabulary.parameters()]

@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from ..engine import Value, sum_values
 from .cs224n import Vocabulary, WindowScorer, corrupt, margin_example, window_vector
 from .datasets import NerWindow, ToyNer, make_moons, toy_ner
+from .losses import max_margin_loss
 from .nn import MLP, sgd
 
 # ---- moons ----
@@ -34,11 +35,19 @@ class MoonsRun:
 
 def moons_loss(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int], alpha: float = 1e-4) -> tuple[Value, float]:
     """The SVM max-margin loss of micrograd's demo and the accuracy: mean relu(1 − y·score) + α Σ p²."""
-    scores = [model([Value(a, "x0"), Value(b, "x1")]) for a, b in X]
+    loss, scores = moons_objective(model, [[Value(a, "x0"), Value(b, "x1")] for a, b in X], y, alpha)
+    return loss, _accuracy(y, [score.data for score in scores])
+
+
+def moons_objective(
+    model: MLP, X: Sequence[Sequence[Value | float]], y: Sequence[Value | float], alpha: float = 1e-4
+) -> tuple[Value, list[Value]]:
+    """L = mean relu(1 − yᵢ·score(xᵢ)) + α Σ p², and the scores: the graph `moons_loss` and the compiled step share."""
+    scores = [model(x) for x in X]
     hinges = [(1 - yi * score).relu() for yi, score in zip(y, scores, strict=True)]
     data_loss = sum_values(hinges) * (1.0 / len(hinges))
     reg_loss = alpha * sum_values(p * p for p in model.parameters())
-    return data_loss + reg_loss, _accuracy(y, scores)
+    return data_loss + reg_loss, scores
 
 
 def train_moons(
@@ -48,36 +57,53 @@ def train_moons(
     seed: int = 1337,
     alpha: float = 1e-4,
     on_step: Callable[[int, float, float], None] | None = None,
+    *,
+    compile: bool = False,  # noqa: A002 (the option's name: tinygrad-mm train moons --compile)
 ) -> MoonsRun:
     """micrograd's demo: MLP(2, [16, 16, 1]) on two moons, full-batch SGD with lr = 1 − 0.9·k/steps.
 
     ``on_step(k, loss, accuracy)`` is called after each step (the loss and
     accuracy are those of the parameters *before* the step, as in micrograd).
+    ``compile=True`` runs each step as compiled Python (`tinygrad_mm.compile`): the
+    same losses, bit for bit, several times faster once the first step has compiled.
     """
     if not isinstance(steps, int) or steps < 1:
         raise ValueError(f"steps must be a positive int, got {steps!r}")
     X, y = make_moons(n_samples, noise, seed)
     run = MoonsRun(MLP(2, [16, 16, 1], rng=random.Random(seed)), X, y)
+    step = _compiled(lambda X, y: moons_objective(run.model, X, y, alpha)) if compile else None
     for k in range(steps):
-        loss, accuracy = moons_loss(run.model, X, y, alpha)
-        run.model.zero_grad()
-        loss.backward()
+        if step is None:
+            graph, accuracy = moons_loss(run.model, X, y, alpha)
+            run.model.zero_grad()
+            graph.backward()
+            loss = graph.data
+        else:
+            run.model.zero_grad()
+            loss, scores = step(X, y)
+            accuracy = _accuracy(y, scores)
         sgd(run.model.parameters(), 1.0 - 0.9 * k / steps)
-        run.losses.append(loss.data)
+        run.losses.append(loss)
         run.accuracies.append(accuracy)
         if on_step:
-            on_step(k, loss.data, accuracy)
+            on_step(k, loss, accuracy)
     return run
+
+
+def _compiled(fn: Callable[..., object]) -> Callable[..., object]:
+    from ..compiled import compile as compile_step
+
+    return compile_step(fn)
 
 
 def final_accuracy(model: MLP, X: Sequence[Sequence[float]], y: Sequence[int]) -> float:
     """Training accuracy of the model as it is now (after the last step)."""
-    return _accuracy(y, [model(x) for x in X])
+    return _accuracy(y, [model(x).data for x in X])
 
 
-def _accuracy(y: Sequence[int], scores: Sequence[Value]) -> float:
+def _accuracy(y: Sequence[int], scores: Sequence[float]) -> float:
     """The fraction of points whose score has the sign of their label (±1)."""
-    return sum((yi > 0) == (score.data > 0) for yi, score in zip(y, scores, strict=True)) / len(y)
+    return sum((yi > 0) == (score > 0) for yi, score in zip(y, scores, strict=True)) / len(y)
 
 
 # ---- toy NER ----
@@ -106,6 +132,8 @@ def train_ner(
     seed: int = 0,
     trainable_embeddings: bool = True,
     on_epoch: Callable[[int, float], None] | None = None,
+    *,
+    compile: bool = False,  # noqa: A002 (the option's name: tinygrad-mm train ner --compile)
 ) -> NerRun:
     """SGD on J = max(0, 1 + s_c − s) over the training location windows, each against a fresh corruption.
 
@@ -114,7 +142,8 @@ def train_ner(
 
     ``on_epoch(epoch, mean_J)`` is called after each epoch.  Afterwards the
     threshold on s that best separates the training windows is fitted, and the
-    held-out windows are classified with it.
+    held-out windows are classified with it.  ``compile=True`` runs each window's
+    forward and backward as compiled Python (`tinygrad_mm.compile`): the same losses, bit for bit.
     """
     if not isinstance(epochs, int) or epochs < 1:
         raise ValueError(f"epochs must be a positive int, got {epochs!r}")
@@ -125,16 +154,23 @@ def train_ner(
     run = NerRun(scorer, vocabulary, data)
     parameters = scorer.parameters() + vocabulary.parameters()
     positives = [w for w in data.train if w.is_location]
+    step = _compiled(lambda x, x_c: max_margin_loss(scorer.score(x, "s"), scorer.score(x_c, "s_c"))) if compile else None
     for epoch in range(epochs):
         rng.shuffle(positives)
         total = 0.0
         for window in positives:
-            example = margin_example(
-                scorer, vocabulary, window.words, corrupt(window.words, rng.choice(data.corruptions))
-            )
-            total += example.J.data
-            if example.active:
-                example.J.backward()
+            corrupt_words = corrupt(window.words, rng.choice(data.corruptions))
+            if step is None:
+                example = margin_example(scorer, vocabulary, window.words, corrupt_words)
+                J, active = example.J.data, example.active
+                if active:
+                    example.J.backward()
+            else:  # the windows' embeddings are the step's Value arguments: L gets its gradient as above
+                x = window_vector(scorer, vocabulary, window.words, "x")
+                J = step(x, window_vector(scorer, vocabulary, corrupt_words, "x_c"))
+                active = J > 0.0  # J = max(0, Δ + s_c − s) > 0 exactly while the margin is violated
+            total += J
+            if active:
                 sgd(parameters, lr)
         run.losses.append(total / len(positives))
         if on_epoch:
@@ -181,6 +217,7 @@ __all__ = [
     "best_threshold",
     "final_accuracy",
     "moons_loss",
+    "moons_objective",
     "train_moons",
     "train_ner",
     "window_score",

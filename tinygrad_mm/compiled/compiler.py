@@ -1,0 +1,153 @@
+"""``tinygrad_mm.compile(fn)``: trace a loss function once, then run its forward and backward as plain Python floats.
+
+    step = tinygrad_mm.compile(lambda X, y: loss_of(model, X, y))
+    for k in range(100):
+        model.zero_grad()
+        loss = step(X, y)                 # forward + backward: adds ∂loss/∂p into every p.grad
+        for p in model.parameters():
+            p.data -= lr * p.grad         # parameters are read fresh on every call
+
+What a call does, exactly as ``loss = fn(*args); loss.backward()`` would:
+
+- numbers in the arguments (and nested lists/tuples of them) are *runtime inputs*;
+  Value leaves in the arguments and every other leaf ``fn`` reaches (a model's
+  parameters) have their ``.data`` read and their ``.grad`` added into (``+=``, in
+  ``backward()``'s order, so the floats are the same, bit for bit), until ``zero_grad()``;
+  numbers ``fn`` uses in operations are baked into the code;
+- it returns the loss as a float, or ``(loss, outputs…)`` if ``fn`` returns ``(loss, …)``;
+- arguments of another structure (lengths, nesting, which places hold Values) trace again;
+- if any value or gradient is not finite, or a computation fails, nothing is changed
+  and the step is run by the engine instead, which raises its own error naming the
+  node (`DomainError`, `GradientError`) — never a bare ``ZeroDivisionError``.
+
+What is frozen at trace time: Python control flow in ``fn`` that depends on values
+(``if x.data > 0``), numbers ``fn`` reads from anywhere but its arguments, and which
+leaves it reaches (replace the model and the step still trains the old one).  With
+``check=True`` every call traces ``fn`` again and recompiles if any of that changed.
+
+``step.source`` is the generated code (the chain rule written out); ``step.graph()``
+is the graph of the latest call, built by the engine, with every interior ``.grad``
+set to ∂loss/∂node (the leaves keep their own), for drawings, ``explain`` and the viewer.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import Any
+
+from ..engine import Value, gradients_of
+from .arguments import flatten
+from .program import Program
+from .tracing import Trace, call_on_leaves, nest, parameter_names, split_result, trace
+
+MAX_TRACES = 64  # argument structures remembered per step; the oldest is traced again if it comes back
+
+
+class CompiledStep:
+    """The callable `compile` returns (see the module docstring)."""
+
+    def __init__(self, fn: Callable[..., Any], *, check: bool = False, cache: bool = True) -> None:
+        if not callable(fn):
+            raise TypeError(f"compile() needs a function that builds and returns a loss Value, got {type(fn).__name__} {fn!r}")
+        self.fn, self.check, self.cache = fn, check, cache
+        self.names = parameter_names(fn)
+        self.name = getattr(fn, "__qualname__", type(fn).__name__)
+        self.programs: dict[tuple, Program] = {}
+        self.stats = {"calls": 0, "traces": 0, "compiled": 0, "engine": 0}
+        self._latest: tuple[Program, tuple, dict[str, Any]] | None = None
+        functools.update_wrapper(self, fn, updated=())
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        self.stats["calls"] += 1
+        key, numbers, values = flatten(args, kwargs, self.names)
+        program = self.programs.get(key)
+        fresh = None
+        if program is None or self.check:
+            fresh = trace(self.fn, args, kwargs, self.names)
+            if program is None or not _same(program.trace, fresh):
+                program = self._remember(key, Program(fresh, self.name, self.cache))
+        self._latest = (program, args, kwargs)
+        result = program.run(numbers, values)
+        if result is None:
+            return self._engine(args, kwargs)
+        if fresh is not None:
+            _agree(result, fresh, self.name)
+        self.stats["compiled"] += 1
+        return _shaped(*result, program.trace.output_shape)
+
+    def _remember(self, key: tuple, program: Program) -> Program:
+        self.stats["traces"] += 1
+        if len(self.programs) >= MAX_TRACES:
+            del self.programs[next(iter(self.programs))]
+        self.programs[key] = program
+        return program
+
+    def _engine(self, args: tuple, kwargs: dict[str, Any]) -> Any:
+        """The step run by the engine itself: its result, or its own error (nothing changed before it)."""
+        self.stats["engine"] += 1
+        result, _, _ = call_on_leaves(self.fn, args, kwargs, self.names)
+        root, outputs, shape = split_result(result, self.fn)
+        root.backward()
+        return _shaped(root._data, [v._data for v in outputs], shape)
+
+    @property
+    def mode(self) -> str:
+        """How the latest call ran: ``python`` (generated code), ``tape`` (a large graph), ``engine``; "" before any call."""
+        return self._latest[0].kind if self._latest else ""
+
+    @property
+    def source(self) -> str:
+        """The generated code of the latest call's graph (the chain rule written out); "" before any call."""
+        return self._latest[0].source if self._latest else ""
+
+    def graph(self) -> Value:
+        """The latest call's graph, built by the engine from its arguments, every interior ``.grad`` = ∂loss/∂node.
+
+        Leaves keep their own ``.grad`` (nothing the step or you accumulated is touched).
+        """
+        if self._latest is None:
+            raise RuntimeError(f"{self.name}: the compiled step has not been called yet, so there is no graph to show")
+        _, args, kwargs = self._latest
+        result, _, _ = call_on_leaves(self.fn, args, kwargs, self.names)
+        root, _, _ = split_result(result, self.fn)
+        for node, grad in gradients_of(root).items():
+            if not node.is_leaf:
+                node.grad = grad
+        return root
+
+    def __repr__(self) -> str:
+        return f"<compiled step {self.name}: {self.stats['calls']} calls, {self.stats['traces']} traces, mode {self.mode or '—'}>"
+
+
+def _same(old: Trace, new: Trace) -> bool:
+    """True if a fresh trace would run the same code on the same leaves (check=True)."""
+    return (
+        len(old.bound) == len(new.bound)
+        and all(a is b for a, b in zip(old.bound, new.bound, strict=True))
+        and old.signature() == new.signature()
+    )
+
+
+def _agree(result: tuple[float, list[float]], fresh: Trace, name: str) -> None:
+    """check=True: the compiled loss and outputs must be the engine's, bit for bit."""
+    loss, outputs = result
+    expected = [fresh.root._data, *[v._data for v in fresh.outputs]]
+    if [loss, *outputs] != expected:
+        raise RuntimeError(
+            f"{name}: the compiled step computed {[loss, *outputs]} but the engine computes {expected}; "
+            "this is a bug in tinygrad_mm.compile — please report it (the engine's numbers are the right ones)"
+        )
+
+
+def _shaped(loss: float, outputs: list[float], shape: list[object] | None) -> Any:
+    return loss if shape is None else (loss, *nest(shape, outputs))  # type: ignore[misc]
+
+
+def compile(fn: Callable[..., Any], *, check: bool = False, cache: bool = True) -> CompiledStep:  # noqa: A001
+    """A compiled step for the loss function ``fn`` (see the module docstring).
+
+    ``check=True``: trace ``fn`` again on every call, recompile if its graph changed, and compare.
+    ``cache=False``: keep compiled code in memory only (not under ``~/.cache/tinygrad_mm``).
+    """
+    return CompiledStep(fn, check=check, cache=cache)

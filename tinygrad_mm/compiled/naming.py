@@ -1,0 +1,80 @@
+"""Python variable names for the nodes of a graph: from labels where there are labels, unique, never a keyword.
+
+    W[0,1]      → W_0_1          z_c[3] → z_c_3        L0.n3.w[1] → L0_n3_w_1
+    an unlabelled op → its class and its index in ``topological_order`` (``dot4``: the drawing's v4)
+    a constant  → its number, written as a Python literal (``2.0``, ``(-1.5)``)
+
+Each node's gradient is ``grad_`` + its name.  All names, values and gradients alike,
+come from one `Names` registry, so no two collide (Python compares identifiers after
+NFKC normalisation, and so does the registry).
+"""
+
+from __future__ import annotations
+
+import keyword
+import re
+import unicodedata
+from collections.abc import Iterable
+
+from ..engine import Value
+
+_RUNS = re.compile(r"__+")
+RESERVED = frozenset({"math", "print", "repr", "sum", "max", "float", "range", "zip", "len"})  # what generated code calls
+
+
+def literal(x: float) -> str:
+    """A float as a Python literal that is one unit anywhere in an expression: ``2.0``, ``(-1.5)``."""
+    text = repr(float(x))
+    return f"({text})" if text.startswith("-") else text
+
+
+def sanitise(text: str, fallback: str = "v") -> str:
+    """``text`` as a Python identifier: NFKC-normalised (``x²`` → ``x2``, as Python reads identifiers), ``'`` read as
+    ``_prime``, any other character that cannot be in a name → ``_`` (runs of them → one), a leading digit behind
+    ``fallback``, a keyword or a name the generated code uses followed by ``_``."""
+    text = unicodedata.normalize("NFKC", text.replace("'", "_prime").replace("′", "_prime"))
+    kept = (c if (c.isalnum() or c == "_") and ("_" + c).isidentifier() else "_" for c in text)  # not · (a product)
+    name = _RUNS.sub("_", "".join(kept)).strip("_")
+    if not name:
+        return fallback
+    if not name.isidentifier():  # it starts with a digit
+        name = f"{fallback}_{name}"
+    if keyword.iskeyword(name) or keyword.issoftkeyword(name) or name in RESERVED:
+        name += "_"
+    return name
+
+
+class Names:
+    """Unique identifiers: ``claim(wanted)`` returns ``wanted`` or ``wanted_2``, ``wanted_3``… if taken."""
+
+    def __init__(self, taken: Iterable[str] = ()) -> None:
+        self.taken = {unicodedata.normalize("NFKC", name) for name in taken}
+
+    def claim(self, wanted: str) -> str:
+        name, n = wanted, 1
+        while unicodedata.normalize("NFKC", name) in self.taken:
+            n += 1
+            name = f"{wanted}_{n}"
+        self.taken.add(unicodedata.normalize("NFKC", name))
+        return name
+
+
+def variable_names(order: list[Value], names: Names | None = None) -> dict[Value, str]:
+    """Every node of ``order`` (a topological order) → its variable name; constants → their literal."""
+    names = names or Names()
+    variables: dict[Value, str] = {}
+    for i, node in enumerate(order):
+        if node.kind == "constant":
+            variables[node] = literal(node._data)
+        elif node.label:
+            variables[node] = names.claim(sanitise(node.label))
+        elif node.is_leaf:
+            variables[node] = names.claim(f"{node.kind}{i}")
+        else:
+            variables[node] = names.claim(f"{type(node).__name__.lower()}{i}")
+    return variables
+
+
+def gradient_names(variables: dict[Value, str], names: Names) -> dict[Value, str]:
+    """Every non-constant node → the name of its gradient variable, ``grad_`` + its own name."""
+    return {node: names.claim(f"grad_{name}") for node, name in variables.items() if node.kind != "constant"}

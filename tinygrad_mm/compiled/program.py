@@ -1,0 +1,138 @@
+"""One traced graph, ready to run per call: generated Python, or the tape for a graph too large to compile cheaply.
+
+The size rule (`use_tape`): the graph is written out as Python when that code — after
+loop rolling — has at most `MAX_LINES` lines and no node has more than `MAX_OPERANDS`
+operands (Python cannot compile one longer expression); otherwise it runs on the tape.
+Compiling costs ~10 µs per line, so the rule keeps a first call under about a second,
+and the tape, which needs no compiling, runs a 10⁶-op chain at a few tenths of a µs per node.
+"""
+
+from __future__ import annotations
+
+import builtins
+import linecache
+import math
+from collections.abc import Callable
+from types import CodeType
+
+from ..engine import Value
+from . import cache
+from .codegen import plan_for, step_source
+from .rolling import Roll, find_rolls
+from .tape import Tape, TapeError
+from .templates import resolve_forward
+from .tracing import Trace
+
+MAX_LINES = 50_000
+MAX_OPERANDS = 1_000
+
+Result = tuple[float, list[float]]  # (loss, extra outputs)
+
+
+class Program:
+    """A trace and how to run it: ``run`` returns (loss, outputs), or None if the step must be left to the engine."""
+
+    def __init__(self, trace: Trace, name: str, disk_cache: bool = True) -> None:
+        self.trace = trace
+        self.leaves = trace.leaves
+        self.argument_places = [i for i, v in enumerate(trace.arguments) if v in trace.uses]
+        self.tape: Tape | None = None
+        self.function: Callable | None = None
+        self.source = ""
+        self.origin = "tape"  # or "compiled" (code generated and compiled now), "cache" (memory or disk)
+        self.lines, rolls = _size(trace)
+        if self.lines > MAX_LINES or max((len(v.parents) for v in trace.backprop), default=0) > MAX_OPERANDS:
+            try:
+                self.tape = Tape(trace.backprop, trace.inputs, self.leaves)
+            except TapeError as err:
+                self.source = f"# runs on the engine: {err}"
+            else:
+                self.source = (
+                    f"# {name}: {len(trace.backprop):,} nodes run on the tape (tape.py): the code would have about "
+                    f"{self.lines:,} lines (more than {MAX_LINES:,}) — read it with tinygrad_mm.to_python(step.graph())\n"
+                )
+            return
+        signature = trace.signature()
+        entry = cache.lookup(signature, disk=disk_cache)
+        if entry is None:
+            source = _generate(trace, rolls(), name)
+            code = compile(source, _filename(signature), "exec")
+            cache.store(signature, source, code, disk=disk_cache)
+            self.origin = "compiled"
+        else:
+            (source, code), self.origin = entry, "cache"
+        self.source = source
+        linecache.cache[_filename(signature)] = (len(source), None, source.splitlines(True), _filename(signature))
+        self.function = _define(code)
+
+    @property
+    def kind(self) -> str:
+        return "python" if self.function else "tape" if self.tape else "engine"
+
+    def leaves_for(self, values: list[Value]) -> list[Value]:
+        """This call's accumulating leaves: the bound ones, then the Value arguments the graph reads."""
+        return self.trace.bound + [values[i] for i in self.argument_places] if self.argument_places else self.leaves
+
+    def run(self, numbers: list[float], values: list[Value]) -> Result | None:
+        """Forward and backward for one call, adding into the leaves' ``.grad``; None (nothing changed) if any
+        value or gradient is not finite or a computation fails: the caller then lets the engine say why."""
+        leaves = self.leaves_for(values)
+        data = [v._data for v in leaves]
+        grads = [v.grad for v in leaves]
+        try:
+            if self.function is not None:
+                loss, finite, new_grads, outputs = self.function(numbers, data, grads)
+                if type(finite) is not float or finite - finite != 0.0:  # inf, NaN, or a complex power on the way
+                    return None
+            elif self.tape is not None:
+                vals, all_grads = self.tape.run(numbers, data, grads)
+                if not self.tape.finite(vals, all_grads):
+                    return None
+                tape = self.tape
+                loss, new_grads = vals[tape.root], all_grads[tape.leaf_start : tape.leaf_stop]
+                outputs = [vals[tape.slot[v]] for v in self.trace.outputs]
+            else:
+                return None
+        except (ArithmeticError, ValueError, TypeError):  # math domain, overflow, a complex power: the engine says which
+            return None
+        for leaf, grad in zip(leaves, new_grads):  # noqa: B905 (one gradient per leaf)
+            leaf.grad = grad
+        return loss, list(outputs)
+
+
+def _size(trace: Trace) -> tuple[int, Callable[[], list[Roll]]]:
+    """About how many lines the Python would have (a line per node and per edge, a rolled loop counted once)."""
+    total = sum(1 + len(v.parents) for v in trace.backprop if not v.is_leaf)
+    if total <= MAX_LINES:
+        rolls = _rolls(trace)
+        return total, lambda: rolls
+    if sum(len(v.parents) >= 8 for v in trace.backprop) == 0:
+        return total, lambda: []  # nothing to roll: no node has the many operands a roll needs
+    rolls = _rolls(trace)
+    for roll in rolls:
+        total -= sum(1 + len(v.parents) for cone in roll.cones[1:] for v in cone)
+    return total, lambda: rolls
+
+
+def _rolls(trace: Trace) -> list[Roll]:
+    inputs = set(trace.inputs)
+    return find_rolls(trace.backprop, trace.uses, lambda v: v in inputs or v.kind == "constant")
+
+
+def _generate(trace: Trace, rolls: list[Roll], name: str) -> str:
+    plan = plan_for(trace.root, trace.backprop)
+    title = (
+        f"{name}: forward and backward over floats, {len(trace.backprop):,} nodes, written by tinygrad_mm.compile. "
+        "Returns (loss, finite, leaf gradients, extra outputs)."
+    )
+    return step_source(plan, trace.inputs, trace.leaves, trace.outputs, rolls, title)
+
+
+def _filename(signature: str) -> str:
+    return f"<tinygrad_mm step {signature[:12]}>"
+
+
+def _define(code: CodeType) -> Callable:
+    namespace: dict[str, object] = {"math": math, "__builtins__": builtins, "_resolve_forward": resolve_forward}
+    exec(code, namespace)  # noqa: S102 (code we generated, from the cache only after its checks)
+    return namespace["step"]  # type: ignore[return-value]

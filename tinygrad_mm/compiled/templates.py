@@ -1,0 +1,166 @@
+"""Each op's own code, rendered once per kind of node and filled in by ``str.format`` for every node of that kind.
+
+Rendering an op's templates (`Op.code_text`, `Op.code_derivative`, `Op.code_gate`) parses
+them and decides on parentheses: slow next to the rest of code generation.  Two nodes of
+the same class, with the same constants and the same pattern of coinciding operands
+(``a * a`` is not ``a * b``), render the same text up to the names, so each such kind is
+rendered once with placeholder names and then filled in.
+
+The contribution of an edge is the float ``propagate`` adds: ``grad * local`` (`contribution`).
+"""
+
+from __future__ import annotations
+
+import importlib
+import itertools
+import math
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, replace
+from types import CodeType
+
+from ..engine import Value
+from ..engine.op import Op, parenthesize
+
+_PLACEHOLDER = re.compile(r"_P(\d+)_")
+
+
+def contribution(grad: str, derivative: str) -> str:
+    """``grad · derivative`` as Python: the float ``propagate`` adds (``grad * local``), bit for bit.
+
+    ``grad * 1.0`` is ``grad`` and ``grad * -1.0`` is ``-grad`` exactly, so those are written without the product.
+    """
+    if derivative == "1.0":
+        return grad
+    if derivative == "-1.0":
+        return f"-{grad}"
+    return f"{grad} * {parenthesize(derivative)}"
+
+
+@dataclass(frozen=True)
+class Rendered:
+    """One kind of node's code as ``str.format`` templates over (its distinct operands…, the node, its gradient)."""
+
+    forward: str
+    edges: tuple[str, ...]  # per parent k: the contribution grad · ∂node/∂parent k
+    gate: str | None
+    pattern: tuple[int, ...]  # per parent k: which distinct operand it is
+    calls: str = ""  # "module:Class" when ``forward`` calls the class's own forward (see `Templates`)
+
+
+class Templates:
+    """Each kind of node rendered once (`Rendered`), keyed on its class, its constants and its operand pattern.
+
+    ``exact=True`` (code that runs instead of the engine): an op whose ``code`` template
+    computes a number where its ``forward`` refuses, or another number (found by probing
+    both on a grid of inputs, once per kind), is computed by calling its own ``forward``
+    — the generated line reads ``pow7 = _forward_Pow(a, b)`` — so that the step fails,
+    and the engine reports why, exactly where the engine would.
+    """
+
+    def __init__(self, exact: bool = True) -> None:
+        self.cache: dict[tuple, Rendered] = {}
+        self.exact = exact
+
+    def kind(self, node: Op) -> tuple[Rendered, list[Value]]:
+        """The node's templates, and its distinct operands in order (the first fields of the templates)."""
+        parents = node.parents
+        if len(parents) == 1:  # the common arities first: this runs once per node of a large graph
+            operands, pattern = list(parents), (0,)
+        elif len(parents) == 2:
+            a, b = parents
+            operands, pattern = ([a], (0, 0)) if a is b else ([a, b], (0, 1))
+        else:
+            index: dict[Value, int] = {}
+            pattern = tuple([index.setdefault(p, len(index)) for p in parents])
+            operands = list(index)
+        constants = node.constants()
+        key = (type(node), tuple(constants.items()) if constants else (), pattern)
+        rendered = self.cache.get(key)
+        if rendered is None:
+            rendered = _render(node, {p: j for j, p in enumerate(operands)}, pattern)
+            if self.exact and not constants and len(parents) <= 2 and not _agrees(type(node), rendered):
+                rendered = replace(rendered, forward=_call(type(node), pattern), calls=_qualified(type(node)))
+            self.cache[key] = rendered
+        return rendered, operands
+
+    def of(self, node: Op, var: dict[Value, str], grad: dict[Value, str]) -> tuple[Rendered, list[str]]:
+        """The node's templates, and the names to fill them with."""
+        rendered, operands = self.kind(node)
+        return rendered, [var[p] for p in operands] + [var[node], grad.get(node, "")]
+
+
+def _render(node: Op, index: dict[Value, int], pattern: tuple[int, ...]) -> Rendered:
+    """The node's code over placeholders: ``_P0_``… its operands, ``_Pn_`` the node itself, ``_Pn+1_`` its gradient."""
+    n = len(index)
+
+    def placeholder(v: Value) -> str:
+        return f"_P{n}_" if v is node else f"_P{index[v]}_"
+
+    grad = f"_P{n + 1}_"
+    edges = tuple(_fields(contribution(grad, node.code_derivative(k, placeholder))) for k in range(len(node.parents)))
+    gate = node.code_gate(placeholder)
+    return Rendered(_fields(node.code_text(placeholder)), edges, None if gate is None else _fields(gate), pattern)
+
+
+PROBES = (-2.0, -0.5, 0.0, 0.5, 2.0, -1e300, 1e300, 5e-324)  # signs, zero, fractions, overflow, the tiniest float
+_AGREES: dict[tuple[type, str, tuple[int, ...]], bool] = {}
+
+
+def _agrees(cls: type, rendered: Rendered) -> bool:
+    """True if ``cls``'s code template gives its ``forward``'s float, or fails where ``forward`` does, on `PROBES`."""
+    key = (cls, rendered.forward, rendered.pattern)
+    if key not in _AGREES:
+        n = max(rendered.pattern) + 1
+        code = compile(rendered.forward.format(*[f"a{j}" for j in range(n)], "out", "g"), "<probe>", "eval")
+        _AGREES[key] = all(_same(cls, code, values, rendered.pattern) for values in itertools.product(PROBES, repeat=n))
+    return _AGREES[key]
+
+
+def _same(cls: type, code: CodeType, values: tuple[float, ...], pattern: tuple[int, ...]) -> bool:
+    try:
+        expected: object = cls.forward(*[values[j] for j in pattern])  # type: ignore[attr-defined]
+        if expected - expected != 0.0:  # type: ignore[operator]
+            expected = None  # the engine refuses a non-finite result
+    except (ArithmeticError, ValueError):
+        expected = None
+    try:
+        got: object = eval(code, {"math": math}, {f"a{j}": v for j, v in enumerate(values)})  # noqa: S307 (our template)
+        if type(got) is not float or got - got != 0.0:  # type: ignore[operator]
+            got = None  # the compiled step treats these as failures too
+    except (ArithmeticError, ValueError, TypeError):
+        got = None
+    return got is None or got == expected  # failing where the engine computes only costs speed (it takes over)
+
+
+def bindings(rendered: Iterable[Rendered]) -> list[str]:
+    """The module-level lines binding each class forward the code calls (``_forward_Pow = _resolve_forward(…)``)."""
+    calls = sorted({r.calls for r in rendered if r.calls})
+    return [f"{forward_name(q)} = _resolve_forward({q!r})" for q in calls]
+
+
+def _qualified(cls: type) -> str:
+    return f"{cls.__module__}:{cls.__qualname__}"
+
+
+def forward_name(qualified: str) -> str:
+    """The variable generated code calls a class's own forward by: ``_forward_Pow``."""
+    return "_forward_" + qualified.rpartition(":")[2].replace(".", "_")
+
+
+def _call(cls: type, pattern: tuple[int, ...]) -> str:
+    return f"{forward_name(_qualified(cls))}({', '.join('{' + str(j) + '}' for j in pattern)})"
+
+
+def resolve_forward(qualified: str) -> object:
+    """The ``forward`` of the class named ``module:Class`` (what `forward_name` variables hold)."""
+    module, _, name = qualified.partition(":")
+    target: object = importlib.import_module(module)
+    for part in name.split("."):
+        target = getattr(target, part)
+    return target.forward  # type: ignore[attr-defined]
+
+
+def _fields(text: str) -> str:
+    """Placeholders → ``{i}`` fields; every other brace doubled, so ``str.format`` leaves it alone."""
+    return _PLACEHOLDER.sub(r"{\1}", text.replace("{", "{{").replace("}", "}}"))

@@ -1,0 +1,211 @@
+"""Tracing: run the user's function once on Value leaves and record the graph it builds.
+
+Every runtime number becomes an input leaf labelled by where it sits in the arguments
+(``X[3][0]``); Value leaves passed as arguments are used as they are.  The function must
+return the Value to differentiate (the loss), or a tuple ``(loss, outputs…)`` whose other
+items are Values of the loss's graph (or lists/tuples of them) to report alongside.
+
+The leaves of the traced graph are then sorted by how a call supplies them:
+
+    constant   a number used in an op: baked into the code
+    input      a runtime number: read from the call's arguments
+    argument   a Value leaf passed as an argument: read, and accumulated into, per call
+    bound      any other leaf the function reached (a model's parameters): the same
+               object every call, its ``.data`` read fresh and its ``.grad`` accumulated
+
+The signature (`Trace.signature`) is the graph's structure — ops, constants, wiring,
+which leaf is which kind — without any object identity: two traces with the same
+signature are computed by the same code (the cache's key).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import inspect
+import marshal
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from ..engine import Value, backprop_order, count_uses
+from .arguments import Path, rebuild
+
+SIGNATURE_VERSION = "tinygrad_mm compiled step 1"  # bump when generated code changes for the same graph
+
+
+@dataclass
+class Trace:
+    """One traced call: the graph, and where each of its leaves comes from."""
+
+    root: Value
+    backprop: list[Value]  # backprop_order(root)
+    uses: dict[Value, int]  # count_uses(root)
+    inputs: list[Value]  # one input leaf per runtime number, in argument order
+    arguments: list[Value]  # the distinct Value leaves passed as arguments, in order
+    bound: list[Value]  # the other non-constant leaves, in backprop order
+    outputs: list[Value]  # the extra values fn returned, flattened
+    output_shape: list[object] | None  # how to nest them again (see `nest`); None: fn returned the loss alone
+    _signature: str = ""
+
+    @property
+    def leaves(self) -> list[Value]:
+        """The leaves whose ``.data`` a call reads and whose ``.grad`` it accumulates: bound, then arguments in the graph."""
+        return self.bound + [v for v in self.arguments if v in self.uses]
+
+    def signature(self) -> str:
+        """A hash of the graph's structure and labels (no object identity): equal signatures, equal code."""
+        if self._signature:
+            return self._signature
+        index = {node: i for i, node in enumerate(self.backprop)}
+        given = {v: f"i{i}" for i, v in enumerate(self.inputs)} | {v: f"a{i}" for i, v in enumerate(self.arguments)}
+        identities: dict[type, str] = {}
+        parts = [SIGNATURE_VERSION, str(len(self.inputs)), str(len(self.arguments))]
+        append = parts.append
+        for node in self.backprop:  # labels too: they name the variables of the generated source
+            if node.is_leaf:
+                append(f"c{node._data.hex()}" if node.kind == "constant" else f"{given.get(node, 'b')}{node.label!r}")
+                continue
+            kind = type(node)
+            identity = identities.get(kind) or identities.setdefault(kind, op_identity(kind))
+            constants = node.constants()
+            append(f"{identity}{list(map(index.__getitem__, node.parents))}{constants or ''}|{node.label}")
+        append(str([index[v] for v in self.outputs]))
+        append(repr(self.output_shape))
+        self._signature = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+        return self._signature
+
+
+_IDENTITIES: dict[type, str] = {}
+
+
+_CODE_METHODS = ("code_text", "code_derivative", "code_gate", "constants", "render", "operands")
+
+
+def op_identity(cls: type) -> str:
+    """An op class as its name, its code templates and the bytecode of the methods that render them:
+    a change to any of these changes the signature, so cached code is never stale."""
+    identity = _IDENTITIES.get(cls)
+    if identity is None:
+        digest = hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}".encode())
+        for name in ("code", "code_derivatives", "gate_code"):
+            digest.update(repr(getattr(cls, name, None)).encode())
+        for name in _CODE_METHODS:
+            code = getattr(getattr(cls, name, None), "__code__", None)
+            digest.update(marshal.dumps(code) if code is not None else b"-")
+        identity = _IDENTITIES[cls] = digest.hexdigest()[:16]
+    return identity
+
+
+def parameter_names(fn: Callable) -> list[str]:
+    """The names of ``fn``'s positional parameters (labels of the input leaves), as far as they are known."""
+    try:
+        parameters = inspect.signature(fn).parameters.values()
+    except (TypeError, ValueError):
+        return []
+    return [p.name for p in parameters if p.kind in (p.POSITIONAL_ONLY, p.POSITIONAL_OR_KEYWORD)]
+
+
+def call_on_leaves(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -> tuple[Any, list[Value], list[Value]]:
+    """``fn`` called with every number replaced by a fresh input leaf labelled by its place; (result, inputs, arguments)."""
+    inputs: list[Value] = []
+    arguments: list[Value] = []
+    seen: set[int] = set()
+
+    def leaf(x: object, path: Path) -> object:
+        if isinstance(x, Value) and x.kind != "constant":
+            if id(x) not in seen:
+                seen.add(id(x))
+                arguments.append(x)
+            return x
+        value = Value(x._data if isinstance(x, Value) else x, path)  # type: ignore[arg-type]
+        inputs.append(value)
+        return value
+
+    new_args, new_kwargs = rebuild(args, kwargs, leaf, names)
+    return fn(*new_args, **new_kwargs), inputs, arguments
+
+
+def trace(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -> Trace:
+    """Run ``fn`` on leaves and record its graph (see the module docstring)."""
+    result, inputs, arguments = call_on_leaves(fn, args, kwargs, names)
+    root, outputs, shape = split_result(result, fn)
+    backprop = backprop_order(root)
+    uses = count_uses(root)
+    for node in outputs:
+        if node not in uses:
+            raise ValueError(
+                f"{_name(fn)} returned an extra value ({node.label or node.op or 'a leaf'}, data={node._data:.6g}) that "
+                "the loss is not computed from; a compiled step can only report values on the way to the loss"
+            )
+    given = set(inputs) | set(arguments)
+    bound = [v for v in backprop if v.is_leaf and v.kind != "constant" and v not in given]
+    return Trace(root, backprop, uses, inputs, arguments, bound, outputs, shape)
+
+
+def split_result(result: object, fn: Callable) -> tuple[Value, list[Value], list[object] | None]:
+    """(loss, extra outputs flattened, their nesting) from what ``fn`` returned; TypeError naming it otherwise."""
+    if isinstance(result, Value):
+        return result, [], None
+    if isinstance(result, tuple) and result and isinstance(result[0], Value):
+        outputs: list[Value] = []
+        shape = _shape(result[1:], outputs, fn)
+        return result[0], outputs, shape
+    found = f"{type(result).__name__} {repr(result)[:80]}"
+    raise TypeError(
+        f"{_name(fn)} must return the Value to differentiate (the loss), or a tuple (loss, outputs…); it returned "
+        f"{found}: build the loss from Value operations (e.g. return model(x) ** 2) and return it"
+    )
+
+
+def _shape(items: tuple, outputs: list[Value], fn: Callable) -> list[object]:
+    """The nesting of ``items`` in prefix order: ``("tuple"|"list", n)`` per container, an index per Value."""
+    tokens: list[object] = []
+    stack: list[object] = [items]
+    while stack:
+        item = stack.pop()
+        if isinstance(item, Value):
+            outputs.append(item)
+            tokens.append(len(outputs) - 1)
+        elif isinstance(item, (list, tuple)):
+            tokens.append((type(item).__name__, len(item)))
+            stack += reversed(item)
+        else:
+            raise TypeError(
+                f"{_name(fn)} returned (loss, …) with an extra item that is not a Value or a list/tuple of Values: "
+                f"{type(item).__name__} {repr(item)[:60]}"
+            )
+    return tokens
+
+
+def nest(shape: list[object] | None, values: list[float]) -> object:
+    """``values`` put back into the nesting `_shape` recorded (the extra outputs, as a tuple)."""
+    if shape is None:
+        return None
+    frames: list[list] = [["tuple", 1, []]]  # kind, size, items so far
+    for token in shape:
+        if isinstance(token, int):
+            item: object = values[token]
+        else:
+            kind, size = token  # type: ignore[misc]
+            frames.append([kind, size, []])
+            if size:
+                continue
+            frames.pop()
+            item = [] if kind == "list" else ()
+        while True:  # put the item in its container; a container that is now full is an item itself
+            frame = frames[-1]
+            frame[2].append(item)
+            if len(frame[2]) < frame[1]:
+                break
+            frames.pop()
+            item = tuple(frame[2]) if frame[0] == "tuple" else frame[2]
+            if not frames:
+                return item[0]  # type: ignore[index]
+    raise AssertionError("unreachable: the shape always closes")
+
+
+def _name(fn: Callable) -> str:
+    return f"the compiled function {getattr(fn, '__qualname__', repr(fn))}()"
+
+
+__all__ = ["Trace", "call_on_leaves", "count_uses", "nest", "parameter_names", "split_result", "trace"]
