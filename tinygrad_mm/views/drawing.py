@@ -121,7 +121,7 @@ class Drawing:
             self._place((), self._group_node(gid))
         dpi = self.o.graph_dpi()
         lines = [
-            f"\tgraph [rankdir={self.o.rankdir} fontname={dot.string(FONT)} nodesep=0.25 ranksep=0.45 newrank=true"
+            f"\tgraph [rankdir={self.o.rankdir} fontname={dot.string(FONT)} fontsize={self.pt(14)} nodesep=0.25 ranksep=0.45 newrank=true"
             + (f" dpi={dpi:g}]" if dpi else "]"),
             f"\tnode [fontname={dot.string(FONT)} fontsize={self.pt(12)}]",
             f'\tedge [fontname={dot.string(FONT)} fontsize={self.pt(11)} color="#555555" arrowsize=0.7]',
@@ -178,7 +178,8 @@ class Drawing:
         for line in (self._breakdown(i), self._stored_grad(i)):
             if line:
                 rows.append(f'<TR><TD COLSPAN="2"><FONT POINT-SIZE="{self.pt(10)}">{dot.html(line)}</FONT></TD></TR>')
-        rows += self._slot(f"v{i}", 'COLSPAN="2" ')
+        if node.kind != "constant":  # a constant needs no gradient: no slot for one
+            rows += self._slot(f"v{i}", 'COLSPAN="2" ')
         if not rows:
             rows.append(f"<TR><TD>{dot.html(node.op or 'leaf')}</TD></TR>")
         attrs = {"id": f"v{i}", "shape": "box", "style": "rounded,filled", "fillcolor": FILL[node.kind], "margin": "0.05,0.03"}
@@ -363,7 +364,7 @@ class Drawing:
         if self.o.legend:
             lines += [dot.html(dot.label(line, 400)) for line in status_lines(self.m, self.grads, self.num)]
             kinds = {node.kind for node in self.m.nodes}
-            lines.append(legend(kinds, bool(self.layout.box_members), self.grads))
+            lines.append(legend(kinds, bool(self.layout.box_members), self.grads, self.pt(16)))
         rows = "".join(f'<TR><TD ALIGN="LEFT">{line}</TD></TR>' for line in lines)
         return f'<<TABLE BORDER="0" CELLSPACING="3" CELLPADDING="3">{rows}</TABLE>>'
 

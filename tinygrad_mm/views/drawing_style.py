@@ -118,9 +118,9 @@ def status_lines(m: GraphModel, shown: bool, num: Callable[[float | None], str])
     return lines
 
 
-def legend(kinds: set[str], boxes: bool, grads: bool) -> str:
+def legend(kinds: set[str], boxes: bool, grads: bool, size: str = "16") -> str:
     """One line: a coloured square per kind of leaf present, ops, the root, boxes, and the gradient colours."""
-    swatch = '<FONT COLOR="{}" POINT-SIZE="16">{}</FONT> {}'
+    swatch = '<FONT COLOR="{}" POINT-SIZE="' + size + '">{}</FONT> {}'
     entries = [swatch.format(LEGEND_SWATCH[kind], "■", kind) for kind in LEGEND_SWATCH if kind in kinds]
     entries += [swatch.format("#555555", "□", "computed value"), swatch.format("#8e7cc3", "○", "op"),
                 swatch.format(ROOT_COLOUR, "◎", "root (double border)")]  # fmt: skip

@@ -69,16 +69,19 @@ def draw_picture(name: str) -> graphviz.Digraph:
     return draw_dot(root, **options)
 
 
-def write_picture(name: str, out_dir: str | Path = "out", formats: Iterable[str] = ("svg", "png")) -> list[Path]:
-    """Write one picture as ``out_dir/<name>.<format>`` for each format (plus ``<name>.dot``)."""
+def write_picture(name: str, out_dir: str | Path = "out", formats: Iterable[str] = ("svg", "png"), **size: Any) -> list[Path]:
+    """Write one picture as ``out_dir/<name>.<format>`` for each format.
+
+    ``size``: `DrawOptions` for projection or print, e.g. ``fontsize=18, scale=1.5`` or ``dpi=200``.
+    """
     root, options = _picture(name)
-    return [write_graph(root, Path(out_dir) / f"{name}.{fmt}", fmt, **options) for fmt in formats]
+    return [write_graph(root, Path(out_dir) / f"{name}.{fmt}", fmt, **{**options, **size}) for fmt in formats]
 
 
-def write_gallery(out_dir: str | Path = "out", formats: Iterable[str] = ("svg", "png")) -> list[Path]:
-    """Write every picture of ``PICTURES`` into ``out_dir``; returns the files written."""
+def write_gallery(out_dir: str | Path = "out", formats: Iterable[str] = ("svg", "png"), **size: Any) -> list[Path]:
+    """Write every picture of ``PICTURES`` into ``out_dir`` (``size`` as `write_picture`); returns the files written."""
     formats = tuple(formats)
-    return [path for name in PICTURES for path in write_picture(name, out_dir, formats)]
+    return [path for name in PICTURES for path in write_picture(name, out_dir, formats, **size)]
 
 
 def _picture(name: str) -> Picture:

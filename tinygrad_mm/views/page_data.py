@@ -185,6 +185,8 @@ def places_to_add_up(terms: Sequence[float], total: float, digits: int = 4) -> i
     for places in range(start, MAX_PLACES + 1):
         shown = [round(v, places) for v in terms]
         if round(sum(shown), places) == round(total, places) and len(set(shown)) == len(set(terms)):
+            while places > 0 and all(round(v, places - 1) == round(v, places) for v in values):
+                places -= 1  # no trailing zeros: 0.1 + 0.2 = 0.3, not 0.1000 + 0.2000 = 0.3000
             return places
     return None
 

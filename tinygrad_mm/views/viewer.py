@@ -105,7 +105,7 @@ def _edit_svg(svg: ElementTree.Element, data_texts: dict[str, list[str]], slot_c
     """Turn each slot's marker text into an empty badge ``<g id="v3-grad">`` (frame + text) and mark data texts."""
     text_tag, g_tag = f"{{{SVG_NS}}}text", f"{{{SVG_NS}}}g"
     parents = {child: parent for parent in svg.iter() for child in parent}
-    markers = {slot_marker(slot): slot for slot in slot_chars}
+    prefix = slot_marker("")
     found = []
     for group in svg.iter(g_tag):
         if group.get("class") != "node":
@@ -117,12 +117,12 @@ def _edit_svg(svg: ElementTree.Element, data_texts: dict[str, list[str]], slot_c
         for text in group.iter(text_tag):
             if text.text in data:
                 text.set("class", "data")
-            if (text.text or "") in markers:
+            if (text.text or "").startswith(prefix):
                 slots.append(text)
-        found += list({markers[t.text or ""]: t for t in slots}.items())  # the last text with a marker is the slot
+        found += list({(t.text or "")[len(prefix) :]: t for t in slots}.items())  # the last marker text is the slot
     for slot, text in found:
         parent = parents[text]
-        parent.insert(list(parent).index(text), _badge(text, slot, slot_chars[slot]))
+        parent.insert(list(parent).index(text), _badge(text, slot, slot_chars.get(slot, 8)))
         parent.remove(text)
 
 
