@@ -1,4 +1,5 @@
-"""The max-margin loss J = max(0, Δ + s_c − s): the three cases of its gradient, the kink, bad input."""
+"""The max-margin loss J = max(0, Δ + s_c − s): the three cases of its gradient, the kink, bad input; and the
+expanded form (m = Δ + s_c − s, then J = max(0, m)) with the same values and gradients."""
 
 from __future__ import annotations
 
@@ -8,7 +9,11 @@ import pytest
 
 from tinygrad_mm import Value
 from tinygrad_mm.engine.errors import describe
-from tinygrad_mm.models.losses import MaxMargin, max_margin_loss
+from tinygrad_mm.models.closed_form import for_example
+from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.models.losses import Hinge, MaxMargin, max_margin_loss
+from tinygrad_mm.views.drawing import dot_source
+from tinygrad_mm.views.text import derivative_sentence, gate_sentence, node_names
 
 
 def backprop(s: float, s_c: float, delta: float = 1.0) -> tuple[float, float, float, bool]:
@@ -96,3 +101,58 @@ def test_non_numeric_scores_are_rejected_with_the_operation_named() -> None:
 def test_describe_names_the_loss_node() -> None:
     J = max_margin_loss(Value(0.0, "s"), Value(0.0, "s_c"))
     assert describe(J) == "'J' (data=1)"
+
+
+# ---- the expanded hinge: m = Δ + s_c − s from ordinary ops, then J = max(0, m) ----
+
+
+def expanded(s: float, s_c: float, delta: float = 1.0):
+    s_leaf, s_c_leaf = Value(s, "s"), Value(s_c, "s_c")
+    J = max_margin_loss(s_leaf, s_c_leaf, delta, expanded=True)
+    J.backward()
+    return J, s_leaf, s_c_leaf
+
+
+def test_the_expanded_hinge_is_two_labelled_steps() -> None:
+    J, s, s_c = expanded(0.25, 0.75)
+    assert isinstance(J, Hinge) and J.label == "J" and J.op == "max(0,·)"
+    (m,) = J.parents
+    assert m.label == "m" and m.op == "-" and m.parents[1] is s  # m = (Δ + s_c) − s: the −1 comes from the subtraction
+    assert m.parents[0].op == "+" and m.parents[0].parents[1] is s_c and m.parents[0].parents[0].data == 1.0
+    assert J.formula_text(lambda v: v.label, str) == "max(0, m)" and J.active
+
+
+@pytest.mark.parametrize(("s", "s_c", "delta"), [(0.25, 0.75, 1.0), (3.0, 0.5, 1.0), (1.0, 0.0, 1.0), (-2.0, -10.0, 0.5)])
+def test_the_expanded_hinge_has_the_one_node_value_and_gradients(s: float, s_c: float, delta: float) -> None:
+    J, s_leaf, s_c_leaf = expanded(s, s_c, delta)
+    one, ds, ds_c, active = backprop(s, s_c, delta)
+    assert (J.data, s_leaf.grad, s_c_leaf.grad, J.active) == (one, ds, ds_c, active)
+
+
+def test_the_expanded_hinge_on_the_notes_example_matches_the_closed_form() -> None:
+    for active in (True, False):
+        example = notes_example(active=active)
+        J = max_margin_loss(example.s, example.s_c, example.delta, expanded=True)
+        J.backward()
+        closed = for_example(example)
+        assert J.data == closed.J and J.active == closed.active
+        scorer = example.scorer
+        for got, want in [(scorer.U, closed.U), (scorer.b, closed.b), *zip(scorer.W, closed.W, strict=True)]:
+            assert [p.grad for p in got] == pytest.approx(want, rel=1e-12, abs=1e-15)
+        assert [x.grad for x in example.x_c] == pytest.approx(closed.x_c, rel=1e-12, abs=1e-15)
+
+
+def test_the_expanded_hinge_explains_its_gate_in_the_notes_words() -> None:
+    J, _, _ = expanded(-0.08571, -0.08083)
+    names = node_names(J)
+    assert gate_sentence(J, names) == (
+        "m = 1 + s_c − s = 1 + (−0.08083) − (−0.08571) = 1.005 > 0: the margin is violated, so here J = m, and ∂J/∂m = 1"
+    )
+    assert derivative_sentence(J.parents[0], 1, names) == "m = 1 + s_c − s: ∂m/∂s = −1"
+    met, _, _ = expanded(3.0, 0.0)
+    assert gate_sentence(met, node_names(met)) == (
+        "m = 1 + s_c − s = 1 + 0 − 3 = −2 ≤ 0: the margin is met, J = 0 is flat here, so ∂J/∂m = 0 — nothing flows back"
+    )
+    assert "margin met — no gradient" in dot_source(met)  # the drawing marks the closed gate, as for the one node
+    with pytest.raises(TypeError, match="expanded must be True or False"):
+        max_margin_loss(Value(0.0), Value(0.0), expanded="yes")
