@@ -135,6 +135,7 @@ def test_nothing_runs_before_the_refusal(tmp_path: Path) -> None:
         ("x; y", [], "--expr holds 2 statements"),
         ("+".join(["x"] * 5000), ["x=1"], "--expr is nested too deeply for Python's parser"),
         ("3", [], "--expr '3' has no name or operation in it"),
+        ("x = x*2", ["x=1"], "--expr x = …: the root's name x is also a name in the formula"),
         ("log(x - 1)", ["x=1"], "--expr: log(x - 1) cannot be computed at these values"),
         ("1/(x - 1)", ["x=1"], "--expr: 1/(x - 1) cannot be computed at these values"),
     ],
@@ -151,6 +152,8 @@ def test_render_draws_the_formula(tmp_path: Path) -> None:
     words = svg_words(tmp_path / "neuron.svg")
     for label in ("x*w1", "x2*w2", "x*w1 + x2*w2", "x*w1 + x2*w2 + b", "tanh(x*w1 + x2*w2 + b)", "b", "w1"):
         assert label in words, label
+    titles = [" ".join(w.replace("\xa0", " ").split()) for w in words]
+    assert any(t.startswith("tanh(x*w1 + x2*w2 + b) at x = 2, w1 = −3, x2 = 0, w2 = 1, b = 6.88") for t in titles)
     assert files_in(tmp_path) == ["neuron.svg"]
     assert main(["render", *NEURON, "--out", str(tmp_path / "neuron.json")]) == 0
     nodes = {n["label"]: n for n in json.loads((tmp_path / "neuron.json").read_text())["nodes"]}

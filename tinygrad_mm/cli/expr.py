@@ -85,6 +85,8 @@ def build_expression(text: str, settings: dict[str, float]) -> Expression:
     formula = Formula(source)
     body, name = formula.check()
     names = formula.names(body)
+    if name in names:
+        raise UserError(f"--expr {name} = …: the root's name {name} is also a name in the formula; call it something else")
     missing = [n for n in names if n not in settings]
     if missing:
         raise UserError(

@@ -137,7 +137,7 @@ def expression_source(text: str, settings: list[str]) -> GraphSource:
 
     expression = build_expression(text, parse_settings(settings))
     values = ", ".join(f"{name} = {number(leaf.data, 6)}" for name, leaf in expression.leaves.items())
-    title = expression.root.label or expression.text
+    title = expression.text  # "o = tanh(x*w + b)" or "tanh(x*w + b)", as typed
     return GraphSource(expression.root, title, values, "expr", drawing_title=f"{title}   at {values}" if values else title)
 
 
