@@ -13,7 +13,7 @@ from hypothesis import strategies as st
 
 import tinygrad_mm
 from tinygrad_mm import DivisionByZeroError, DomainError, GradientError, Parameter, Value, dot, sum_values
-from tinygrad_mm.compiled import program
+from tinygrad_mm.compiled import cache, program
 from tinygrad_mm.engine import gradients_of
 from tinygrad_mm.models.datasets import make_moons
 from tinygrad_mm.models.nn import MLP, sgd
@@ -96,11 +96,50 @@ def test_the_tape_equals_the_engine_on_random_graphs(seed, n_leaves, n_ops, para
     recipe, values = random_recipe(seed, n_leaves, n_ops)
     lines = program.MAX_LINES
     program.MAX_LINES = 0  # every graph is "too large": all run on the tape
+    cache.forget_memory()  # (code compiled by other tests for the same graph would be used as it is)
     try:
         step = side_by_side(recipe, values, parameters, calls)
     finally:
         program.MAX_LINES = lines
     assert step.mode in ("tape", "engine")
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    seed=st.integers(0, 2**32), n_inputs=st.integers(1, 3), n_params=st.integers(1, 3), n_ops=st.integers(1, 20),
+    samples=st.integers(8, 16), calls=st.lists(st.integers(0, 2**32), min_size=1, max_size=3),
+)  # fmt: skip
+def test_per_sample_subgraphs_rolled_into_a_loop_equal_the_engine(seed, n_inputs, n_params, n_ops, samples, calls) -> None:
+    """L = Σₛ cₛ·f(xₛ, θ): one random f per sample (its own inputs and constant cₛ, shared parameters θ) is one loop."""
+    recipe, values = random_recipe(seed, n_inputs + n_params, n_ops)
+    rng = random.Random(seed)
+    weights = [rng.choice([-1.0, 1.0, 0.5]) for _ in range(samples)]
+    compiled, engine = ([Parameter(v, f"θ{i}") for i, v in enumerate(values[n_inputs:])] for _ in range(2))
+
+    def loss(params: list[Parameter], X: list) -> Value:
+        return sum_values([recipe.build([*x, *params]) * c for x, c in zip(X, weights, strict=True)])
+
+    step = tinygrad_mm.compile(lambda X: loss(compiled, X))
+    X = [[rng.uniform(-3.0, 3.0) if k else v for k, v in enumerate(values[:n_inputs])] for _ in range(samples)]
+    for call in range(len(calls)):
+        if call:
+            X = [[x if rng.random() < 0.5 else rng.uniform(-3.0, 3.0) for x in row] for row in X]
+            for p in (*compiled, *engine):
+                p.data -= 0.05 * p.grad if abs(p.grad) < 1e3 else 0.0
+        before = [p.grad for p in compiled]
+        expected = outcome(lambda X=X: _backward_of(loss(engine, [[Value(x) for x in row] for row in X])))
+        got = outcome(lambda X=X: step(X))
+        assert got[0] == expected[0] and (got[0] == "error" or same(got[1], expected[1])), (got, expected)
+        if got[0] == "error":
+            assert got[1] is expected[1] and [p.grad for p in compiled] == before
+        assert all(same(a.grad, b.grad) for a, b in zip(compiled, engine, strict=True))
+    if step.mode == "python":
+        assert "_saved0" in step.source  # the samples ran as one loop
+
+
+def _backward_of(root: Value) -> float:
+    root.backward()
+    return root.data
 
 
 def test_compiled_step_takes_the_engine_error_not_a_python_one() -> None:

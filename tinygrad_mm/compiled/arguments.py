@@ -14,6 +14,8 @@ Nothing here recurses: the nesting is walked with a stack.
 
 from __future__ import annotations
 
+import math
+import sys
 from collections.abc import Callable
 from typing import Any
 
@@ -21,6 +23,7 @@ from ..engine import Value
 from ..engine.checks import finite_float
 
 Path = str  # where a leaf sits in the arguments, e.g. "X[3][0]"
+_FLOAT_MAX = sys.float_info.max
 
 
 class ArgumentError(TypeError):
@@ -41,25 +44,34 @@ def _problem(path: Path, x: object) -> ArgumentError:
 
 
 def flatten(args: tuple, kwargs: dict[str, Any], names: list[str]) -> tuple[tuple, list[float], list[Value]]:
-    """(key, numbers, distinct Value leaves) of a call; ``names`` name the positional arguments in messages."""
+    """(key, numbers, distinct Value leaves) of a call; ``names`` name the positional arguments in messages.
+
+    This runs on every call, so it keeps no paths: a bad argument is looked for again, with paths, by `_named_problem`.
+    """
     key: list[object] = [len(args), *sorted(kwargs)]
     numbers: list[float] = []
     values: list[Value] = []
     seen: dict[int, int] = {}
-    stack: list[tuple[object, Path]] = [(kwargs[k], k) for k in sorted(kwargs, reverse=True)]
-    stack += [(args[i], names[i] if i < len(names) else f"args[{i}]") for i in range(len(args) - 1, -1, -1)]
+    stack: list[object] = [kwargs[k] for k in sorted(kwargs, reverse=True)] + list(reversed(args))
     while stack:
-        item, path = stack.pop()
+        item = stack.pop()
         kind = type(item)
         if kind is float:
-            numbers.append(item)
+            numbers.append(item)  # type: ignore[arg-type]
             key.append(0)
         elif kind is list or kind is tuple:
             key.append(len(item) if kind is list else -1 - len(item))  # type: ignore[arg-type]
-            stack += [(item[i], f"{path}[{i}]") for i in range(len(item) - 1, -1, -1)]  # type: ignore[index]
-        elif isinstance(item, Value):
-            if not item.is_leaf:
-                raise _problem(path, item)
+            for element in item:  # type: ignore[attr-defined]
+                if type(element) is not float:
+                    stack += reversed(item)  # type: ignore[call-overload]
+                    break
+            else:  # all floats (a row of data): taken in one go
+                numbers += item  # type: ignore[arg-type]
+                key += [0] * len(item)  # type: ignore[arg-type]
+        elif kind is int and -_FLOAT_MAX <= item <= _FLOAT_MAX:  # type: ignore[operator]
+            numbers.append(float(item))  # type: ignore[arg-type]
+            key.append(0)
+        elif isinstance(item, Value) and item.is_leaf:
             if item.kind == "constant":  # a fixed number: the same as passing its value
                 numbers.append(item._data)
                 key.append(0)
@@ -68,19 +80,46 @@ def flatten(args: tuple, kwargs: dict[str, Any], names: list[str]) -> tuple[tupl
             if place == len(values):
                 values.append(item)
             key.append(("v", place))
-        elif isinstance(item, (str, bytes, dict, set)) or hasattr(item, "__len__") and not hasattr(item, "dtype"):
-            raise _problem(path, item)
         else:
-            try:
-                numbers.append(finite_float(item, f"argument {path} of the compiled step"))
-            except TypeError:
-                raise _problem(path, item) from None
+            number = _number(item)
+            if number is None:
+                raise _named_problem(args, kwargs, names)
+            numbers.append(number)
             key.append(0)
     total = sum(numbers)
-    if total - total != 0.0:  # a NaN or an infinity among them (or a sum that overflows: look one by one)
-        for number in numbers:
-            finite_float(number, "an argument of the compiled step")
+    if total - total != 0.0 and not all(map(math.isfinite, numbers)):  # a NaN or an infinity (not just a big sum)
+        raise _named_problem(args, kwargs, names)
     return tuple(key), numbers, values
+
+
+def _number(item: object) -> float | None:
+    """A real number that is not a float or an int (numpy's, a Fraction, a bool) as a float; None for anything else."""
+    if isinstance(item, (str, bytes, dict, set, Value)) or (hasattr(item, "__len__") and not hasattr(item, "dtype")):
+        return None
+    try:
+        return finite_float(item, "an argument")
+    except (TypeError, ValueError):
+        return None
+
+
+def _named_problem(args: tuple, kwargs: dict[str, Any], names: list[str]) -> ArgumentError:
+    """The first bad argument, found again with its path: an `ArgumentError` to raise (for a NaN or an infinity,
+    `finite_float` raises its ValueError here, naming the path)."""
+    problem: list[ArgumentError] = []
+
+    def check(item: object, path: Path) -> object:
+        if problem or isinstance(item, Value) and item.is_leaf:
+            return item
+        if type(item) is float or type(item) is int or _number(item) is not None:
+            finite_float(item, f"argument {path} of the compiled step")  # raises for NaN, ±inf, a huge int
+            return item
+        problem.append(_problem(path, item))
+        return item
+
+    rebuild(args, kwargs, check, names)
+    if not problem:
+        raise AssertionError("a bad argument was found once but not again")
+    return problem[0]
 
 
 def rebuild(args: tuple, kwargs: dict[str, Any], leaf: Callable[[object, Path], object], names: list[str]) -> tuple[tuple, dict[str, Any]]:

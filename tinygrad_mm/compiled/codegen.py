@@ -65,9 +65,6 @@ class _Overlay(dict):
     def __missing__(self, node: Value) -> str:
         return self.base[node]
 
-    def get(self, node: Value, default: str = "") -> str:  # type: ignore[override]
-        return self[node] if node in self or node in self.base else default
-
 
 def node_lines(plan: Plan, nodes: Iterable[Value], var: dict[Value, str], explain: Explain | None = None) -> list[str]:
     """``node = <its op's code>`` for each op node of ``nodes`` (given parents first)."""
@@ -154,7 +151,8 @@ class _Loop:
 
     def forward(self, plan: Plan) -> list[str]:
         values = tuple_text([self.var[node] for node in self.first])
-        body = node_lines(plan, reversed(self.first), self.var) + [f"{self.saved}.append({values})"]
+        body = node_lines(plan, reversed(self.first), self.var)
+        body += [f"_values = {values}", f"{self.saved}.append(_values)", "_finite += sum(_values)"]
         roots = ", ".join(plan.var[cone[0]] for cone in self.roll.cones)
         if not self.targets:
             header = f"for _ in range({len(self.roll.cones)}):"
@@ -171,12 +169,14 @@ class _Loop:
                 lines.append(f"{plan.grad[leaf]} = 0.0")
                 defined.add(leaf)
         inner = set(defined) | {self.first[0]}
-        body = edge_lines(plan, self.first, self.var, inner, skip_zero=True)
-        checked = [self.var[n] for n in self.first] + [plan.grad[n] for n in self.first + self.own_leaves]
+        root = plan.grad[self.first[0]]
+        body = [f"if not {root}:", "    continue  # as backward(): a cone whose gradient is 0 sends nothing anywhere"]
+        body.append(f"{tuple_text([self.var[node] for node in self.first])} = _values")
+        body += edge_lines(plan, self.first, self.var, inner, skip_zero=True)
+        checked = [plan.grad[n] for n in self.first + self.own_leaves]  # the values were checked going forward
         body.append(f"_finite += sum({tuple_text(checked)})")
-        values = tuple_text([self.var[node] for node in self.first])
         root_grads = tuple_text([plan.grad[cone[0]] for cone in self.roll.cones])
-        targets = [values, plan.grad[self.first[0]], *self.targets]
+        targets = ["_values", root, *self.targets]
         lines.append(f"for {', '.join(targets)} in zip({', '.join([self.saved, root_grads, *self.sources])}):")
         return lines + _indent(body)
 
@@ -244,6 +244,7 @@ def step_source(
     checked += [grad[v] for v in plan.topo if v.kind != "constant" and v not in rolled]
     body += [f"_finite += sum({tuple_text(checked[i : i + 256])})" for i in range(0, len(checked), 256)]
     places = {node: place for loop in loops for node, place in loop.places().items()} if loops and outputs else {}
+    places.update({node: f"_inputs[{input_index[node]}]" for node in outputs if node in input_index})  # never a loop's
     results = [places.get(node) or var[node] for node in outputs]
     body.append(f"return {var[root]}, _finite, {tuple_text([grad[v] for v in leaves])}, {tuple_text(results)}")
     header = "".join(line + "\n" for line in bindings(plan.templates.cache.values()))

@@ -18,7 +18,7 @@ from types import CodeType
 from ..engine import Value
 from . import cache
 from .codegen import plan_for, step_source
-from .rolling import Roll, find_rolls
+from .rolling import ROLL_MIN, Roll, find_rolls
 from .tape import Tape, TapeError
 from .templates import resolve_forward
 from .tracing import Trace
@@ -35,35 +35,46 @@ class Program:
     def __init__(self, trace: Trace, name: str, disk_cache: bool = True) -> None:
         self.trace = trace
         self.leaves = trace.leaves
-        self.argument_places = [i for i, v in enumerate(trace.arguments) if v in trace.uses]
+        self.argument_places = [i for i, v in enumerate(trace.arguments) if v in trace.nodes]
         self.tape: Tape | None = None
         self.function: Callable | None = None
         self.source = ""
         self.origin = "tape"  # or "compiled" (code generated and compiled now), "cache" (memory or disk)
-        self.lines, rolls = _size(trace)
-        if self.lines > MAX_LINES or max((len(v.parents) for v in trace.backprop), default=0) > MAX_OPERANDS:
-            try:
-                self.tape = Tape(trace.backprop, trace.inputs, self.leaves)
-            except TapeError as err:
-                self.source = f"# runs on the engine: {err}"
-            else:
-                self.source = (
-                    f"# {name}: {len(trace.backprop):,} nodes run on the tape (tape.py): the code would have about "
-                    f"{self.lines:,} lines (more than {MAX_LINES:,}) — read it with tinygrad_mm.to_python(step.graph())\n"
-                )
+        edges, widest = _edges(trace)
+        self.lines = edges  # about: a line per node and per edge, before loop rolling
+        rollable = edges > MAX_LINES and widest >= ROLL_MIN  # nothing to roll without a node of many operands
+        if widest > MAX_OPERANDS or (edges > MAX_LINES and not rollable):
+            self._use_tape(trace, name)
             return
         signature = trace.signature()
-        entry = cache.lookup(signature, disk=disk_cache)
-        if entry is None:
-            source = _generate(trace, rolls(), name)
+        entry = cache.lookup(signature, disk=disk_cache)  # only code that passed the size rule is ever stored
+        if entry is not None:
+            (source, code), self.origin = entry, "cache"
+        else:
+            rolls = _rolls(trace)
+            self.lines = edges - sum(1 + len(v.parents) for roll in rolls for cone in roll.cones[1:] for v in cone)
+            if self.lines > MAX_LINES:
+                self._use_tape(trace, name)
+                return
+            source = _generate(trace, rolls, name)
             code = compile(source, _filename(signature), "exec")
             cache.store(signature, source, code, disk=disk_cache)
             self.origin = "compiled"
-        else:
-            (source, code), self.origin = entry, "cache"
         self.source = source
         linecache.cache[_filename(signature)] = (len(source), None, source.splitlines(True), _filename(signature))
         self.function = _define(code)
+
+    def _use_tape(self, trace: Trace, name: str) -> None:
+        try:
+            self.tape = Tape(trace.backprop, trace.inputs, self.leaves)
+        except TapeError as err:
+            self.source = f"# {name}: runs on the engine: {err}\n"
+        else:
+            self.source = (
+                f"# {name}: {len(trace.backprop):,} nodes run on the tape (tape.py): the code would have about "
+                f"{self.lines:,} lines (more than {MAX_LINES:,}) or a node with more than {MAX_OPERANDS:,} operands; "
+                "read it with tinygrad_mm.to_python(step.graph())\n"
+            )
 
     @property
     def kind(self) -> str:
@@ -100,18 +111,15 @@ class Program:
         return loss, list(outputs)
 
 
-def _size(trace: Trace) -> tuple[int, Callable[[], list[Roll]]]:
-    """About how many lines the Python would have (a line per node and per edge, a rolled loop counted once)."""
-    total = sum(1 + len(v.parents) for v in trace.backprop if not v.is_leaf)
-    if total <= MAX_LINES:
-        rolls = _rolls(trace)
-        return total, lambda: rolls
-    if sum(len(v.parents) >= 8 for v in trace.backprop) == 0:
-        return total, lambda: []  # nothing to roll: no node has the many operands a roll needs
-    rolls = _rolls(trace)
-    for roll in rolls:
-        total -= sum(1 + len(v.parents) for cone in roll.cones[1:] for v in cone)
-    return total, lambda: rolls
+def _edges(trace: Trace) -> tuple[int, int]:
+    """(nodes + edges of the op nodes: about the lines of code written out node by node, the most operands of one)."""
+    total = widest = 0
+    for node in trace.backprop:
+        if not node.is_leaf:
+            n = len(node.parents)
+            total += 1 + n
+            widest = max(widest, n)
+    return total, widest
 
 
 def _rolls(trace: Trace) -> list[Roll]:

@@ -52,7 +52,8 @@ def _source(plan: Plan) -> str:
     num = lambda x: number(x, 6)  # noqa: E731
 
     def formula(node: Op) -> str:
-        return f"{short(node)} = {node.formula_text(display.__getitem__, num)}"
+        text = node.formula_text(display.__getitem__, num)
+        return short(node) if _plain(short(node)) == _plain(text) else f"{short(node)} = {text}"  # a label that says it
 
     def header(node: Op) -> str:
         why = gate_sentence(node, display, digits=6)
@@ -77,6 +78,11 @@ def _source(plan: Plan) -> str:
         text = f"∂{parenthesize(root)}/∂{parenthesize(short(v))} ="
         lines.append(f"print({text!r}, repr({plan.grad[v]}))")
     return "\n".join(lines) + "\n"
+
+
+def _plain(math_text: str) -> str:
+    """A formula with the typeset operators and spaces taken out, to compare it with a label written in ASCII."""
+    return math_text.replace("·", "*").replace("−", "-").replace(" ", "")
 
 
 def _docstring(root: str, nodes: int, ops: int) -> str:

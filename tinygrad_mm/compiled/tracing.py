@@ -20,6 +20,7 @@ signature are computed by the same code (the cache's key).
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import inspect
 import marshal
@@ -39,7 +40,7 @@ class Trace:
 
     root: Value
     backprop: list[Value]  # backprop_order(root)
-    uses: dict[Value, int]  # count_uses(root)
+    nodes: set[Value]  # every node of the graph
     inputs: list[Value]  # one input leaf per runtime number, in argument order
     arguments: list[Value]  # the distinct Value leaves passed as arguments, in order
     bound: list[Value]  # the other non-constant leaves, in backprop order
@@ -50,7 +51,12 @@ class Trace:
     @property
     def leaves(self) -> list[Value]:
         """The leaves whose ``.data`` a call reads and whose ``.grad`` it accumulates: bound, then arguments in the graph."""
-        return self.bound + [v for v in self.arguments if v in self.uses]
+        return self.bound + [v for v in self.arguments if v in self.nodes]
+
+    @functools.cached_property
+    def uses(self) -> dict[Value, int]:
+        """``count_uses(root)``: how many edges lead into each node (only code generation needs it)."""
+        return count_uses(self.root)
 
     def signature(self) -> str:
         """A hash of the graph's structure and labels (no object identity): equal signatures, equal code."""
@@ -130,16 +136,16 @@ def trace(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -
     result, inputs, arguments = call_on_leaves(fn, args, kwargs, names)
     root, outputs, shape = split_result(result, fn)
     backprop = backprop_order(root)
-    uses = count_uses(root)
+    nodes = set(backprop)
     for node in outputs:
-        if node not in uses:
+        if node not in nodes:
             raise ValueError(
                 f"{_name(fn)} returned an extra value ({node.label or node.op or 'a leaf'}, data={node._data:.6g}) that "
                 "the loss is not computed from; a compiled step can only report values on the way to the loss"
             )
     given = set(inputs) | set(arguments)
     bound = [v for v in backprop if v.is_leaf and v.kind != "constant" and v not in given]
-    return Trace(root, backprop, uses, inputs, arguments, bound, outputs, shape)
+    return Trace(root, backprop, nodes, inputs, arguments, bound, outputs, shape)
 
 
 def split_result(result: object, fn: Callable) -> tuple[Value, list[Value], list[object] | None]:
@@ -208,4 +214,4 @@ def _name(fn: Callable) -> str:
     return f"the compiled function {getattr(fn, '__qualname__', repr(fn))}()"
 
 
-__all__ = ["Trace", "call_on_leaves", "count_uses", "nest", "parameter_names", "split_result", "trace"]
+__all__ = ["Trace", "call_on_leaves", "nest", "parameter_names", "split_result", "trace"]
