@@ -116,13 +116,16 @@ def _kernel_source(rendered: Rendered, constant: tuple[bool, ...], modes: tuple[
     loads = [f"a{j} = vals[i{j}]" for j in lists]
     if chain:  # node o's gradient is complete once node o + 1 has sent its share: carry it down the chain
         (p,) = prev
+        # Without a gate, a gradient that is not finite reaches the chain's start (or a fixed operand's sum), where
+        # it is seen; with a gate it could be stopped on the way, so each node's gradient is kept to be checked.
+        keep = rendered.gate is not None
         bw += ["    outer = grads[start - 1 : stop]  # what every other user sent: they all ran before this run",
-               "    g = outer.pop()", "    done = []", "    push = done.append"]  # fmt: skip
+               "    g = outer.pop()"] + (["    done = []", "    push = done.append"] if keep else [])  # fmt: skip
         targets = [f"a{p}", "go"] + (["out"] if uses_out else []) + [f"i{j}" for j in lists]
         sources = ["reversed(vals[start - 1 : stop - 1])", "reversed(outer)"]
         sources += ["reversed(vals[start:stop])"] if uses_out else []
         bw.append(f"    for {', '.join(targets)} in zip({', '.join(sources + [f'A{j}' for j in lists])}):")
-        bw += ["        push(g)", "        gp = go"]
+        bw += (["        push(g)"] if keep else []) + ["        gp = go"]
     else:
         loads = [f"a{j} = vals[o - 1]" for j in prev] + loads + (["out = vals[o]"] if uses_out else [])
         sources = ["range(stop - 1, start - 1, -1)"] + [f"A{j}" for j in lists]
@@ -139,7 +142,9 @@ def _kernel_source(rendered: Rendered, constant: tuple[bool, ...], modes: tuple[
             target = f"g{j}" if modes[j] == "fixed" else ("gp" if chain else "grads[o - 1]") if modes[j] == "prev" else f"grads[i{j}]"
             bw.append(f"{indent}{target} += {rendered.edges[k].format(*names)}")
     if chain:
-        bw += ["        g = gp", "    done.reverse()", "    grads[start:stop] = done", "    grads[start - 1] = g"]
+        bw.append("        g = gp")
+        bw += ["    done.reverse()", "    grads[start:stop] = done"] if keep else []
+        bw.append("    grads[start - 1] = g")
     bw += [f"    grads[A{j}] = g{j}" for j in accumulated]
     return "\n".join(fw + bw) + "\n"
 
