@@ -27,7 +27,7 @@ from tinygrad_mm.views import dot
 from tinygrad_mm.views.drawing import dot_source
 from tinygrad_mm.views.explain import PathExplosionError, edge_breakdown, explain
 from tinygrad_mm.views.export import graph_json, write_graph
-from tinygrad_mm.views.files import write_atomic
+from tinygrad_mm.views.files import OutputPathError, write_atomic
 from tinygrad_mm.views.notebook import value_svg
 from tinygrad_mm.views.trace import format_trace, print_trace
 
@@ -274,7 +274,7 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path, monk
         raise OSError(28, "No space left on device")
 
     monkeypatch.setattr("tinygrad_mm.views.files.os.replace", disk_full)
-    with pytest.raises(OSError, match="No space left"):
+    with pytest.raises(OutputPathError, match="No space left on device; the previous file, if any, is unchanged"):
         write_atomic(target, "new")
     assert target.read_text() == "the user's previous picture"
     assert [p.name for p in tmp_path.iterdir()] == ["graph.svg"]

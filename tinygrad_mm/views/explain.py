@@ -20,7 +20,7 @@ import math
 from dataclasses import dataclass
 
 from ..engine import Value, steps_of, topological_order, uses_of
-from .text import find_node, fmt, node_names
+from .text import find_node, fmt, node_names, partial
 
 MAX_PATHS = 1000  # explain() refuses to list more paths than this unless told otherwise
 
@@ -69,7 +69,7 @@ class Explanation:
     def __str__(self) -> str:
         r, n = self.names[self.root], self.names[self.node]
         count = f"{len(self.paths)} path{'s' * (len(self.paths) != 1)}"
-        out = [f"∂{r}/∂{n} = {fmt(self.total, 6)}, the sum over {count} from {r} to {n}:"]
+        out = [f"{partial(self.root, self.node, self.names)} = {fmt(self.total, 6)}, the sum over {count} from {r} to {n}:"]
         for i, path in enumerate(self.paths, 1):
             route = " → ".join(self.names[v] for v in path.nodes)
             factors = " · ".join(f"({fmt(d)})" for d in path.local_grads) or "1"
@@ -165,13 +165,11 @@ class EdgeBreakdown:
     names: dict[Value, str]
 
     def __str__(self) -> str:
-        r, n = self.names[self.root], self.names[self.node]
-        out = [f"∂{r}/∂{n} = {fmt(self.grad, 6)}, the sum over its {len(self.terms)} direct uses:"]
+        names = self.names
+        out = [f"{partial(self.root, self.node, names)} = {fmt(self.grad, 6)}, the sum over its {len(self.terms)} direct uses:"]
         for t in self.terms:
-            c = self.names[t.user]
-            out.append(
-                f"  step {t.step + 1}: ∂{r}/∂{c} · ∂{c}/∂{n} = {fmt(t.user_grad)} · {fmt(t.local_grad)} = {fmt(t.contribution, 6)}"
-            )
+            chain = f"{partial(self.root, t.user, names)} · {partial(t.user, self.node, names)}"
+            out.append(f"  step {t.step + 1}: {chain} = {fmt(t.user_grad)} · {fmt(t.local_grad)} = {fmt(t.contribution, 6)}")
         return "\n".join(out)
 
 

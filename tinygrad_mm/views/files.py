@@ -20,11 +20,17 @@ def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, make_parent
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data  # encode first: a bad label fails before any I/O
     check_writable(path, make_parents=make_parents)
-    handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    except OSError as err:
+        raise OutputPathError(f"cannot write {path}: {err.strerror or err}") from None
     try:
         with os.fdopen(handle, "wb") as file:
             file.write(payload)
         os.replace(temporary, path)
+    except OSError as err:
+        Path(temporary).unlink(missing_ok=True)
+        raise OutputPathError(f"cannot write {path}: {err.strerror or err}; the previous file, if any, is unchanged") from None
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise

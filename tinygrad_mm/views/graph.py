@@ -20,10 +20,9 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..engine import Op, Value, gradients_of, topological_order
-from ..engine.op import parenthesize
 from ..engine.scopes import scope_paths
 from ..engine.side import gradients_owner
-from .text import node_names
+from .text import node_names, partial, standalone
 
 
 @dataclass(frozen=True)
@@ -91,17 +90,16 @@ class GraphModel:
         return self.names[self.nodes[i]]
 
     def partial(self, name: str) -> str:
-        """``∂J/∂name`` for a name as given (a label, an array's name)."""
-        return f"∂{self.shown_name(self.root_index)}/∂{name}"
-
-    def partial_of(self, i: int) -> str:
-        """``∂J/∂z[0]``, or ``∂J/∂(x·w)`` for a node named by what it computes."""
-        return self.partial(self.shown_name(i))
+        """``∂J/∂name`` for a name as given (an array's name: ``∂J/∂W``)."""
+        return f"∂{standalone(self.root, self.names)}/∂{name}"
 
     def shown_name(self, i: int) -> str:
-        """Node i's name as it stands alone in ∂…/∂…: a label as it is, a formula in parentheses."""
-        node = self.nodes[i]
-        return node.label if node.label else parenthesize(self.names[node])
+        """Node i's name as it stands alone in ∂…/∂… (`text.standalone`)."""
+        return standalone(self.nodes[i], self.names)
+
+    def partial_of(self, i: int) -> str:
+        """``∂J/∂z[0]``, or ``∂J/∂(x·w)`` for a node named by what it computes (`text.partial`)."""
+        return partial(self.root, self.nodes[i], self.names)
 
     @cached_property
     def scope_paths(self) -> list[tuple[str, ...]]:

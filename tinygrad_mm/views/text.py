@@ -111,6 +111,22 @@ def node_names(graph: Value | Sequence[Value], digits: int = 4) -> dict[Value, s
     return names
 
 
+_OPERATORS = (" + ", " - ", " − ", "*", "·")  # a label with one of these reads as a formula
+
+
+def standalone(node: Value, names: dict[Value, str]) -> str:
+    """``node``'s name as it stands after ∂: ``z[0]``, ``(x·w)``, and ``(x*w1 + b)`` for a label that reads as a formula."""
+    name = names[node]
+    if node.label and not any(0 < name.find(op) < len(name) - len(op) for op in _OPERATORS):
+        return name  # a label is a name, shown as given (unless it reads as a formula: an operator between operands)
+    return parenthesize(name)
+
+
+def partial(root: Value, node: Value, names: dict[Value, str]) -> str:
+    """``∂J/∂z[0]``: the derivative of ``root`` with respect to ``node``, in the graph's names."""
+    return f"∂{standalone(root, names)}/∂{standalone(node, names)}"
+
+
 def find_node(root: Value, key: Value | str, names: dict[Value, str] | None = None) -> Value:
     """The node of ``root``'s graph given as a `Value`, a name (label), or a topological index ``"#i"``.
 

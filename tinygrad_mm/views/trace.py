@@ -11,7 +11,7 @@ import sys
 from typing import TextIO
 
 from ..engine import BackwardStep, Value, steps_of
-from .text import find_node, fmt, node_names, printable
+from .text import find_node, fmt, node_names, printable, standalone
 
 
 def record_steps(root: Value) -> list[BackwardStep]:
@@ -73,7 +73,7 @@ def format_trace(
     steps = record_steps(root)
     rows = trace_rows(steps, names, target, digits)
     shown = rows[:limit] if limit else rows
-    header = [h.format(root=printable(names[root])) for h in _HEADER]
+    header = [h.format(root=printable(standalone(root, names))) for h in _HEADER]
     table = [header] + [[printable(cell) for cell in cells] for _, _, cells in shown]
     widths = [max(len(row[c]) for row in table) for c in range(len(header))]
 
