@@ -252,8 +252,10 @@ def footnote(spec: dict[str, Any], repeats: int) -> str:
         "Chain: y ← y·c from leaf x with one shared leaf c (n mul nodes + 2 leaves). "
         "Memory: tracemalloc, bytes held after the forward pass ÷ nodes. "
         "Σ xᵢ·wᵢ: leaves exist before the clock starts. Compiled (`tinygrad_mm.compile`): the step is traced and "
-        "compiled before the clock starts, except in the first-call rows; the chain row times one call of a step "
-        "over the whole chain (the other engines' step: build + backward). "
+        "compiled before the clock starts, except in the first-call rows (from compile(fn) to the first loss, in a "
+        "fresh process that has imported tinygrad_mm; the disk-cache row's process finds the code an earlier one "
+        "compiled); the chain row times one call of a step over the whole chain, the median of three (the other "
+        "engines' step: build + backward). "
         "Python's garbage collector is on, as users run it."
     )
 

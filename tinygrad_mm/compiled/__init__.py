@@ -12,6 +12,13 @@
 """
 
 from .compiler import CompiledStep, compile
-from .readable import to_python
 
 __all__ = ["CompiledStep", "compile", "to_python"]
+
+
+def __getattr__(name: str) -> object:
+    if name == "to_python":  # it needs the views (names, numbers, files): imported when first used
+        from .readable import to_python
+
+        return to_python
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

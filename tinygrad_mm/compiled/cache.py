@@ -17,15 +17,13 @@ safe to delete at any time.  Nothing is ever executed from an untrusted place:
 from __future__ import annotations
 
 import hashlib
-import importlib.util
 import json
 import marshal
 import os
 import stat
+import sys
 from pathlib import Path
 from types import CodeType
-
-from ..views.files import OutputPathError, write_atomic
 
 FORMAT = 1
 _MEMORY: dict[str, tuple[str, CodeType]] = {}
@@ -71,10 +69,13 @@ def forget_memory() -> None:
 
 
 def _magic() -> str:
-    return importlib.util.MAGIC_NUMBER.hex()
+    """What the marshalled code depends on: the interpreter and its exact version."""
+    return f"{sys.implementation.cache_tag} {sys.version}"
 
 
 def _write(path: Path, signature: str, source: str, code: CodeType) -> None:
+    from ..views.files import OutputPathError, write_atomic
+
     body, compiled = source.encode("utf-8"), marshal.dumps(code)
     header = {
         "format": FORMAT, "magic": _magic(), "signature": signature, "source_bytes": len(body),

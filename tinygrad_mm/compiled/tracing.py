@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import functools
 import hashlib
-import inspect
 import marshal
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -59,25 +58,36 @@ class Trace:
         return count_uses(self.root)
 
     def signature(self) -> str:
-        """A hash of the graph's structure and labels (no object identity): equal signatures, equal code."""
+        """A hash of the graph's structure and labels (no object identity): equal signatures, equal code.
+
+        Per node, in backprop order: its class (by `op_identity`), its operands by position, its constants and
+        its label (labels name the generated variables); per leaf, which input or argument it is, or a constant's
+        bits.  Collected as flat lists and hashed once (this runs on every first call, cached or not).
+        """
         if self._signature:
             return self._signature
         index = {node: i for i, node in enumerate(self.backprop)}
-        given = {v: f"i{i}" for i, v in enumerate(self.inputs)} | {v: f"a{i}" for i, v in enumerate(self.arguments)}
-        identities: dict[type, str] = {}
-        parts = [SIGNATURE_VERSION, str(len(self.inputs)), str(len(self.arguments))]
-        append = parts.append
-        for node in self.backprop:  # labels too: they name the variables of the generated source
+        given = {v: i for i, v in enumerate(self.inputs)} | {v: -1 - i for i, v in enumerate(self.arguments)}
+        classes: dict[type, int] = {}
+        flat: list[object] = []
+        extras: list[object] = []  # (position, constants or label or leaf): the rarer things
+        for i, node in enumerate(self.backprop):
             if node.is_leaf:
-                append(f"c{node._data.hex()}" if node.kind == "constant" else f"{given.get(node, 'b')}{node.label!r}")
+                flat.append(-1)
+                extras.append((i, node._data.hex() if node.kind == "constant" else given.get(node, "bound"), node.label))
                 continue
-            kind = type(node)
-            identity = identities.get(kind) or identities.setdefault(kind, op_identity(kind))
-            constants = node.constants()
-            append(f"{identity}{list(map(index.__getitem__, node.parents))}{constants or ''}|{node.label}")
-        append(str([index[v] for v in self.outputs]))
-        append(repr(self.output_shape))
-        self._signature = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+            parents = node.parents
+            flat.append(classes.setdefault(type(node), len(classes)))
+            flat.append(len(parents))
+            flat += map(index.__getitem__, parents)
+            constants, label = node.constants(), node.label
+            if constants or label:
+                extras.append((i, constants, label))
+        identities = [op_identity(cls) for cls in classes]
+        outputs = [index[v] for v in self.outputs]
+        text = repr((SIGNATURE_VERSION, len(self.inputs), len(self.arguments), identities, flat, extras, outputs,
+                     self.output_shape))  # fmt: skip
+        self._signature = hashlib.sha256(text.encode()).hexdigest()
         return self._signature
 
 
@@ -104,6 +114,11 @@ def op_identity(cls: type) -> str:
 
 def parameter_names(fn: Callable) -> list[str]:
     """The names of ``fn``'s positional parameters (labels of the input leaves), as far as they are known."""
+    code = getattr(fn, "__code__", None)
+    if code is not None and not getattr(fn, "__self__", None):  # a plain function or lambda: no need for inspect
+        return list(code.co_varnames[: code.co_argcount])
+    import inspect
+
     try:
         parameters = inspect.signature(fn).parameters.values()
     except (TypeError, ValueError):
