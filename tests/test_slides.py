@@ -4,9 +4,11 @@ colours, the pure-Python page joining (classic and PDF 1.5 object-stream files),
 from __future__ import annotations
 
 import re
+import struct
 import subprocess
 import sys
 import zlib
+from pathlib import Path
 from xml.etree import ElementTree
 
 import pytest
@@ -177,3 +179,15 @@ def test_a_graph_without_scopes_makes_slides_too(tmp_path):
     y = (x * x).tanh()
     y.label = "y"
     assert page_count(write_slides(y, tmp_path / "y.pdf", fontsize=18, scale=1.5).read_bytes()) == 3  # y, x·x, x
+
+
+def test_the_readme_screenshots_script_takes_every_picture(tmp_path):
+    """docs/screenshots.py: one picture per mode of the page, and a slide (the README shows them)."""
+    script = Path(__file__).resolve().parents[1] / "docs" / "screenshots.py"
+    done = subprocess.run([sys.executable, str(script), str(tmp_path)], capture_output=True, text=True, check=False)
+    assert done.returncode == 0, done.stderr
+    written = {Path(line.removeprefix("wrote ")).name for line in done.stdout.splitlines()}
+    assert written == {f"viewer-{mode}.png" for mode in ("collapsed", "expanded", "hinge", "hinge-inactive", "quiz",
+                                                          "presenter", "forward", "summary")} | {"slide-step-3.png"}  # fmt: skip
+    sizes = {name: struct.unpack(">II", (tmp_path / name).read_bytes()[16:24]) for name in written}
+    assert sizes["viewer-presenter.png"] == (1024, 768) and sizes["viewer-quiz.png"] == (1600, 900)

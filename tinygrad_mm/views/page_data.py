@@ -144,7 +144,7 @@ class StepText:
                 continue
             grad = self.m.grad(i)
             terms = sorted(self.m.contributions(i))
-            show = self.sum_format([c for _, c in terms], grad)
+            show = self.sum_format([c for _, c in terms], grad) if len(terms) > 1 else self.grad_format(i)
             row = {"node": i, "text": f"{self.partial(i)} = {show(grad)}"}
             if len(terms) > 1:
                 row["branches"] = sum_text(terms, grad, show, limit=len(terms))

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 
 from ..engine import BackwardStep
@@ -86,8 +86,9 @@ def _drawn(layout: Layout, path: tuple[str, ...]) -> bool:
 class ViewSteps:
     """The steps of one view (see the module docstring), as the page's data."""
 
-    def __init__(self, text: StepText, layout: Layout) -> None:
+    def __init__(self, text: StepText, layout: Layout, openable: Collection[str] = ()) -> None:
         self.t, self.m, self.layout = text, text.m, layout
+        self.openable = set(openable)  # the boxes a click opens (the page's views); none on a slide
         self.steps: Sequence[BackwardStep] = text.steps
         self.slot_of: dict[int, str] = {i: f"v{i}" for i in layout.visible()}
         self.box_slots: dict[str, list[str]] = {}
@@ -246,8 +247,9 @@ class ViewSteps:
         return {
             "title": f"the {name} branch, collapsed: {box[-1]}",
             "grad": arrived,
-            "note": f"Inside the box, backprop takes {count(len(ts), 'step')} (click the box to step through them). "
-                    f"Together they send this back to {senders}:",
+            "note": f"Inside the box, backprop takes {count(len(ts), 'step')}"
+                    + (" (click the box to step through them)" if u in self.openable else "")
+                    + f". Together they send this back to {senders}:",
             "lines": lines,
             "zero": not any(sends.values()) and not any(grads.get(self.m.nodes[i]) for i in outputs),
         }  # fmt: skip

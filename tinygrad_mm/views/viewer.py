@@ -102,8 +102,10 @@ def _view_svg(model: GraphModel, plan: ViewPlan, view: ViewSteps) -> tuple[Eleme
 
 
 def _edit_svg(svg: ElementTree.Element, data_texts: dict[str, list[str]], slot_chars: dict[str, int]) -> None:
-    """Turn each slot's marker text into an empty badge ``<g id="v3-grad">`` (frame + text) and mark data texts."""
+    """Turn each slot's marker text into an empty badge ``<g id="v3-grad">`` (frame + text), mark data texts,
+    and keep the page light: each tooltip becomes the group's own ``<title>`` instead of a link wrapper."""
     text_tag, g_tag = f"{{{SVG_NS}}}text", f"{{{SVG_NS}}}g"
+    _unwrap_tooltips(svg)
     parents = {child: parent for parent in svg.iter() for child in parent}
     prefix = slot_marker("")
     found = []
@@ -124,6 +126,30 @@ def _edit_svg(svg: ElementTree.Element, data_texts: dict[str, list[str]], slot_c
         parent = parents[text]
         parent.insert(list(parent).index(text), _badge(text, slot, slot_chars.get(slot, 8)))
         parent.remove(text)
+
+
+def _unwrap_tooltips(svg: ElementTree.Element) -> None:
+    """``<g class="node"><title>v3</title><g id="a_v3"><a xlink:title="T">…</a></g></g>`` becomes
+    ``<g class="node"><title>T</title>…</g>``: the same tooltip, three elements fewer per node and edge."""
+    g_tag, a_tag, title_tag = f"{{{SVG_NS}}}g", f"{{{SVG_NS}}}a", f"{{{SVG_NS}}}title"
+    for group in svg.iter(g_tag):
+        if group.get("class") not in ("node", "edge", "cluster"):
+            continue
+        children = list(group)
+        for child in children:
+            if child.tag == title_tag:
+                group.remove(child)
+            elif child.tag == g_tag and child.get("id", "").startswith("a_") and len(child) == 1 and child[0].tag == a_tag:
+                link = child[0]
+                at = list(group).index(child)
+                group.remove(child)
+                for k, inner in enumerate(list(link)):
+                    group.insert(at + k, inner)
+                tooltip = link.get(f"{{{XLINK_NS}}}title")
+                if tooltip:
+                    ElementTree.SubElement(group, title_tag).text = tooltip
+                    group.insert(0, group[-1])
+                    del group[-1]
 
 
 def _badge(text: ElementTree.Element, slot: str, chars: int) -> ElementTree.Element:
@@ -173,7 +199,7 @@ def page(
     text = StepText(model, steps_of(root), digits)
     templates, view_data = [], []
     for k, plan in enumerate(views):
-        steps = ViewSteps(text, plan.layout)
+        steps = ViewSteps(text, plan.layout, expand[k])
         backward = steps.backward()
         svg, _ = _view_svg(model, plan, steps)
         templates.append(f'<template id="view-{k}">{ElementTree.tostring(svg, encoding="unicode")}</template>')

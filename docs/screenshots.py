@@ -1,0 +1,104 @@
+"""The README's pictures of the step-through page, one per mode, taken in headless Chromium; and one slide.
+
+    .venv/bin/python docs/screenshots.py            # writes docs/img/*.png
+    .venv/bin/python docs/screenshots.py OUT_DIR
+
+Each picture is the page as ``tinygrad-mm html`` (and its options) writes it; see SHOTS for what is shown.
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from collections.abc import Callable
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tinygrad_mm.cli.sources import example_source  # noqa: E402
+from tinygrad_mm.models.cs224n import notes_example  # noqa: E402
+from tinygrad_mm.views.slides import write_frames  # noqa: E402
+from tinygrad_mm.views.viewer import to_html  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run"]  # fmt: skip
+
+
+def full_page(folder: Path, **options) -> Path:
+    """``tinygrad-mm html``: the notes' full example, both branches collapsed."""
+    example = notes_example()
+    source = example_source(example)
+    return to_html(example.J, folder / "full.html", source.title, source.subtitle, collapse=source.collapse, **options)
+
+
+def small_page(folder: Path, name: str, active: bool = True, **options) -> Path:
+    """``tinygrad-mm html --small`` (``--inactive``, ``--quiz``, ``--forward``)."""
+    example = notes_example(small=True, active=active)
+    source = example_source(example, small=True)
+    return to_html(example.J, folder / f"{name}.html", source.title, source.subtitle, **options)
+
+
+def keys(*pressed: str) -> Callable:
+    return lambda page: [page.keyboard.press(key) for key in pressed]
+
+
+def open_box(page) -> None:
+    page.click("#graph g.node[id^=scope]")
+    for _ in range(3):
+        page.keyboard.press("ArrowRight")
+
+
+def quiz_hint(page) -> None:
+    for key in ("ArrowRight", "ArrowRight"):
+        page.keyboard.press(key)
+    page.keyboard.type("-1")
+    page.keyboard.press("Enter")
+    page.keyboard.press("ArrowRight")
+    page.keyboard.type("0.5")
+    page.keyboard.press("Enter")
+
+
+# name → (make the page, viewport, what to do before the picture)
+SHOTS: dict[str, tuple[Callable[[Path], Path], tuple[int, int], Callable]] = {
+    "viewer-collapsed": (full_page, (1600, 900), keys("ArrowRight", "ArrowRight")),
+    "viewer-expanded": (full_page, (1600, 900), open_box),
+    "viewer-hinge": (lambda f: small_page(f, "hinge"), (1600, 900), keys("ArrowRight")),
+    "viewer-hinge-inactive": (lambda f: small_page(f, "inactive", active=False), (1600, 900), keys("ArrowRight")),
+    "viewer-quiz": (lambda f: small_page(f, "quiz", quiz=True), (1600, 900), quiz_hint),
+    "viewer-presenter": (lambda f: small_page(f, "present"), (1024, 768), keys("ArrowRight", "ArrowRight", "ArrowRight", "p")),
+    "viewer-forward": (lambda f: small_page(f, "forward", forward=True), (1600, 900), keys(*["ArrowRight"] * 6)),
+    "viewer-summary": (lambda f: small_page(f, "summary"), (1600, 900), keys("End")),
+}
+
+
+def take(out: Path) -> list[Path]:
+    """Write every picture of SHOTS, and a slide (``slide-step-3.png``), into ``out``; returns the files."""
+    from playwright.sync_api import sync_playwright
+
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        for name, (make, (width, height), act) in SHOTS.items():
+            page = browser.new_page(viewport={"width": width, "height": height})
+            page.goto(make(Path(tmp)).as_uri())
+            page.wait_for_selector("body[data-ready]")
+            act(page)
+            page.wait_for_timeout(100)
+            page.screenshot(path=str(out / f"{name}.png"))
+            written.append(out / f"{name}.png")
+            page.close()
+        browser.close()
+        example = notes_example(small=True)
+        frames = write_frames(example.J, Path(tmp) / "frames", "png")
+        slide = out / "slide-step-3.png"
+        slide.write_bytes(frames[2].read_bytes())
+        written.append(slide)
+    return written
+
+
+if __name__ == "__main__":
+    for path in take(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "img"):
+        print(f"wrote {path}")
