@@ -117,7 +117,9 @@ class CompiledStep:
         return root
 
     def __repr__(self) -> str:
-        return f"<compiled step {self.name}: {self.stats['calls']} calls, {self.stats['traces']} traces, mode {self.mode or '—'}>"
+        calls, traces = self.stats["calls"], self.stats["traces"]
+        counts = f"{calls} call{'s' * (calls != 1)}, {traces} trace{'s' * (traces != 1)}"
+        return f"<compiled step {self.name}: {counts}, mode {self.mode or '—'}>"
 
 
 def _same(old: Trace, new: Trace) -> bool:

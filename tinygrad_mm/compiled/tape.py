@@ -89,31 +89,27 @@ def _kernels(rendered: Rendered, constant: tuple[bool, ...], modes: tuple[str, .
 
 
 def _kernel_source(rendered: Rendered, constant: tuple[bool, ...], modes: tuple[str, ...], chain: bool) -> str:
-    """The two loops of a kind of run; ``chain``: one ``prev`` operand, whose gradient is carried in a local."""
+    """The two loops of a kind of run; ``chain``: a ``prev`` operand whose gradient is carried down in a local."""
     n = len(modes)
     names = [f"a{j}" for j in range(n)] + ["out", "g"]
     params = ", ".join(f"A{j}" for j in range(n))
     lists = [j for j in range(n) if modes[j] == "list"]
     fixed = [j for j in range(n) if modes[j] == "fixed"]
-    prev = [j for j in range(n) if modes[j] == "prev"]
+    prev = [j for j in range(n) if modes[j] == "prev"]  # at most one: only one operand can be the node just before
+    value = rendered.forward.format(*names)
     # forward: append each node's value; a prev operand is the value just appended
     fw = [f"def forward(vals, start, stop, {params}):", "    append = vals.append"]
     fw += [f"    a{j} = vals[A{j}]" for j in fixed] + [f"    a{j} = vals[start - 1]" for j in prev]
-    loop = (
-        "for _ in range(stop - start):" if not lists
-        else f"for i{lists[0]} in A{lists[0]}:" if len(lists) == 1
-        else f"for {', '.join(f'i{j}' for j in lists)} in zip({', '.join(f'A{j}' for j in lists)}):"
-    )  # fmt: skip
-    fw.append(f"    {loop}")
+    fw.append("    " + _loop(["_"] if not lists else [f"i{j}" for j in lists], ["range(stop - start)"] if not lists else [f"A{j}" for j in lists]))
     fw += [f"        a{j} = vals[i{j}]" for j in lists]
-    fw += [f"        out = {rendered.forward.format(*names)}", "        append(out)"]
-    fw += [f"        a{j} = out" for j in prev]
+    fw += [f"        a{prev[0]} = {value}", f"        append(a{prev[0]})"] if prev else [f"        append({value})"]
     # backward: backward()'s order (this run's nodes, last first); fixed operands' gradients summed in locals
     accumulated = [j for j in fixed if not constant[j]]
     bw = [f"def backward(vals, grads, start, stop, {params}):"]
     bw += [f"    a{j} = vals[A{j}]" for j in fixed] + [f"    g{j} = grads[A{j}]" for j in accumulated]
     uses_out = f"{{{n}}}" in "".join(rendered.edges) + (rendered.gate or "")
     loads = [f"a{j} = vals[i{j}]" for j in lists]
+    edges = [(k, j) for k, j in enumerate(rendered.pattern) if not constant[j]]
     if chain:  # node o's gradient is complete once node o + 1 has sent its share: carry it down the chain
         (p,) = prev
         # Without a gate, a gradient that is not finite reaches the chain's start (or a fixed operand's sum), where
@@ -124,29 +120,42 @@ def _kernel_source(rendered: Rendered, constant: tuple[bool, ...], modes: tuple[
         targets = [f"a{p}", "go"] + (["out"] if uses_out else []) + [f"i{j}" for j in lists]
         sources = ["reversed(vals[start - 1 : stop - 1])", "reversed(outer)"]
         sources += ["reversed(vals[start:stop])"] if uses_out else []
-        bw.append(f"    for {', '.join(targets)} in zip({', '.join(sources + [f'A{j}' for j in lists])}):")
-        bw += (["        push(g)"] if keep else []) + ["        gp = go"]
+        bw.append("    " + _loop(targets, sources + [f"A{j}" for j in lists]))
+        bw += ["        push(g)"] if keep else []
+        into_prev = "go"  # the previous node's gradient: what the others sent, then this node's edges, in order
+        for k, j in edges:
+            if j == p:
+                into_prev = f"{into_prev} + {rendered.edges[k].format(*names)}"
+        body = [_add(k, j, modes, rendered, names) for k, j in edges if j != p] + [f"g = {into_prev}"]
     else:
         loads = [f"a{j} = vals[o - 1]" for j in prev] + loads + (["out = vals[o]"] if uses_out else [])
-        sources = ["range(stop - 1, start - 1, -1)"] + [f"A{j}" for j in lists]
-        bw.append(f"    for o, {', '.join(f'i{j}' for j in lists)} in zip({', '.join(sources)}):" if lists else f"    for o in {sources[0]}:")
+        bw.append("    " + _loop(["o"] + [f"i{j}" for j in lists], ["range(stop - 1, start - 1, -1)"] + [f"A{j}" for j in lists]))
         bw.append("        g = grads[o]")
+        body = [_add(k, j, modes, rendered, names) for k, j in edges]
     bw.append("        if g:  # backward() skips a node whose gradient is 0")
     bw += [f"            {line}" for line in loads]
-    indent = "            "
     if rendered.gate is not None:
         bw.append(f"            if {rendered.gate.format(*names)}:")
-        indent += "    "
-    for k, j in enumerate(rendered.pattern):
-        if not constant[j]:
-            target = f"g{j}" if modes[j] == "fixed" else ("gp" if chain else "grads[o - 1]") if modes[j] == "prev" else f"grads[i{j}]"
-            bw.append(f"{indent}{target} += {rendered.edges[k].format(*names)}")
+        bw += [f"                {line}" for line in body]
+        bw += ["            else:", "                g = go"] if chain else []
+    else:
+        bw += [f"            {line}" for line in body]
     if chain:
-        bw.append("        g = gp")
+        bw += ["        else:", "            g = go", "    grads[start - 1] = g"]
         bw += ["    done.reverse()", "    grads[start:stop] = done"] if keep else []
-        bw.append("    grads[start - 1] = g")
     bw += [f"    grads[A{j}] = g{j}" for j in accumulated]
     return "\n".join(fw + bw) + "\n"
+
+
+def _loop(targets: list[str], sources: list[str]) -> str:
+    """``for t in s:``, or ``for t1, t2 in zip(s1, s2):``."""
+    return f"for {targets[0]} in {sources[0]}:" if len(targets) == 1 else f"for {', '.join(targets)} in zip({', '.join(sources)}):"
+
+
+def _add(k: int, j: int, modes: tuple[str, ...], rendered: Rendered, names: list[str]) -> str:
+    """Edge k's contribution added into operand j's gradient: a local for a fixed operand, else its slot."""
+    target = f"g{j}" if modes[j] == "fixed" else "grads[o - 1]" if modes[j] == "prev" else f"grads[i{j}]"
+    return f"{target} += {rendered.edges[k].format(*names)}"
 
 
 class Tape:
@@ -210,7 +219,7 @@ class Tape:
 
     def finite(self, vals: list[float], grads: list[float]) -> bool:
         """True if every value and every gradient is a finite float (a complex power on the way is not)."""
-        total = sum(vals[self.op_start :]) + sum(grads)
+        total = sum(vals) + sum(grads)  # the leaves' values are finite anyway: no slice to copy
         if type(total) is not float:
             return False
         return total - total == 0.0 or (all(map(math.isfinite, vals)) and all(map(math.isfinite, grads)))
