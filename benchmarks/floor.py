@@ -9,7 +9,8 @@ creation order, so walking it backwards is already a topological order.  No real
 engine can do less per node, so this measures what CPython itself costs: object
 creation and, with the garbage collector on (as users run it), the collector
 scanning the growing live graph.  tinygrad_mm's row is measured beside it, in
-the same process, the same way.
+the same process, the same way; and a compiled step over the same chain, whose
+graph is built once (the tape runs it in flat lists: no node is made per call).
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import time
 from collections.abc import Callable
 from statistics import median
 
+from bench_compiled import chain_stepper  # a compiled step over the chain (the tape), traced once
 from bench_tinygrad import chain as tinygrad_chain  # the benchmark's own chain: build, then backward()
 from workloads import CHAIN_C, CHAIN_X
 
@@ -68,7 +70,12 @@ def per_node(run: Callable[[int], object], n: int, collector: bool, repeats: int
 def main(n: int = 1_000_000, repeats: int = 3) -> None:
     print(f"chain of {n:,} multiplications, build + backward, µs per node (median of {repeats})")
     print(f"{'':<34}{'collector on':>14}{'collector off':>15}")
-    for name, run in (("floor: bare 4-slot nodes, no search", bare_chain), ("tinygrad_mm", tinygrad_chain)):
+    step = chain_stepper(n)  # traced (the graph built once) before any clock starts
+    rows = (
+        ("floor: bare 4-slot nodes, no search", bare_chain), ("tinygrad_mm", tinygrad_chain),
+        ("tinygrad_mm compiled: one step", lambda n: step()),  # the tape, for a long chain
+    )  # fmt: skip
+    for name, run in rows:
         on, off = (per_node(run, n, collector, repeats) for collector in (True, False))
         print(f"{name:<34}{on:>14.2f}{off:>15.2f}")
 

@@ -72,6 +72,7 @@ def test_floor_script_computes_the_same_chain_and_prints_both_rows(capsys):
     lines = capsys.readouterr().out.splitlines()
     assert "collector on" in lines[1] and "collector off" in lines[1]
     assert lines[2].startswith("floor: bare 4-slot nodes") and lines[3].startswith("tinygrad_mm")
+    assert lines[4].startswith("tinygrad_mm compiled: one step") and len(lines) == 5
     assert all(float(v) > 0 for line in lines[2:] for v in line.split()[-2:])
 
 
