@@ -34,7 +34,7 @@ class StepText:
         self.names = model.names
         self.uses = [len(c) for c in model.consumers]
         self.step_of = {model.index[step.node]: t for t, step in enumerate(steps)}
-        self._formats: dict[int, Callable[[float | None], str]] = {}
+        self._places: dict[int, int | None] = {}  # node → decimal places of its gradient (None: significant digits)
         self.received: list[list[tuple[int, int]]] = [[] for _ in model.nodes]  # node → [(step, slot)] sent to it
         for t, step in enumerate(steps):
             for k, parent in enumerate(step.parents):
@@ -50,18 +50,18 @@ class StepText:
 
     def sum_format(self, terms: Sequence[float], total: float | None) -> Callable[[float | None], str]:
         """A number format at which the shown ``terms`` add up to the shown ``total`` (`places_to_add_up`)."""
-        terms = [term for term in terms if term]  # 0 + x = x is no sum
-        places = places_to_add_up(terms, total, self.digits) if len(terms) > 1 and total is not None else None
-        if places is None:
-            return self.num
-        return lambda x: "undefined" if x is None else format_number(round(x, places), f".{max(places, 0)}f", MINUS)
+        return number_format(self.places(terms, total), self.digits)
+
+    def places(self, terms: Sequence[float], total: float | None) -> int | None:
+        """Decimal places for a sum of these terms; None (significant digits) when it is no sum (0 + x = x)."""
+        terms = [term for term in terms if term]
+        return places_to_add_up(terms, total, self.digits) if len(terms) > 1 and total is not None else None
 
     def grad_format(self, i: int) -> Callable[[float | None], str]:
         """How node i's gradient is shown: with enough digits to read as the sum of what its uses sent."""
-        if i not in self._formats:
-            sent = [self.steps[t].contributions[k] for t, k in self.received[i]]
-            self._formats[i] = self.sum_format(sent, self.m.grad(i))
-        return self._formats[i]
+        if i not in self._places:
+            self._places[i] = self.places([self.steps[t].contributions[k] for t, k in self.received[i]], self.m.grad(i))
+        return number_format(self._places[i], self.digits)
 
     # ---- nodes ----
     def nodes(self) -> list[dict]:
@@ -150,6 +150,13 @@ class StepText:
                 row["branches"] = sum_text(terms, grad, show, limit=len(terms))
             rows.append(row)
         return rows
+
+
+def number_format(places: int | None, digits: int) -> Callable[[float | None], str]:
+    """Numbers with ``places`` decimal places, or (None) ``digits`` significant digits; typeset minus."""
+    if places is None:
+        return lambda x: number(x, digits)
+    return lambda x: "undefined" if x is None else format_number(round(x, places), f".{max(places, 0)}f", MINUS)
 
 
 def distinct(parts: list[str]) -> list[str]:
