@@ -159,7 +159,7 @@ def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
 def test_the_slides_command(tmp_path):
     done = run_cli("slides", "--small", "--out", "steps.pdf", "--fontsize", "16", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "wrote steps.pdf: one page per backward step\n"
+    assert done.stdout == "wrote steps.pdf: 27 pages, one per backward step\n"
     assert pages_in((tmp_path / "steps.pdf").read_bytes()) == 27
     done = run_cli("slides", "--small", "--frames", "frames", "--frame-format", "svg", cwd=tmp_path)
     assert done.returncode == 0, done.stderr

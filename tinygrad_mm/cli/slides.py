@@ -39,6 +39,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from ..views.draw_options import GraphTooLargeError
+    from ..views.pdf_pages import page_count
     from ..views.slides import write_frames, write_slides
 
     source = load_graph(args)
@@ -54,7 +55,7 @@ def run(args: argparse.Namespace) -> int:
             print(f"wrote {len(frames)} frames, one per step: {frames[0]} … {frames[-1]}")
         if out is not None:
             path = write_slides(source.root, out, **options)
-            print(f"wrote {path}: one page per backward step")
+            print(f"wrote {path}: {page_count(path.read_bytes())} pages, one per backward step")
     except GraphTooLargeError:
         raise
     except (ValueError, TypeError) as err:
