@@ -243,10 +243,11 @@ def as_markdown(rows: list[list[str]], footnote: str) -> str:
     return "\n".join(lines) + "\n\n" + footnote + "\n"
 
 
-def footnote(spec: dict[str, Any], repeats: int) -> str:
+def footnote(spec: dict[str, Any], repeats: int, load: tuple[float, float] | None = None) -> str:
+    busy = f", load average {load[0]:.1f} before and {load[1]:.1f} after the run" if load else ""
     return (
         f"Medians of {repeats} runs, each engine in its own process, interleaved; "
-        f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} cores). "
+        f"Python {platform.python_version()} on {platform.machine()} ({os.cpu_count()} cores{busy}). "
         f"Moons: MLP(2, [16, 16, 1]) on {spec['moons_points']} points, median of {spec['moons_steps']} steps, "
         "same seeded weights, losses checked equal to 1e-9. "
         "Chain: y ← y·c from leaf x with one shared leaf c (n mul nodes + 2 leaves). "
@@ -270,12 +271,14 @@ def main(argv: list[str] | None = None) -> int:
     if importlib.util.find_spec("micrograd") is None:
         parser.error("micrograd is not installed: pip install -e '.[bench]' (it pins micrograd==0.1.0)")
     spec = make_spec(QUICK if args.quick else FULL)
+    before = os.getloadavg()[0]  # a busy machine inflates every time alike; the ratios stay comparable
     results = measure(spec, args.repeats, benchmarks=tuple(args.only), log=lambda msg: print(msg, file=sys.stderr))
+    load = (before, os.getloadavg()[0])
     check_honesty(results)
     summary = summarise(results)
     rows = table(summary, spec)
     print(as_text(rows))
-    note = "\n\n".join(filter(None, [footnote(spec, args.repeats), break_even(summary)]))
+    note = "\n\n".join(filter(None, [footnote(spec, args.repeats, load), break_even(summary)]))
     print("\n" + note)
     if args.markdown:
         write_atomic(args.markdown, as_markdown(rows, note))
