@@ -124,3 +124,25 @@ def test_example_option_mistakes(tmp_path: Path, args: list[str], fragments: tup
 def test_inactive_that_cannot_be_reached_is_one_line(tmp_path: Path) -> None:
     done = cli("trace", "--inactive", "--window", "a b c", "--corrupt-window", "a b c", cwd=tmp_path)
     assert_one_line_error(done, 1, "--inactive: the corrupted window 'a b c' is the true window", "never be met")
+
+
+@pytest.mark.parametrize("corrupt", [["bread"], ["bread", "music"]], ids=["k=1", "k=2"])
+def test_the_expanded_hinge_from_the_command_line(tmp_path: Path, capsys, corrupt: list[str]) -> None:
+    """--expanded-hinge: m = Δ + s_c − s and J = max(0, m) as two nodes; the same gradients as the one-node hinge."""
+    from tinygrad_mm.engine import gradients_of
+    from tinygrad_mm.models.closed_form import for_example
+
+    assert main(["trace", "--small", "--expanded-hinge", "--corrupt", *corrupt, "--limit", "4"]) == 0
+    table = capsys.readouterr().out
+    m = "m" if len(corrupt) == 1 else "m_1"
+    assert re.search(rf"→ {m}\b", table), table  # J's step sends ∂J/∂m = 1 to the margin node
+    one, two = (build_example(ExampleSpec.notes(small=True, corrupt_words=corrupt, expanded_hinge=e)) for e in (False, True))
+    g1, g2 = gradients_of(one.J), gradients_of(two.J)
+    closed = for_example(two)
+    for a, b in zip(one.scorer.parameters(), two.scorer.parameters(), strict=True):
+        assert g2[b] == pytest.approx(g1[a], rel=1e-12, abs=1e-15)
+    assert [g2[w] for row in two.scorer.W for w in row] == pytest.approx([v for row in closed.W for v in row], rel=1e-9)
+    out = tmp_path / "hinge.svg"
+    assert main(["render", "--small", "--expanded-hinge", "--corrupt", *corrupt, "--out", str(out)]) == 0
+    words = svg_words(out)
+    assert any(w.startswith("m =") or w == m for w in words) and "max(0,·)" in words

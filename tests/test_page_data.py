@@ -15,8 +15,8 @@ from tinygrad_mm.engine import Op, topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.draw_options import GraphTooLargeError
 from tinygrad_mm.views.drawing import scopes_in
-from tinygrad_mm.views.page_data import places_to_add_up, tolerance
-from tinygrad_mm.views.text import derivative_sentence, gate_sentence, node_names
+from tinygrad_mm.views.page_data import tolerance
+from tinygrad_mm.views.text import derivative_sentence, gate_sentence, node_names, places_to_add_up
 from tinygrad_mm.views.trace import record_steps
 from tinygrad_mm.views.viewer import page
 

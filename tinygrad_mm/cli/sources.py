@@ -28,7 +28,7 @@ from .options import check_output_file, real, whole
 EXAMPLE_OPTIONS = {
     "window": "--window", "corrupt": "--corrupt", "corrupt_window": "--corrupt-window", "delta": "--delta",
     "hidden": "--hidden", "dim": "--dim", "seed": "--seed", "activation": "--activation", "small": "--small",
-    "inactive": "--inactive",
+    "inactive": "--inactive", "expanded_hinge": "--expanded-hinge",
 }  # fmt: skip
 
 
@@ -85,6 +85,10 @@ def add_example_arguments(parser: argparse.ArgumentParser) -> None:
     group.add_argument(
         "--inactive", action="store_true", help="train first until every margin is met (J = 0): no gradient flows"
     )
+    group.add_argument(
+        "--expanded-hinge", action="store_true",
+        help="build each hinge as two nodes, m = Δ + s_c − s and J = max(0, m): the −1 comes from the subtraction",
+    )  # fmt: skip
 
 
 def load_graph(args: argparse.Namespace) -> GraphSource:
@@ -154,6 +158,7 @@ def example_spec(args: argparse.Namespace) -> ExampleSpec:
             corrupt_words=getattr(args, "corrupt", None) or (),
             corrupt_windows=[w.split() for w in getattr(args, "corrupt_window", None) or ()],
             **{name: getattr(args, name, None) for name in ("delta", "hidden", "dim", "activation", "seed")},
+            expanded_hinge=getattr(args, "expanded_hinge", False) or None,
         )
     except (TypeError, ValueError) as err:
         raise UserError(str(err)) from None

@@ -48,6 +48,7 @@ class ExampleSpec:
     dim: int = 4
     activation: str = "sigmoid"
     seed: int = 0
+    expanded_hinge: bool = False  # each hinge as m = Δ + s_c − s, then max(0, m) (losses.max_margin_loss)
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "window", _words(self.window, "the window"))
@@ -70,6 +71,8 @@ class ExampleSpec:
             raise ValueError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}")
         if isinstance(self.seed, bool) or not isinstance(self.seed, int):
             raise ValueError(f"seed must be a whole number, got {self.seed!r}")
+        if not isinstance(self.expanded_hinge, bool):
+            raise ValueError(f"expanded_hinge must be True or False, got {self.expanded_hinge!r}")
         size = (len(self.corruptions) + 1) * self.hidden * self.dim * len(self.window)
         if size > MAX_SIZE:
             raise ValueError(
@@ -91,7 +94,8 @@ class ExampleSpec:
 
         ``corrupt_words``: one corrupted window per word, the window's centre word replaced by it.
         ``small``: keep only the centre word (of the window and of each corruption), with d = H = 2
-        unless given: the whole graph fits in one picture.  ``numbers``: delta, hidden, dim, activation, seed.
+        unless given: the whole graph fits in one picture.  ``numbers``: delta, hidden, dim, activation, seed,
+        expanded_hinge.
         """
         if corrupt_words and corrupt_windows:
             raise ValueError("give the corrupted windows either as centre words or as whole windows, not both")
@@ -215,11 +219,13 @@ def negatives_example(
     words: Sequence[str],
     corrupt_windows: Sequence[Sequence[str]],
     delta: float = 1.0,
+    expanded_hinge: bool = False,
 ) -> MarginExample:
     """Score ``words`` (s) and each corrupted window (s_c⁽ᵏ⁾) with the same scorer; J = Σₖ max(0, Δ + s_c⁽ᵏ⁾ − s).
 
     k = 1 gives exactly the notes' graph (J is the hinge itself, the branch is ``s_c``); k ≥ 2
     labels the branches ``s_c1``, ``s_c2``, … and J is one sum node over the hinges ``J_1``, ``J_2``, ….
+    ``expanded_hinge``: each hinge as the margin ``m`` (``m_1``, …) from ordinary ops, then max(0, m).
     """
     if not corrupt_windows:
         raise ValueError("give at least one corrupted window")
@@ -230,13 +236,15 @@ def negatives_example(
     for suffix, bad in zip(suffixes, corrupt_windows, strict=True):
         x_c = window_vector(scorer, vocabulary, bad, f"x{suffix}")
         s_c = scorer.score(x_c, f"s{suffix}")
-        hinge = max_margin_loss(s, s_c, delta)
+        hinge = max_margin_loss(s, s_c, delta, expanded=expanded_hinge)
         if len(corrupt_windows) > 1:
             hinge.label = f"J_{suffix[2:]}"
+            if expanded_hinge:
+                hinge.parents[0].label = f"m_{suffix[2:]}"
         negatives.append(Negative(tuple(bad), x_c, s_c, hinge))
     J = negatives[0].hinge if len(negatives) == 1 else sum_values([n.hinge for n in negatives])
     J.label = "J"
-    return MarginExample(J, s, scorer, vocabulary, x, tuple(words), tuple(negatives), negatives[0].hinge.delta)
+    return MarginExample(J, s, scorer, vocabulary, x, tuple(words), tuple(negatives), finite_float(delta, "delta"))
 
 
 def build_example(spec: ExampleSpec, active: bool = True, trainable_embeddings: bool = False) -> MarginExample:
@@ -250,13 +258,17 @@ def build_example(spec: ExampleSpec, active: bool = True, trainable_embeddings: 
     steps = 0
     if not active:
         steps = train_until_margins_met(scorer, vocabulary, spec.window, spec.corruptions, spec.delta, slack=0.5)
-    example = negatives_example(scorer, vocabulary, spec.window, spec.corruptions, spec.delta)
+    example = negatives_example(scorer, vocabulary, spec.window, spec.corruptions, spec.delta, spec.expanded_hinge)
     example.trained_steps, example.spec = steps, spec
     return example
 
 
 def notes_example(
-    active: bool = True, small: bool = False, activation: str = "sigmoid", trainable_embeddings: bool = False
+    active: bool = True,
+    small: bool = False,
+    activation: str = "sigmoid",
+    trainable_embeddings: bool = False,
+    expanded_hinge: bool = False,
 ) -> MarginExample:
     """The notes' example, forward built and not yet backpropagated.
 
@@ -265,8 +277,9 @@ def notes_example(
     the margin is violated (J > 0).  ``active=False``: the same scorer after SGD
     on this pair until s ≥ s_c + Δ + ½, so the margin is met and J = 0.
     ``small=True``: the one-word window "Paris" against "bread" (d = 2, n = 2, H = 2).
+    ``expanded_hinge=True``: J as m = Δ + s_c − s, then max(0, m) (two nodes instead of one).
     """
-    spec = replace(ExampleSpec.notes(small=small), activation=activation)
+    spec = replace(ExampleSpec.notes(small=small), activation=activation, expanded_hinge=expanded_hinge)
     return build_example(spec, active, trainable_embeddings)
 
 

@@ -1,9 +1,12 @@
 """The views layer: everything that shows a graph.  Nothing here changes a ``.grad`` or ``.data``.
 
-    graph.py       the graph model: nodes, ids, names, edges and their gradients, collapsed scopes
-    text.py        numbers, node names, the chain-rule sentences (one formatter for every view)
-    dot.py         DOT text and running Graphviz;  draw_options.py, drawing.py: the drawing
-    export.py      svg/png/pdf/dot/json files;  files.py: atomic writes
-    trace.py       the backward tape as a table;  explain.py: a gradient as a sum over paths
-    viewer.py      the click-through page;  notebook.py: Jupyter;  gallery.py: classroom pictures
+    graph.py          the graph model: nodes, ids, names, edges and their gradients, collapsed scopes
+    text.py           numbers, node names, the chain-rule sentences (one formatter for every view)
+    dot.py            DOT text and running Graphviz;  draw_options.py, drawing_style.py, drawing.py: the drawing
+    export.py         svg/png/pdf/dot/json files;  files.py: atomic writes
+    trace.py          the backward tape as a table;  explain.py: a gradient as a sum over paths
+    viewer.py         the click-through page (templates/), built from page_views.py (one drawing per set of
+                      collapsed scopes) and page_data.py (every step's text and numbers)
+    slides.py         one PDF page or picture per step;  pdf_pages.py: joining one-page PDFs
+    notebook.py       Jupyter: show() and a Value's own display;  gallery.py: the classroom pictures
 """

@@ -9,7 +9,7 @@ step's line reads
     s = U[0]·a[0] + U[1]·a[1]: ∂s/∂a[0] = U[0] = 0.5    why the local derivative is what it is
 
 and sums get enough digits that the shown terms add up to the shown total
-(``digits_to_add_up``).  Numbers are formatted here: the page's script never formats a float.
+(``text.places_to_add_up``).  Numbers are formatted here: the page's script never formats a float.
 """
 
 from __future__ import annotations
@@ -21,9 +21,7 @@ from ..engine import BackwardStep, Op
 from ..engine.op import fill
 from .drawing_style import sum_text
 from .graph import GraphModel
-from .text import MINUS, derivative_sentence, format_number, gate_sentence, number
-
-MAX_PLACES = 12  # past this many decimal places a sum is shown in significant digits instead
+from .text import MINUS, derivative_sentence, format_number, gate_sentence, number, places_to_add_up
 
 
 class StepText:
@@ -113,10 +111,8 @@ class StepText:
         return {"parent": p, "text": text, "why": self.why(node, k), "acc": acc, "after_exact": after, "zero": c == 0.0}
 
     def why(self, node: Op, k: int) -> str:
-        """The op's local-derivative sentence, without ``x·w = x·w:`` when a node's name is its formula."""
-        sentence = derivative_sentence(node, k, self.names, self.digits)
-        name = self.names[node]
-        return sentence.removeprefix(f"{name} = {name}: ")
+        """The op's local-derivative sentence (`text.derivative_sentence`)."""
+        return derivative_sentence(node, k, self.names, self.digits)
 
     def quiz(self, t: int, shown: str) -> dict | None:
         """What to ask before step t: its node's gradient, the tolerance of the shown digits, and a hint."""
@@ -172,30 +168,6 @@ def as_factor(formula: str) -> str:
 def factor(text: str) -> str:
     """A number as a factor: in parentheses when negative (``1 · (−1)``)."""
     return f"({text})" if text.startswith("−") else text
-
-
-def places_to_add_up(terms: Sequence[float], total: float, digits: int = 4) -> int | None:
-    """The fewest decimal places (giving the largest number and the total at least ``digits`` significant digits) at
-    which the rounded terms add up to the rounded total and stay distinct; None if that needs more than `MAX_PLACES`.
-
-    ``0.04752 + (−0.04752) = −4.544e−06`` does not read as a sum; ``0.047524544 + (−0.047529088) = −0.000004544`` does.
-    """
-    values = [*terms, total]
-    if not all(math.isfinite(v) for v in values):
-        return None
-    largest = max(abs(v) for v in values)
-    if largest == 0.0:
-        return None
-    start = digits - 1 - math.floor(math.log10(largest))
-    if total:  # the total itself gets at least ``digits`` significant digits
-        start = max(start, digits - 1 - math.floor(math.log10(abs(total))))
-    for places in range(start, MAX_PLACES + 1):
-        shown = [round(v, places) for v in terms]
-        if round(sum(shown), places) == round(total, places) and len(set(shown)) == len(set(terms)):
-            while places > 0 and all(round(v, places - 1) == round(v, places) for v in values):
-                places -= 1  # no trailing zeros: 0.1 + 0.2 = 0.3, not 0.1000 + 0.2000 = 0.3000
-            return places
-    return None
 
 
 def tolerance(x: float, shown: str) -> float:

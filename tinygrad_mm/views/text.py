@@ -8,6 +8,7 @@
   The drawing, the trace, the page and the code all use these names.
 - `derivative_sentence`: ``o = tanh(n): ∂o/∂n = 1 − o² = 1 − 0.7071² = 0.5``, from the op
   class's own templates (engine/op.py).
+- `places_to_add_up`: enough decimal places that shown terms add up to the shown total.
 """
 
 from __future__ import annotations
@@ -21,7 +22,7 @@ from ..engine import Op, Value, describe, topological_order
 from ..engine.op import parenthesize
 
 MINUS = "−"  # U+2212, the typeset minus
-MAX_NAME = 32  # an unlabelled op is named by its formula up to this many characters, else by op#index
+MAX_NAME = 40  # an unlabelled op is named by its formula up to this many characters, else by op#index
 
 
 def format_number(x: float, spec: str = ".4g", minus: str = "-", signed: bool = False) -> str:
@@ -60,16 +61,31 @@ def fmt(x: float, digits: int = 4, minus: str = "-") -> str:
     return format_number(x, f".{digits}g", minus)
 
 
-def digits_to_add_up(terms: Sequence[float], total: float, digits: int = 4) -> int:
-    """The fewest significant digits (at least ``digits``) at which the rounded terms visibly add up to the total.
+MAX_PLACES = 12  # past this many decimal places a sum is shown in significant digits instead
 
-    ``0.04752 + (−0.04752) = −4.544e−06`` does not read as a sum; at 9 digits it does.
+
+def places_to_add_up(terms: Sequence[float], total: float, digits: int = 4) -> int | None:
+    """The fewest decimal places (giving the largest number and the total at least ``digits`` significant digits) at
+    which the rounded terms add up to the rounded total and stay distinct; None if that needs more than `MAX_PLACES`.
+
+    ``0.04752 + (−0.04752) = −4.544e−06`` does not read as a sum; ``0.047524544 + (−0.047529088) = −0.000004544`` does.
     """
-    for d in range(digits, 18):
-        shown = [float(f"{t:.{d}g}") for t in terms]
-        if f"{sum(shown):.{d}g}" == f"{total:.{d}g}" and len(set(shown)) == len(set(terms)):
-            return d
-    return 17
+    values = [*terms, total]
+    if not all(math.isfinite(v) for v in values):
+        return None
+    largest = max(abs(v) for v in values)
+    if largest == 0.0:
+        return None
+    start = digits - 1 - math.floor(math.log10(largest))
+    if total:  # the total itself gets at least ``digits`` significant digits
+        start = max(start, digits - 1 - math.floor(math.log10(abs(total))))
+    for places in range(start, MAX_PLACES + 1):
+        shown = [round(v, places) for v in terms]
+        if round(sum(shown), places) == round(total, places) and len(set(shown)) == len(set(terms)):
+            while places > 0 and all(round(v, places - 1) == round(v, places) for v in values):
+                places -= 1  # no trailing zeros: 0.1 + 0.2 = 0.3, not 0.1000 + 0.2000 = 0.3000
+            return places
+    return None
 
 
 _ESCAPED = {"Cc", "Cs", "Zl", "Zp"}  # control characters, lone surrogates, line and paragraph separators
@@ -168,8 +184,9 @@ def derivative_sentence(node: Op, k: int, names: dict[Value, str], digits: int =
     symbolic = node.derivative_text(k, name, num)
     numeric = node.derivative_text(k, lambda v: num(v._data), num)
     chain = [symbolic] + ([numeric] if numeric != symbolic else []) + ([num(value)] if num(value) != numeric else [])
-    out, parent = names[node], names[node.parents[k]]
-    return f"{out} = {node.formula_text(name, num)}: ∂{parenthesize(out)}/∂{parenthesize(parent)} = {' = '.join(chain)}"
+    formula = node.formula_text(name, num)
+    head = formula if names[node] == formula else f"{names[node]} = {formula}"  # an unlabelled node is its formula
+    return f"{head}: {partial(node, node.parents[k], names)} = {' = '.join(chain)}"
 
 
 def gate_sentence(node: Value, names: dict[Value, str], digits: int = 4) -> str | None:
