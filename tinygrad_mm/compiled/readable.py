@@ -15,8 +15,6 @@ import os
 
 from ..engine import Value
 from ..engine.op import Op, parenthesize
-from ..views.files import write_atomic
-from ..views.text import gate_sentence, node_names, number, printable
 from .codegen import Plan, edge_lines, node_lines, plan_for
 
 MAX_NODES = 200_000  # a file with more lines than this is no longer something to read
@@ -34,18 +32,24 @@ def to_python(root: Value, path: str | os.PathLike[str] | None = None) -> str:
         )
     source = _source(plan)
     if path is not None:
+        from ..views.files import write_atomic  # a layer above (as the engine draws through views): imported on use
+
         write_atomic(path, source)
     return source
 
 
 def _short(node: Value, plan: Plan) -> str:
     """A node in a comment: its label, its number (a constant), or its variable."""
+    from ..views.text import number, printable
+
     if node.label:
         return printable(node.label)
     return number(node._data, 6) if node.kind == "constant" else plan.var[node]
 
 
 def _source(plan: Plan) -> str:
+    from ..views.text import gate_sentence, node_names, number, printable  # the views' one way to name and number
+
     display = {node: printable(name) for node, name in node_names(plan.topo, digits=6).items()}
     root = _short(plan.root, plan)
     short = lambda node: _short(node, plan)  # noqa: E731
