@@ -144,3 +144,12 @@ def test_the_installed_command_runs_the_demo() -> None:
     )
     assert result.returncode == 0, result.stderr
     assert "∂J/∂s   = -1" in result.stdout
+
+
+@pytest.mark.parametrize("demo, count", [("moons", "--steps"), ("ner", "--epochs")])
+def test_train_compile_prints_the_same_losses_as_eager(capsys, demo: str, count: str) -> None:
+    """`train … --compile` runs each step as compiled Python: the same numbers, line for line."""
+    assert main(["train", demo, count, "3"]) == 0
+    eager = capsys.readouterr().out
+    assert main(["train", demo, count, "3", "--compile"]) == 0
+    assert capsys.readouterr().out == eager
