@@ -54,7 +54,7 @@ def test_each_op_is_one_node_with_its_own_name(build, op, cls):
     node = build(a, b)
     assert (type(node), node.op, node.kind, node.label) == (cls, op, "op", "")
     assert all(isinstance(p, Value) for p in node.parents)
-    assert vars(node) == {}  # numbers and operands in __slots__; no attribute until user code attaches one
+    assert not hasattr(node, "__dict__")  # op nodes: numbers and operands in __slots__, nothing else (small nodes)
 
 
 def test_subtraction_and_negation_are_real_nodes_not_add_and_times_minus_one():

@@ -187,7 +187,7 @@ def test_wrong_inputs_are_clear_errors() -> None:
         Neuron(2)([1.0, 2.0, 3.0])
     with pytest.raises(ValueError, match=r"MLP\(2, \[3, 1\]\) expects 2 inputs, got 1"):
         MLP(2, [3, 1])([1.0])
-    with pytest.raises(TypeError, match=r"Layer\(2, 3\) takes 2 inputs \(a list, tuple, numpy row…\), got Value"):
+    with pytest.raises(TypeError, match=r"Layer\(2, 3\) takes 2 inputs \(a list, tuple, numpy row…\), got a single Value"):
         Layer(2, 3)(Value(1.0))
     with pytest.raises(TypeError, match=r"ReLUNeuron\(1\)' must be a real number"):
         Neuron(1)(["x"])

@@ -394,9 +394,11 @@ def test_numpy_scalars_arrays_and_rows():
 def test_user_code_can_attach_attributes_to_leaves_and_parameters():
     p, v = Parameter(1.0, "p"), Value(2.0)
     p.m, p.v, v._vis_color = 0.0, 0.0, "red"
-    y = p * v
-    y._note = "ops too"
-    assert (p.m, v._vis_color, y._note) == (0.0, "red", "ops too")
+    assert (p.m, p.v, v._vis_color) == (0.0, 0.0, "red")
+    assert isinstance(v, Value) and repr(v) == "Value(data=2.0, grad=0.0, label='')"
+    y = p * v  # op nodes stay lean: only leaves carry attributes
+    with pytest.raises(AttributeError):
+        y._note = "ops keep only numbers"
 
 
 def test_random_graphs_survive_a_failed_pass_and_match_after():

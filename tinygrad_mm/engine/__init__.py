@@ -9,7 +9,7 @@
 """
 
 # value.py first: it defines Value, then imports the op classes that subclass it (ops.py, op.py)
-from .value import Constant, Parameter, Value, dot, operand, sum_values  # isort: skip
+from .value import Constant, Leaf, Parameter, Value, dot, operand, sum_values  # isort: skip
 from .errors import DivisionByZeroError, DomainError, GradientError, StaleGraphError, describe
 from .op import Op
 from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
@@ -19,7 +19,7 @@ from .steps import BackwardStep
 from .traversal import backprop_order, count_uses, finishing_order, topological_order, uses_of
 
 __all__ = [
-    "Add", "BackwardStep", "Constant", "Div", "DivisionByZeroError", "DomainError", "Dot", "Exp", "GradientError",
+    "Add", "BackwardStep", "Constant", "Leaf", "Div", "DivisionByZeroError", "DomainError", "Dot", "Exp", "GradientError",
     "Log", "Mul", "Neg", "Op", "Parameter", "Pow", "PowConst", "Relu", "Sigmoid", "StaleGraphError", "Sub", "Sum",
     "Tanh", "Value", "backprop_order", "count_uses", "describe", "dot", "finishing_order", "gradients_of", "operand",
     "scope", "steps_of", "sum_values", "topological_order", "uses_of",

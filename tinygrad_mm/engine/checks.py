@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import sys
 from numbers import Real
+from weakref import WeakKeyDictionary
 
 from .errors import GradientError, StaleGraphError, describe
 
@@ -20,6 +21,7 @@ if TYPE_CHECKING:
     from .value import Value
 
 _FLOAT_MAX = sys.float_info.max
+WRITTEN: WeakKeyDictionary[Value, int] = WeakKeyDictionary()  # node → the write count when its .data was last set by hand
 
 
 def finite_float(x: object, what: str, node: Value | None = None) -> float:
@@ -60,20 +62,20 @@ def check_unchanged(order: list[Value]) -> None:
     """Raise `StaleGraphError` if a node's ``.data``, or a parent's, was set after the node was computed.
 
     Every op node remembers the write count (``_epoch``) at which it was made; a
-    ``.data = …`` assignment stamps the value with a newer count (``_written``).
+    ``.data = …`` assignment stamps the value with a newer count (`WRITTEN`).
     """
     for node in order:
         if node.is_leaf:
             continue
         made = node._epoch
-        if node._written > made:
+        if WRITTEN.get(node, -1) > made:
             raise StaleGraphError(
                 f"{describe(node)} had its .data set by hand after it was computed, so it no longer equals "
                 f"{node.op}(its inputs) and backward() would mix old and new numbers; run the forward pass again "
                 "to rebuild the graph, then call backward()"
             )
         for parent in node.parents:
-            if parent._written > made:
+            if WRITTEN.get(parent, -1) > made:
                 raise StaleGraphError(
                     f"{describe(parent)} had its .data set after {describe(node)} was computed from it, so "
                     "backward() on this graph would mix old and new numbers (as after an SGD step); run the forward "

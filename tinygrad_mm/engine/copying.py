@@ -1,12 +1,15 @@
 """copy, deepcopy and pickle for Values: labels, scopes and attributes survive, and deep graphs never recurse.
 
-- ``copy.copy(v)``: a new node with the same parents, data, grad and attributes.
+- ``copy.copy(v)``: a new node with the same parents, data, grad, label, scope and attributes.
 - ``copy.deepcopy(root)``: the whole graph copied, node by node in topological
   order (so a 10⁶-op chain is fine); shared nodes stay shared.
 - ``pickle``: a leaf pickles as itself; an op node pickles as a flat list of its
   graph's nodes in topological order (leaves by reference, so parameters keep
   their identity), rebuilt by `rebuild_graph`.  Interior nodes pickled in two
   separate places come back as two copies that share their leaves.
+
+A node made again here is consistent with its copied inputs, so it counts as made now
+(no `StaleGraphError` from a copy).
 """
 
 from __future__ import annotations
@@ -20,7 +23,6 @@ if TYPE_CHECKING:
     from .value import Value
 
 _ENGINE_SLOTS = ("_data", "grad", "_epoch")  # every node's numbers; the rest of a class's slots are operands or constants
-_NOT_PICKLED = ("_written",)  # when .data was last set by hand: meaningless in another process
 
 
 def _slots(cls: type) -> list[str]:
@@ -30,20 +32,27 @@ def _slots(cls: type) -> list[str]:
 
 
 def _new(node: Value, translate: Any) -> Value:
-    """A node of ``node``'s class with its numbers, its other slots passed through ``translate``, no attributes."""
+    """A node of ``node``'s class with its numbers, label and scope, its other slots passed through ``translate``."""
     new = object.__new__(type(node))
     for name in _ENGINE_SLOTS:
         setattr(new, name, getattr(node, name))
     for name in _slots(type(node)):
         if hasattr(node, name):
             setattr(new, name, translate(getattr(node, name)))
+    new.label, new.scope = node.label, node.scope
     return new
 
 
+def _attributes(node: Value) -> dict[str, Any]:
+    """What user code attached to a leaf (op nodes carry none)."""
+    return dict(getattr(node, "__dict__", {}))
+
+
 def shallow_copy(node: Value) -> Value:
-    """``copy.copy``: the same parents, numbers and attributes (the attribute dict itself is copied)."""
+    """``copy.copy``: the same parents, numbers, label, scope and attributes (the attribute dict itself is copied)."""
     new = _new(node, lambda v: v)
-    new.__dict__.update(node.__dict__)
+    if hasattr(new, "__dict__"):
+        new.__dict__.update(_attributes(node))
     return new
 
 
@@ -64,14 +73,15 @@ def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
         if id(node) not in memo:
             new = _new(node, translate)
             memo[id(node)] = new
-            new.__dict__.update(copy.deepcopy(node.__dict__, memo))
+            if hasattr(new, "__dict__"):
+                new.__dict__.update(copy.deepcopy(_attributes(node), memo))
     return memo[id(root)]
 
 
 def reduce(node: Value) -> tuple:
     """``__reduce_ex__``: a leaf as itself; an op node as its whole graph, flattened (see the module docstring)."""
     if node.is_leaf:
-        return rebuild_leaf, (type(node), node._data, node.grad), _state(node)
+        return rebuild_leaf, (type(node), node._data, node.grad, node.label, node.scope, _attributes(node))
     records: list[Any] = []
     index: dict[Value, int] = {}
     for k, v in enumerate(traversal.topological_order(node)):
@@ -85,25 +95,24 @@ def reduce(node: Value) -> tuple:
                     operands[name] = index[value]
                 elif name == "parents":
                     operands[name] = tuple(index[p] for p in value)
-            records.append((type(v), v._data, v.grad, operands, _state(v)))
+            records.append((type(v), v._data, v.grad, operands, v.label, v.scope))
     return rebuild_graph, (records,)
 
 
-def _state(node: Value) -> dict[str, Any]:
-    return {k: v for k, v in node.__dict__.items() if k not in _NOT_PICKLED}
-
-
-def rebuild_leaf(cls: type, data: float, grad: float) -> Value:
-    """A pickled leaf: its numbers now, its attributes from the pickled state (so no scope open here is added)."""
+def rebuild_leaf(cls: type, data: float, grad: float, label: str, scope: tuple[str, ...], attributes: dict) -> Value:
+    """A pickled leaf: its numbers, label, scope and attributes (so no scope open where it is loaded is added)."""
     from .value import LEAF_EPOCH
 
     leaf = object.__new__(cls)
     leaf._data, leaf.grad, leaf._epoch = data, grad, LEAF_EPOCH
+    leaf.label, leaf.scope = label, scope
+    if attributes:
+        leaf.__dict__.update(attributes)
     return leaf
 
 
 def rebuild_graph(records: list[Any]) -> Value:
-    """The graph `reduce` flattened: each record is a leaf, or (class, data, grad, operands by index, attributes)."""
+    """The graph `reduce` flattened: each record is a leaf, or (class, data, grad, operands by index, label, scope)."""
     from .value import current_epoch
 
     nodes: list[Value] = []
@@ -112,7 +121,7 @@ def rebuild_graph(records: list[Any]) -> Value:
         if not isinstance(record, tuple):
             nodes.append(record)
             continue
-        cls, data, grad, operands, state = record
+        cls, data, grad, operands, label, scope = record
         node = object.__new__(cls)
         node._data, node.grad, node._epoch = data, grad, epoch
         for name, value in operands.items():
@@ -121,6 +130,6 @@ def rebuild_graph(records: list[Any]) -> Value:
             elif name == "parents":
                 value = tuple(nodes[k] for k in value)
             setattr(node, name, value)
-        node.__dict__.update(state)
+        node.label, node.scope = label, scope
         nodes.append(node)
     return nodes[-1]

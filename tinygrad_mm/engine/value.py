@@ -18,10 +18,10 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator, Sequence
-from weakref import ref
+from weakref import WeakKeyDictionary, ref
 
 from . import copying
-from .checks import check_unchanged, finite_float, gradient_error
+from .checks import WRITTEN, check_unchanged, finite_float, gradient_error
 from .errors import describe
 from .scopes import ANYWHERE as _SCOPES_ANYWHERE
 from .scopes import OPEN as _OPEN_SCOPE
@@ -36,18 +36,29 @@ _EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when 
 LEAF_EPOCH = 1 << 62  # a leaf is never computed from anything, so it cannot be older than its inputs
 
 
-class Value:
-    """A scalar in a computation graph: ``data``, ``grad`` = ∂root/∂self, ``label``, ``op``, ``parents``."""
+# Labels and scopes live beside the graph: most nodes have none, and a node without slots for them is smaller.
+# Weak keys: an entry goes when its node does.
+_LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
+_SCOPES: WeakKeyDictionary[Value, tuple[str, ...]] = WeakKeyDictionary()
 
-    # _data: the number (``data`` checks what is assigned to it); _epoch: see checks.check_unchanged.
-    # __dict__ holds a label, a scope and any attribute user code attaches; it is only made when used.
-    __slots__ = ("_data", "grad", "_epoch", "__dict__", "__weakref__")
+
+class Value:
+    """A scalar in a computation graph: ``data``, ``grad`` = ∂root/∂self, ``label``, ``op``, ``parents``.
+
+    ``Value(2.0)`` makes a leaf (a `Leaf`, which may carry any attribute your code attaches);
+    operations make op nodes (ops.py), which are Values too but hold only numbers and operands.
+    """
+
+    # _data: the number (``data`` checks what is assigned to it); _epoch: see checks.check_unchanged
+    __slots__ = ("_data", "grad", "_epoch", "__weakref__")
     __array_ufunc__ = None  # numpy defers to Value: np.float64(2) * x and np.array([2.0]) * x call Value's operators
     op: str = ""  # "" for a leaf; each operation class in ops.py names itself
     kind: str = "input"  # leaves: "input", "parameter" or "constant"; computed nodes: "op"
     is_leaf: bool = True  # False for every op (ops.py)
     parents: tuple[Value, ...] = ()  # the operands, in order: none for a leaf; ops.py says how each op keeps them
-    _label, _scope, _written = "", (), -1  # defaults, overridden in __dict__ where set
+
+    def __new__(cls, *args: object, **kwargs: object) -> Value:
+        return object.__new__(Leaf if cls is Value else cls)  # Value(2.0) is a leaf: it may carry attributes
 
     def __init__(self, data: float, label: str = "", *micrograd_style: object) -> None:
         if micrograd_style or not isinstance(label, str):
@@ -60,9 +71,9 @@ class Value:
         self.grad = 0.0
         self._epoch = LEAF_EPOCH
         if label:
-            self._label = label
+            _LABELS[self] = label
         if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():
-            self._scope = _OPEN_SCOPE.get()
+            _SCOPES[self] = _OPEN_SCOPE.get()
 
     @classmethod
     def node(cls, data: float) -> Value:
@@ -75,7 +86,7 @@ class Value:
         node.grad = 0.0
         node._epoch = _EPOCH
         if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():  # a scope is open somewhere: is it in this thread or task?
-            node._scope = _OPEN_SCOPE.get()
+            _SCOPES[node] = _OPEN_SCOPE.get()
         return node
 
     @property
@@ -90,10 +101,11 @@ class Value:
             value = finite_float(value, f"the new .data of {describe(self)}")
         self._data = value
         _EPOCH += 1
-        self._written = _EPOCH
+        WRITTEN[self] = _EPOCH
 
     def __repr__(self) -> str:
-        return f"{type(self).__name__}(data={self._data!r}, grad={self.grad!r}, label={self.label!r})"  # a leaf
+        name = "Value" if type(self) is Leaf else type(self).__name__  # a leaf: Value(2.0) reads back as it was made
+        return f"{name}(data={self._data!r}, grad={self.grad!r}, label={self.label!r})"
 
     def _repr_svg_(self) -> str | None:
         """The drawing of this graph, folded to fit a notebook, or None if it cannot fit (views/notebook.py)."""
@@ -116,21 +128,28 @@ class Value:
     @property
     def label(self) -> str:
         """The node's name in drawings and error messages, "" if none."""
-        return self._label
+        return _LABELS.get(self, "")
 
     @label.setter
     def label(self, label: str) -> None:
         if not isinstance(label, str):
             raise TypeError(f"a label must be a str, got {type(label).__name__} {label!r}")
         if label:
-            self._label = label
+            _LABELS[self] = label
         else:
-            self.__dict__.pop("_label", None)
+            _LABELS.pop(self, None)
 
     @property
     def scope(self) -> tuple[str, ...]:
         """The name-scope path this node was created in (see ``tinygrad_mm.scope``)."""
-        return self._scope
+        return _SCOPES.get(self, ())
+
+    @scope.setter
+    def scope(self, path: tuple[str, ...]) -> None:
+        if path:
+            _SCOPES[self] = tuple(path)
+        else:
+            _SCOPES.pop(self, None)
 
     # micrograd spellings, so code written for micrograd.engine.Value (e.g. its draw_dot) runs unchanged
     @property
@@ -298,7 +317,14 @@ def restore(nodes: Iterable[Value], grads: Iterable[float]) -> None:
         node.grad = grad
 
 
-class Parameter(Value):
+class Leaf(Value):
+    """A value you make, ``Value(2.0)``: a leaf of the graph.  Your code may attach any attribute to it
+    (AdamW's ``p.m``, a visualiser's ``p._vis_color``); op nodes stay lean."""
+
+    __slots__ = ("__dict__",)
+
+
+class Parameter(Leaf):
     """A trainable leaf (drawn as a parameter).  Behaves exactly like `Value`."""
 
     __slots__ = ()

@@ -34,7 +34,8 @@ class Module:
 def _inputs(x: Iterable[Value | float], nin: int, who: str) -> tuple[Value, ...]:
     """``x`` (a list, tuple, numpy row or any iterable, as micrograd takes) as a tuple of ``nin`` Values."""
     if isinstance(x, (Value, str, bytes, Mapping)) or not isinstance(x, Iterable):
-        raise TypeError(f"{who} takes {nin} inputs (a list, tuple, numpy row…), got {type(x).__name__} {str(x)[:80]}")
+        got = "a single Value" if isinstance(x, Value) else type(x).__name__
+        raise TypeError(f"{who} takes {nin} inputs (a list, tuple, numpy row…), got {got} {str(x)[:80]}")
     inputs = tuple(operand(xi, who) for xi in x)
     if len(inputs) != nin:
         raise ValueError(f"{who} expects {nin} inputs, got {len(inputs)}")
