@@ -11,7 +11,10 @@ import pytest
 from test_drawing_support import by_id, texts, words
 
 from tinygrad_mm import topological_order
-from tinygrad_mm.views.gallery import PICTURES, draw_picture, write_gallery
+from tinygrad_mm.cli import main
+from tinygrad_mm.models.cs224n import ExampleSpec
+from tinygrad_mm.views import gallery as gallery_module
+from tinygrad_mm.views.gallery import PICTURES, Gallery, draw_picture, write_gallery
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -49,7 +52,7 @@ def test_inactive_picture(gallery):
 
 def test_small_expanded_picture_draws_every_node_with_branch_sums(gallery):
     svg = ET.parse(gallery["small-expanded.svg"]).getroot()
-    root, _ = PICTURES["small-expanded"]()
+    root = Gallery.of().examples["small"].J
     nodes = topological_order(root)
     elements = by_id(svg)
     assert all(f"v{i}" in elements for i in range(len(nodes))) and len(nodes) == 27
@@ -85,6 +88,22 @@ def test_visualize_scripts_write_and_say_where(tmp_path):
         "margin-loss-active.svg", "margin-loss-active.png", "margin-loss-inactive.svg", "margin-loss-inactive.png",
     ]  # fmt: skip
     assert all(Path(p).exists() for p in written)
-    bad = subprocess.run([sys.executable, str(REPO / "visualize" / "small_expanded.py"), "--help"],
+    bad = subprocess.run([sys.executable, str(REPO / "visualize" / "small_expanded.py"), str(tmp_path / "missing")],
                          capture_output=True, text=True, check=False)  # fmt: skip
-    assert bad.returncode == 2 and "usage: python visualize/<script>.py [OUT_DIR]" in bad.stderr
+    assert bad.returncode == 2 and bad.stderr.count("\n") == 1 and "does not exist; create it first" in bad.stderr
+
+
+def test_one_way_to_make_the_pictures_the_command_the_scripts_and_the_demo(tmp_path, capsys, monkeypatch):
+    """`tinygrad-mm pictures` writes them; each visualize/ script is that command with its pictures named."""
+    for script in sorted((REPO / "visualize").glob("*.py")):
+        assert 'main(["pictures"' in script.read_text(encoding="utf-8"), script.name
+    assert main(["pictures", "small-expanded", "--out", str(tmp_path), "--format", "svg", "--corrupt", "bread", "music"]) == 0
+    assert capsys.readouterr().out.strip() == f"wrote {tmp_path / 'small-expanded.svg'}"
+    assert "s_c2" in " ".join(words(ET.parse(tmp_path / "small-expanded.svg").getroot()))  # the options choose the example
+    assert main(["pictures", "nope", "--out", str(tmp_path)]) == 2
+    assert "no picture named 'nope'; the pictures are: margin-loss-active" in capsys.readouterr().err
+    monkeypatch.setattr(gallery_module, "MAX_NODES", 40)  # a picture past the limit is skipped with a note
+    gallery = Gallery.of(ExampleSpec.notes(corrupt_words=["bread", "music", "London"]))
+    written = gallery.write(tmp_path, ["small-expanded", "margin-loss-active"], ["svg"])
+    assert [p.name for p in written] == ["margin-loss-active.svg"]  # every node of 4 branches: too many here
+    assert gallery.notes[-1].startswith("small-expanded not drawn: the drawing of 'J' would have")

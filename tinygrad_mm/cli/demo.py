@@ -15,20 +15,13 @@ from typing import TYPE_CHECKING
 
 from ..views.text import format_number
 from .options import output_dir
-from .sources import add_example_arguments, drawing_title, example_source, example_spec, formula
+from .sources import add_example_arguments, example_source, example_spec, formula
 
 if TYPE_CHECKING:
     from ..models.closed_form import MarginGradients
     from ..models.cs224n import ExampleSpec, MarginExample
 
-# name → (which example: "active", "inactive" or "small"; scope depth folded, None: none; rankdir)
-PICTURES = {
-    "margin-loss-active": ("active", 1, "LR"),
-    "margin-loss-inactive": ("inactive", 1, "LR"),
-    "small-expanded": ("small", None, "TB"),
-    "full-collapsed": ("active", 2, "LR"),
-}
-MAX_NODES = 1000  # a picture with more nodes is skipped (with a note): k corrupted windows, or a large H or d
+PAGE_MAX_NODES = 1000  # a page with more nodes is skipped (with a note): k corrupted windows, or a large H or d
 PAGES = {"backprop-steps-small.html": "small", "backprop-steps.html": "active", "backprop-steps-inactive-small.html": "inactive-small"}
 
 
@@ -154,27 +147,26 @@ def _signed(v: float) -> str:
 
 
 def write_pictures(out: Path, spec: ExampleSpec) -> bool:
-    """Write the pictures and step-through pages of ``spec``'s example into ``out``; False if Graphviz is missing."""
+    """Write the pictures (`tinygrad-mm pictures`) and step-through pages of ``spec``'s example into ``out``."""
     from ..views.dot import GraphvizNotFoundError
     from ..views.draw_options import GraphTooLargeError
+    from ..views.gallery import PICTURES, Gallery
 
-    examples = examples_of(spec)
-    pictures: list[Path] = []
+    gallery = Gallery.of(spec)
     pages: list[Path] = []
     try:
-        for name in (*PICTURES, *PAGES):
-            if (PICTURES[name][0] if name in PICTURES else PAGES[name]) not in examples:
-                continue
-            try:
-                if name in PICTURES:
-                    pictures += write_picture(out, name, examples)
-                else:
-                    pages.append(write_page(out, name, examples[PAGES[name]], small="small" in PAGES[name]))
-            except GraphTooLargeError as err:  # k corrupted windows, or a large H or d: skip it, draw the others
-                print(f"  {name} not drawn: {err}")
+        pictures = gallery.write(out, PICTURES)
+        for name, which in PAGES.items():
+            if which in gallery.examples:
+                try:
+                    pages.append(write_page(out, name, gallery.examples[which], small="small" in which))
+                except GraphTooLargeError as err:  # k corrupted windows, or a large H or d: draw the others
+                    gallery.notes.append(f"{name} not drawn: {err}")
     except GraphvizNotFoundError as err:
         print(f"  Pictures not drawn: {err}")
         return False
+    for note in gallery.notes:
+        print(f"  {note}")
     print(f"  Pictures of the graph ({len(pictures)} files) in {out}/:")
     for path in pictures:
         print(f"    {path}")
@@ -184,42 +176,9 @@ def write_pictures(out: Path, spec: ExampleSpec) -> bool:
     return True
 
 
-def examples_of(spec: ExampleSpec) -> dict[str, MarginExample]:
-    """The example, its inactive version, and both cut to the centre words, each after ``J.backward()``.
-
-    One that cannot be built (an inactive version whose margin training cannot meet, e.g. when
-    the centre words are the same) is left out, with a note.
-    """
-    from ..models.cs224n import build_example
-
-    small = spec.centre_words() if len(spec.window) % 2 else spec  # an even window has no centre: draw it whole
-    examples = {}
-    for name, chosen, active in (("active", spec, True), ("inactive", spec, False), ("small", small, True),
-                                 ("inactive-small", small, False)):  # fmt: skip
-        try:
-            examples[name] = build_example(chosen, active)
-        except RuntimeError as err:
-            print(f"  The {name.replace('-', ' ')} example is not drawn: {err}")
-            continue
-        examples[name].J.backward()
-    return examples
-
-
-def write_picture(out: Path, name: str, examples: dict[str, MarginExample], formats: tuple[str, ...] = ("svg", "png")) -> list[Path]:
-    """``out/<name>.svg`` and ``.png``: one of `PICTURES`, drawn with `write_graph`."""
-    from ..views.drawing import scopes_in
-    from ..views.export import write_graph
-
-    which, depth, rankdir = PICTURES[name]
-    example = examples[which]
-    options = {"collapse": scopes_in(example.J, depth) if depth else [], "title": drawing_title(example),
-               "rankdir": rankdir, "max_nodes": MAX_NODES}  # fmt: skip
-    return [write_graph(example.J, out / f"{name}.{fmt}", fmt, **options) for fmt in formats]
-
-
 def write_page(out: Path, name: str, example: MarginExample, small: bool) -> Path:
     """The step-through page of ``example``: ``out/<name>``."""
     from ..views.viewer import to_html
 
     source = example_source(example, small=small)  # the full example: each branch one box, opened by a click
-    return to_html(source.root, out / name, source.title, source.subtitle, collapse=source.collapse, max_nodes=MAX_NODES)
+    return to_html(source.root, out / name, source.title, source.subtitle, collapse=source.collapse, max_nodes=PAGE_MAX_NODES)

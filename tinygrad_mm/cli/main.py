@@ -19,11 +19,11 @@ import os
 import sys
 from collections.abc import Sequence
 
-from . import code, demo, explain, html, render, slides, trace, train
+from . import code, demo, explain, html, pictures, render, slides, trace, train
 from .errors import BROKEN_PIPE, INTERRUPTED, user_error
 
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
-COMMANDS = (demo, train, render, trace, explain, html, slides, code)
+COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, code)
 
 
 class OneLineParser(argparse.ArgumentParser):

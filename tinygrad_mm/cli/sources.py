@@ -176,6 +176,7 @@ def example_of(args: argparse.Namespace, active: bool | None = None) -> MarginEx
 def example_source(example: MarginExample, small: bool = False) -> GraphSource:
     """The notes' example as a `GraphSource` (the full example collapses each of its k + 1 branches by default)."""
     from ..views.drawing import scopes_in
+    from ..views.gallery import title as picture_title
     from ..views.text import number
 
     if example.active:
@@ -190,21 +191,10 @@ def example_source(example: MarginExample, small: bool = False) -> GraphSource:
     collapse = [] if small else scopes_in(example.J, depth=1)
     name = "notes-example" + ("" if example.active else "-inactive") + ("-small" if small else "")
     source = GraphSource(example.J, "CS224N max-margin loss: backprop, step by step", subtitle, name, collapse, example)
-    source.drawing_title = drawing_title(example)
+    source.drawing_title = picture_title(example)
     return source
 
 
 def formula(example: MarginExample) -> str:
     """``max(0, Δ + s_c − s)`` for one corrupted window, ``Σₖ max(0, Δ + s_cₖ − s)`` (k = 1…K) for several."""
     return "max(0, Δ + s_c − s)" if example.k == 1 else f"Σₖ max(0, Δ + s_cₖ − s), k = 1…{example.k}"
-
-
-def drawing_title(example: MarginExample) -> str:
-    """The picture's title: the gallery's for one corrupted window; for k, the same with every window listed."""
-    from ..views.gallery import title
-
-    if example.k == 1:
-        return title(example)
-    windows = " vs ".join(f'"{" ".join(w)}"' for w in (example.words, *(n.words for n in example.negatives)))
-    trained = f", after {example.trained_steps} SGD steps on these windows" if example.trained_steps else ""
-    return f"J = {formula(example)} = {example.J.data:.4g}   for {windows}{trained}"
