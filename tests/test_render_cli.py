@@ -88,3 +88,16 @@ def test_the_installed_command_runs(tmp_path):
     )  # fmt: skip
     assert result.returncode == 0, result.stderr
     assert out.read_bytes().startswith(b"%PDF") and result.stdout.startswith(f"wrote {out}")
+
+
+def test_render_never_writes_a_file_it_was_not_named(tmp_path, capsys):
+    """`--out results.svg` writes results.svg only; a suffix that contradicts --format is an error, not SVG in a .dot."""
+    (tmp_path / "results.dot").write_text("the user's DOT")
+    (tmp_path / "results.json").write_text("the user's JSON")
+    assert main(["render", "--small", "--out", str(tmp_path / "results.svg")]) == 0
+    assert (tmp_path / "results.dot").read_text() == "the user's DOT" and (tmp_path / "results.json").read_text() == "the user's JSON"
+    capsys.readouterr()
+    assert main(["render", "--small", "--out", str(tmp_path / "same.dot"), "--format", "svg"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "ends in .dot but the format asked for is svg: name the file same.svg" in err
+    assert not (tmp_path / "same.dot").exists()
