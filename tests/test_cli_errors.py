@@ -199,10 +199,16 @@ def test_a_terminal_that_cannot_show_the_symbols(tmp_path: Path, encoding: str) 
     assert b"Traceback" not in err.stderr
 
 
+def interruptible() -> None:
+    """In the child: Ctrl-C as at a terminal, even when the test suite runs where SIGINT is ignored (a background job)."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def test_ctrl_c_during_training(place: Path) -> None:
     process = subprocess.Popen(
         [sys.executable, "-m", "tinygrad_mm", "train", "moons", "--steps", "100000", "--plot", "--out", "adir"],
         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=place,
+        preexec_fn=interruptible,
     )  # fmt: skip
     assert process.stdout is not None
     assert process.stdout.readline().startswith("two moons")
@@ -219,7 +225,7 @@ def test_ctrl_c_while_a_script_runs(place: Path) -> None:
     script.write_text("import time\nprint('ready', flush=True)\ntime.sleep(60)\n")
     process = subprocess.Popen(
         [sys.executable, "-m", "tinygrad_mm", "render", str(script), "--out", "x.svg"], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=place,
+        stderr=subprocess.PIPE, text=True, encoding="utf-8", cwd=place, preexec_fn=interruptible,
     )  # fmt: skip
     assert process.stdout is not None and process.stdout.readline() == "ready\n"
     process.send_signal(signal.SIGINT)
