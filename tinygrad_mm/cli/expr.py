@@ -24,7 +24,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from ..engine import DomainError, Value, dot, operand, sum_values
-from ..views.text import listing
+from ..engine.errors import listing
 from .errors import UserError, one_line
 
 FUNCTIONS = ("relu", "tanh", "sigmoid", "exp", "log")  # Value methods of one argument

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Value
-from ..views.text import listing
+from ..engine.errors import listing
 from .errors import UserError
 
 DEFAULT_ROOTS = ("J", "loss")

@@ -7,11 +7,15 @@ a list of operands names at most `MAX_LISTED` of them.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
 if TYPE_CHECKING:
+    from typing import TypeVar
+
     from .value import Value
+
+    T = TypeVar("T")
 
 MAX_LISTED = 10  # an error message names at most this many operands, then "… and N more"
 
@@ -45,11 +49,16 @@ def describe(node: Value) -> str:
     return f"{name} (data={node._data:.6g})"
 
 
+def listing(items: Iterable[T], show: Callable[[T], str] = str, limit: int = MAX_LISTED) -> str:
+    """``show`` of each item, comma-separated, at most ``limit`` of them, then "… and N more"."""
+    items = list(items)
+    shown = ", ".join(show(item) for item in items[:limit])
+    return shown + (f", … and {len(items) - limit} more" if len(items) > limit else "")
+
+
 def describe_all(nodes: Iterable[Value]) -> str:
-    """``describe`` of each node, comma-separated, at most `MAX_LISTED` of them, then "… and N more"."""
-    nodes = list(nodes)
-    shown = ", ".join(describe(node) for node in nodes[:MAX_LISTED])
-    return shown + (f", … and {len(nodes) - MAX_LISTED} more" if len(nodes) > MAX_LISTED else "")
+    """``describe`` of each node, at most `MAX_LISTED` of them, then "… and N more"."""
+    return listing(nodes, describe)
 
 
 def _short(text: str, limit: int = 60) -> str:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import difflib
 import math
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 
 from ..engine import Op, Value, describe, topological_order
 from ..engine.op import parenthesize
@@ -194,10 +194,3 @@ def gate_sentence(node: Value, names: dict[Value, str], digits: int = 4) -> str 
     if not isinstance(node, Op):
         return None
     return node.gate_text(names.__getitem__, lambda x: number(x, digits))
-
-
-def listing(items: Iterable[str], limit: int = 10) -> str:
-    """``a, b, c`` with at most ``limit`` items, then ``… and N more``."""
-    items = list(items)
-    shown = ", ".join(items[:limit])
-    return shown + (f", … and {len(items) - limit} more" if len(items) > limit else "")
