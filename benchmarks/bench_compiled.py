@@ -26,7 +26,7 @@ from workloads import (
 import tinygrad_mm
 import tinygrad_mm.compiled  # imported before any clock starts, as `import tinygrad_mm` is
 from tinygrad_mm import Value, dot, sum_values
-from tinygrad_mm.nn import MLP
+from tinygrad_mm.models.nn import MLP
 
 
 def moons_step(spec: dict[str, Any], cache: bool) -> tuple[Callable[[], float], MLP]:

@@ -21,7 +21,7 @@ from workloads import (
 )
 
 from tinygrad_mm import Value, dot, sum_values
-from tinygrad_mm.nn import MLP
+from tinygrad_mm.models.nn import MLP
 
 chain_graph = partial(chain_graph_of, Value)
 chain = partial(backprop_chain, Value)

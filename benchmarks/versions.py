@@ -34,8 +34,8 @@ sys.path.insert(0, root)
 sys.path.insert(0, sys.argv[4])
 from workloads import ALPHA, MOONS_SIZES, load_weights, seeded_weights
 from tinygrad_mm import Value, dot, sum_values
-from tinygrad_mm.nn import MLP
-from tinygrad_mm.datasets import make_moons
+from tinygrad_mm.models.nn import MLP
+from tinygrad_mm.models.datasets import make_moons
 
 def moons():
     X, y = make_moons(100, 0.1, 0)

@@ -1,5 +1,5 @@
-"""The layout is the architecture: layers import only the layers before them, the import graph has no cycle
-but engine ↔ ops, `import tinygrad_mm` loads only the engine, generic views know ops and not models, the
+"""The layout is the architecture: layers import only the layers before them (inside functions too), the import
+graph has no cycle but engine ↔ ops, `import tinygrad_mm` loads only the engine, generic views know ops and not models, the
 closed form uses no engine, and no module grows past ~400 lines."""
 
 from __future__ import annotations
@@ -25,18 +25,21 @@ def modules() -> dict[str, Path]:
     return found
 
 
-def module_level_imports(name: str, path: Path) -> set[str]:
-    """The package modules ``name`` imports when it is imported (not inside functions or TYPE_CHECKING blocks)."""
+def imports(name: str, path: Path) -> set[str]:
+    """The package modules ``name`` imports anywhere: at module level and inside functions (not in TYPE_CHECKING blocks)."""
     package = name.split(".") if path.name == "__init__.py" else name.split(".")[:-1]
     package = [p for p in package if p]
     known, found = modules(), set()
-    statements = list(ast.parse(path.read_text(encoding="utf-8")).body)
-    while statements:
-        node = statements.pop()
-        if isinstance(node, ast.If) and "TYPE_CHECKING" in ast.unparse(node.test):
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    skipped = {id(n) for block in ast.walk(tree) if isinstance(block, ast.If) and "TYPE_CHECKING" in ast.unparse(block.test)
+               for statement in block.body for n in ast.walk(statement)}  # fmt: skip
+    for node in ast.walk(tree):
+        if id(node) in skipped:
             continue
-        if isinstance(node, (ast.If, ast.Try)):
-            statements += node.body + node.orelse + [s for h in getattr(node, "handlers", []) for s in h.body]
+        if isinstance(node, ast.Import):
+            for alias in node.names:
+                if alias.name.startswith("tinygrad_mm."):
+                    found.add(alias.name.removeprefix("tinygrad_mm."))
         elif isinstance(node, ast.ImportFrom):
             if node.level:
                 base = package[: len(package) - node.level + 1]
@@ -53,7 +56,12 @@ def module_level_imports(name: str, path: Path) -> set[str]:
 
 
 def graph() -> dict[str, set[str]]:
-    return {name: module_level_imports(name, path) for name, path in modules().items()}
+    return {name: imports(name, path) for name, path in modules().items()}
+
+
+# Upward imports not yet mended (issue 17, part 3): the compiled layer's readable code and its cache still borrow
+# from the views (names, numbers, the atomic writer).  Their owners are moving those; remove each line when it lands.
+KNOWN_UPWARD = {("compiled.readable", "views"), ("compiled.cache", "views")}
 
 
 def layer(module: str) -> int | None:
@@ -61,17 +69,24 @@ def layer(module: str) -> int | None:
     return LAYERS.index(head) if head in LAYERS else None
 
 
-def test_each_layer_imports_only_itself_and_the_layers_before_it():
-    for module, imports in graph().items():
+def test_each_layer_imports_only_itself_and_the_layers_before_it_even_inside_functions():
+    for module, targets in graph().items():
         mine = layer(module)
-        for target in imports:
+        for target in targets:
             theirs = layer(target)
-            if mine is not None and theirs is not None:
+            if mine is not None and theirs is not None and (module, LAYERS[theirs]) not in KNOWN_UPWARD:
                 assert theirs <= mine, f"{module} (layer {LAYERS[mine]}) imports {target} (layer {LAYERS[theirs]})"
+
+
+def test_the_import_reader_sees_imports_inside_functions():
+    found = graph()
+    assert "compiled.readable" in found["compiled"]  # compiled/__init__.py imports it inside __getattr__
+    assert "views.notebook" in found[""]  # the package root gives Value its Jupyter display, on first use
 
 
 def test_the_import_graph_has_no_cycle_but_engine_and_its_ops():
     edges = graph()
+    edges[""] = set()  # the package root wires the layers (Value's display): it is everyone's parent, not a module they use
     allowed = {"engine.value", "engine.op", "engine.ops"}  # ops subclass Value; Value's operators build ops
     for start in edges:
         stack, seen = [(start, (start,))], set()
@@ -113,22 +128,9 @@ def test_the_closed_form_is_an_independent_check():
 def test_import_tinygrad_mm_loads_the_engine_only():
     code = "import sys, tinygrad_mm; print(sorted(m for m in sys.modules if m.startswith(('tinygrad_mm', 'graphviz'))))"
     loaded = eval(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)
-    assert loaded and all(m == "tinygrad_mm" or m.startswith(("tinygrad_mm.engine", "tinygrad_mm._moved")) for m in loaded), loaded
+    assert loaded and all(m == "tinygrad_mm" or m.startswith("tinygrad_mm.engine") for m in loaded), loaded
     code = "import sys, tinygrad_mm; tinygrad_mm.draw_dot; print('tinygrad_mm.views.drawing' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout.strip() == "True"
-
-
-def test_old_module_paths_are_the_new_modules():
-    import tinygrad_mm.cs224n
-    import tinygrad_mm.models.cs224n
-    import tinygrad_mm.nn
-    from tinygrad_mm.stepping import explain, format_trace
-    from tinygrad_mm.views.explain import explain as new_explain
-    from tinygrad_mm.views.trace import format_trace as new_format_trace
-
-    assert tinygrad_mm.cs224n is tinygrad_mm.models.cs224n and tinygrad_mm.nn.MLP.__module__ == "tinygrad_mm.models.nn"
-    assert (explain, format_trace) == (new_explain, new_format_trace)
-    assert tinygrad_mm.models.cs224n.__spec__.name == "tinygrad_mm.models.cs224n"  # the alias did not rename it
 
 
 def test_no_module_is_over_about_400_lines():

@@ -7,8 +7,8 @@ from pathlib import Path
 import pytest
 
 from tinygrad_mm.cli import main
+from tinygrad_mm.engine import record
 from tinygrad_mm.models.cs224n import ExampleSpec, build_example
-from tinygrad_mm.views.trace import record_steps
 
 pytest_plugins = ("browser_support",)  # the browser fixture
 
@@ -23,7 +23,7 @@ def pages(tmp_path_factory) -> Path:
 @pytest.mark.parametrize(("name", "small"), [("backprop-steps-small.html", True), ("backprop-steps.html", False)])
 def test_the_k_window_pages_step_through_to_the_end(open_viewer, pages: Path, name: str, small: bool) -> None:
     spec = ExampleSpec.notes(small=small, corrupt_words=["bread", "music"], activation="tanh")
-    steps = record_steps(build_example(spec).J)
+    steps = record(build_example(spec).J).steps
     viewer = open_viewer(pages / name)
     assert "“museums in music are amazing”" in viewer.text("body") or small
     viewer.page.click("#next")

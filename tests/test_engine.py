@@ -15,8 +15,8 @@ from helpers import random_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_mm import BackwardStep, Constant, Parameter, Value, dot, ops, scope, sum_values, topological_order
-from tinygrad_mm.engine import backprop_order, count_uses, uses_of
+from tinygrad_mm import BackwardStep, Constant, Parameter, Value, dot, scope, sum_values, topological_order
+from tinygrad_mm.engine import backprop_order, count_uses, ops, uses_of
 
 # ---- structure ----------------------------------------------------------------------------------
 

@@ -8,10 +8,9 @@ import pytest
 from test_stepping import margin_graph
 
 from tinygrad_mm import Value, explain
-from tinygrad_mm.engine import topological_order
+from tinygrad_mm.engine import record, topological_order
 from tinygrad_mm.models.losses import max_margin_loss
 from tinygrad_mm.views.explain import PathExplosionError, count_paths, edge_breakdown
-from tinygrad_mm.views.trace import record_steps
 
 
 def test_paths_sum_to_every_gradient():
@@ -122,7 +121,7 @@ def test_edge_breakdown_sums_exactly_for_a_shared_weight():
     assert [t.user.label for t in b.terms] == ["s", "s_c"]
     J.backward()
     assert b.terms[0].contribution + b.terms[1].contribution == scorer.U[0].grad == b.grad
-    steps = record_steps(J)
+    steps = record(J).steps
     assert [t.step for t in b.terms] == [s.index for s in steps if scorer.U[0] in s.parents]
 
 

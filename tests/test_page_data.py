@@ -11,13 +11,12 @@ from xml.etree import ElementTree
 import pytest
 
 from tinygrad_mm import Value, to_html
-from tinygrad_mm.engine import Op, topological_order
+from tinygrad_mm.engine import Op, record, topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.draw_options import GraphTooLargeError
 from tinygrad_mm.views.drawing import scopes_in
 from tinygrad_mm.views.page_data import tolerance
 from tinygrad_mm.views.text import derivative_sentence, gate_sentence, node_names, places_to_add_up
-from tinygrad_mm.views.trace import record_steps
 from tinygrad_mm.views.viewer import page
 
 SVG = "{http://www.w3.org/2000/svg}"
@@ -43,7 +42,7 @@ def test_every_step_is_explained_by_its_op_class_with_the_names_every_view_uses(
     nodes = topological_order(J)
     data = data_of(page(J))
     assert [n["name"] for n in data["nodes"]] == [names[node] for node in nodes]
-    for got, step in zip(data["steps"], record_steps(J), strict=True):
+    for got, step in zip(data["steps"], record(J).steps, strict=True):
         node = step.node
         assert got["gate"] == gate_sentence(node, names)
         for k, edge in enumerate(got["edges"]):

@@ -15,7 +15,7 @@ import pytest
 from test_drawing_support import SVG, bbox
 
 from tinygrad_mm import Value
-from tinygrad_mm.engine import topological_order
+from tinygrad_mm.engine import record, topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views import dot
 from tinygrad_mm.views.drawing import scopes_in
@@ -23,7 +23,6 @@ from tinygrad_mm.views.drawing_style import STEP_COLOURS
 from tinygrad_mm.views.files import OutputPathError
 from tinygrad_mm.views.pdf_pages import PDFError, join_pdfs, page_count, read_objects
 from tinygrad_mm.views.slides import step_sources, write_frames, write_slides
-from tinygrad_mm.views.trace import record_steps
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +41,7 @@ def pages_in(pdf: bytes) -> int:
 def test_one_pdf_page_per_step(tmp_path, small):
     path = write_slides(small.J, tmp_path / "steps.pdf")
     pdf = path.read_bytes()
-    assert pdf.startswith(b"%PDF") and pages_in(pdf) == page_count(pdf) == len(record_steps(small.J)) == 27
+    assert pdf.startswith(b"%PDF") and pages_in(pdf) == page_count(pdf) == len(record(small.J).steps) == 27
     full = notes_example()
     collapsed = write_slides(full.J, tmp_path / "full.pdf", collapse=scopes_in(full.J, 1)).read_bytes()
     assert pages_in(collapsed) == 8  # J, the two branches (one step each), the leaf groups W, b, U, x, x_c
@@ -51,7 +50,7 @@ def test_one_pdf_page_per_step(tmp_path, small):
 
 def test_frames_keep_every_node_in_place_and_colour_the_step(tmp_path, small):
     frames = write_frames(small.J, tmp_path / "frames", "svg")
-    steps = record_steps(small.J)
+    steps = record(small.J).steps
     nodes = topological_order(small.J)
     assert [f.name for f in frames] == [f"step-{k:03d}.svg" for k in range(1, len(steps) + 1)]
     drawn = [{g.get("id"): g for g in ElementTree.parse(f).getroot().iter(f"{SVG}g") if g.get("class") == "node"} for f in frames]

@@ -9,11 +9,11 @@ import sys
 import pytest
 
 from tinygrad_mm import Value
-from tinygrad_mm.engine import gradients_of, topological_order
+from tinygrad_mm.engine import gradients_of, record, topological_order
 from tinygrad_mm.models.cs224n import WindowScorer
 from tinygrad_mm.models.losses import max_margin_loss
 from tinygrad_mm.views.text import find_node, fmt, node_names
-from tinygrad_mm.views.trace import format_trace, print_trace, record_steps, use_color
+from tinygrad_mm.views.trace import format_trace, print_trace, use_color
 
 
 def margin_graph(n: int = 3, hidden: int = 2, seed: int = 0) -> tuple[Value, WindowScorer]:
@@ -34,7 +34,7 @@ def test_steps_reproduce_backward_exactly():
     J, _ = margin_graph()
     J.backward()
     expected = grads(J)
-    steps = record_steps(J)
+    steps = record(J).steps
     assert grads(J) == expected  # bit-for-bit, every node
     assert [s.index for s in steps] == list(range(len(expected)))
     assert {s.node for s in steps} == set(expected) and len(steps) == len(expected)
@@ -44,7 +44,7 @@ def test_steps_reproduce_backward_exactly():
 
 def test_steps_visit_each_node_after_all_its_users():
     J, _ = margin_graph()
-    position = {step.node: step.index for step in record_steps(J)}
+    position = {step.node: step.index for step in record(J).steps}
     for node in position:
         for parent in node.parents:
             assert position[node] < position[parent]
@@ -52,7 +52,7 @@ def test_steps_visit_each_node_after_all_its_users():
 
 def test_step_record_arithmetic_and_accumulation():
     J, _ = margin_graph()
-    steps = record_steps(J)
+    steps = record(J).steps
     received: dict[Value, float] = {}
     for step in steps:
         assert step.local_grads == step.node.local_grads()
@@ -71,7 +71,7 @@ def test_repeated_parent_is_listed_twice_in_order():
     a = Value(3.0, "a")
     b = a + a
     b.label = "b"
-    (step, _) = record_steps(b)
+    (step, _) = record(b).steps
     assert step.parents == (a, a)
     assert step.contributions == (1.0, 1.0)
     assert step.grads_before == (0.0, 1.0) and step.grads_after == (1.0, 2.0)
@@ -80,7 +80,7 @@ def test_repeated_parent_is_listed_twice_in_order():
 
 def test_first_step_sends_minus_one_to_s_and_plus_one_to_s_c():
     J, _ = margin_graph()
-    first = record_steps(J)[0]
+    first = record(J).steps[0]
     assert first.node is J and first.grad == 1.0
     assert [p.label for p in first.parents] == ["s", "s_c"]
     assert first.contributions == (-1.0, 1.0)
@@ -144,7 +144,7 @@ def test_trace_table_lists_every_edge_aligned():
     text = format_trace(J)
     lines = text.splitlines()
     assert re.match(r"step\s+node\s+op\s+∂J/∂node\s+∂node/∂parent\s+contribution\s+→ parent\s+parent grad$", lines[0])
-    steps = record_steps(J)
+    steps = record(J).steps
     rows = table_rows(text)
     assert len(rows) == sum(max(1, len(s.parents)) for s in steps)
     assert rows[0].split() == ["1", "J", "max(0,·)", "1", "-1", "-1", "→", "s", "0", "→", "-1"]
@@ -160,7 +160,7 @@ def test_trace_follow_shows_both_branches_into_a_shared_weight():
     J, scorer = margin_graph()
     text = format_trace(J, follow="U[1]")
     rows = table_rows(text)
-    steps = record_steps(J)
+    steps = record(J).steps
     step_s, step_s_c = (next(step for step in steps if step.node.label == name) for name in ("s", "s_c"))
     via_s, via_s_c = step_s.contributions[1], step_s_c.contributions[1]  # s = U·a: U[1] is parent slot 1
     assert [r.split()[1] for r in rows] == ["s", "s_c", "U[1]"]  # U[1] is a leaf: its turn comes after both users

@@ -15,8 +15,8 @@ from helpers import random_graph
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tinygrad_mm import Value, ops, topological_order
-from tinygrad_mm.engine import Op
+from tinygrad_mm import Value, topological_order
+from tinygrad_mm.engine import Op, ops
 from tinygrad_mm.models.losses import MaxMargin
 
 RTOL = 1e-6

@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 
 from tinygrad_mm.cli import main
+from tinygrad_mm.engine import record
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.text import fmt
-from tinygrad_mm.views.trace import record_steps
 
 EXE = Path(sys.executable).with_name("tinygrad-mm")
 
@@ -31,7 +31,7 @@ def test_trace_prints_the_whole_tape_of_the_notes_example(capsys):
     assert lines[1].split() == ["1", "J", "max(0,·)", "1", "-1", "-1", "→", "s", "0", "→", "-1"]
     assert lines[2].split() == ["1", "1", "→", "s_c", "0", "→", "1"]
     example = notes_example()
-    steps = record_steps(example.J)
+    steps = record(example.J).steps
     rows = sum(max(1, len(s.parents)) for s in steps)
     assert len(steps) == 267  # 20 + 20 inputs, 160 + 8 + 8 parameters, 16 dot, 16 z, 16 a, s, s_c, J
     assert lines[-1] == f"267 steps, {rows} rows; J = {fmt(example.J.data)}"

@@ -12,10 +12,9 @@ import pytest
 
 from tinygrad_mm import Value, to_html
 from tinygrad_mm.cli.demo import write_page
-from tinygrad_mm.engine import topological_order
+from tinygrad_mm.engine import record, topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.text import fmt
-from tinygrad_mm.views.trace import record_steps
 from tinygrad_mm.views.viewer import embed_json, page, safe_svg
 
 EVIL = '</script><script>window.pwned=1;alert(1)</script><!--'
@@ -110,7 +109,7 @@ def test_step_data_matches_the_engine(small):
     J = example.J  # page() ran a fresh backward pass
     nodes = topological_order(J)
     index = {node: i for i, node in enumerate(nodes)}
-    steps = record_steps(J)
+    steps = record(J).steps
     assert len(data["steps"]) == len(steps) and data["root"] == index[J] and data["root_name"] == "J"
     for got, step in zip(data["steps"], steps, strict=True):
         assert got["node"] == index[step.node]

@@ -8,9 +8,8 @@ import struct
 import pytest
 
 from tinygrad_mm import Value, to_html
-from tinygrad_mm.engine import gradients_of, topological_order
+from tinygrad_mm.engine import gradients_of, record, topological_order
 from tinygrad_mm.models.cs224n import notes_example
-from tinygrad_mm.views.trace import record_steps
 
 pytest_plugins = ("browser_support",)  # the browser fixture
 EVIL = '</script><script>window.pwned=1;alert("pwned")</script><!--'
@@ -37,7 +36,7 @@ def expected_after(steps, n: int) -> dict[Value, float]:
 
 def test_next_highlights_each_node_and_shows_the_engines_gradients(viewer, example):
     J = example.J
-    steps, exact = record_steps(J), gradients_of(J)
+    steps, exact = record(J).steps, gradients_of(J)
     index = {node: i for i, node in enumerate(topological_order(J))}
     assert viewer.position() == 0 and viewer.current() == [] and viewer.badges() == {}  # nothing known yet
     for n in range(1, len(steps) + 1):
@@ -78,7 +77,7 @@ def test_prev_reset_play_and_the_keyboard(viewer, example):
     page.click("#prev")
     assert viewer.position() == 1
     page.keyboard.press("End")
-    assert viewer.position() == len(record_steps(example.J))
+    assert viewer.position() == len(record(example.J).steps)
     page.click("#reset")
     assert viewer.position() == 0 and viewer.current() == [] and viewer.badges() == {}
     page.click("#play")
@@ -138,7 +137,7 @@ def test_the_full_notes_example_ends_with_every_final_gradient(open_viewer, tmp_
     nodes = topological_order(example.J)
     for _ in range(5):
         view.page.keyboard.press("ArrowRight")
-    assert view.current() == [f"v{nodes.index(record_steps(example.J)[4].node)}"]
+    assert view.current() == [f"v{nodes.index(record(example.J).steps[4].node)}"]
     view.page.keyboard.press("End")
     assert view.position() == 267
     badges = view.badges()

@@ -11,13 +11,12 @@ import pytest
 
 from tinygrad_mm import Value, to_html
 from tinygrad_mm.cli.sources import example_source
-from tinygrad_mm.engine import topological_order
+from tinygrad_mm.engine import record, topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.models.losses import max_margin_loss
 from tinygrad_mm.views.graph import graph_model
 from tinygrad_mm.views.page_data import StepText
 from tinygrad_mm.views.text import derivative_sentence, gate_sentence, node_names
-from tinygrad_mm.views.trace import record_steps
 
 pytest_plugins = ("browser_support",)
 S_BRANCH, S_C_BRANCH = "s = Uᵀf(Wx + b)", "s_c = Uᵀf(Wx_c + b)"
@@ -124,8 +123,7 @@ def test_the_expanded_hinge_shows_the_minus_one_come_from_the_subtraction(open_v
 
 def test_quiz_right_wrong_hint_reveal_and_score(open_viewer, tmp_path, small):
     J = small.J
-    steps = record_steps(J)
-    data = StepText(graph_model(J, gradients=True), steps)
+    data = StepText(graph_model(J, gradients=True))
     view = open_viewer(to_html(J, tmp_path / "quiz.html", quiz=True))
     page = view.page
 
@@ -198,7 +196,7 @@ def test_presenter_mode_at_1024x768_puts_the_panel_under_larger(open_viewer, tmp
 
 def test_clicking_a_node_jumps_to_the_step_that_processes_it(open_viewer, tmp_path, small):
     J = small.J
-    steps = record_steps(J)
+    steps = record(J).steps
     nodes = topological_order(J)
     view = open_viewer(to_html(J, tmp_path / "jump.html"))
     u0 = index_of(J, "U[0]")
@@ -216,7 +214,7 @@ def test_skip_zero_steps_skips_exactly_the_steps_whose_gradient_is_zero(open_vie
     closed.label = "r"
     out = closed + x * 2.0
     out.label = "out"
-    steps = record_steps(out)
+    steps = record(out).steps
     sending = [k + 1 for k, step in enumerate(steps) if step.grad != 0.0]
     assert 0 < len(sending) < len(steps)
     view = open_viewer(to_html(out, tmp_path / "zeros.html"))
@@ -237,7 +235,7 @@ def test_skip_zero_steps_skips_exactly_the_steps_whose_gradient_is_zero(open_vie
 def test_the_forward_stage_computes_each_value_before_backprop(open_viewer, tmp_path, small):
     J = small.J
     model = graph_model(J, gradients=True)
-    text = StepText(model, record_steps(J))
+    text = StepText(model)
     ops = [i for i, node in enumerate(model.nodes) if not node.is_leaf]
     view = open_viewer(to_html(J, tmp_path / "forward.html", forward=True))
     page = view.page

@@ -7,21 +7,22 @@
     >>> x.grad            # d/dx (x² + 3x) = 2x + 3
     7.0
 
-Layers, each using only the ones before it (README, "Architecture"):
+Five layers, each importing only the ones before it, inside functions too (README, "Architecture"):
 
-    engine/   Value, the op classes, backward() — no dependencies, loaded by ``import tinygrad_mm``
-    models/   nn, losses, cs224n, closed_form, datasets, train
-    views/    the graph model, text, drawing, export, trace, explain, viewer, notebook, code
-    cli/      the ``tinygrad-mm`` command
+    engine/    Value, the op classes, backward(), record() — no dependencies, loaded by ``import tinygrad_mm``
+    compiled/  compile(fn): the chain rule written out as Python
+    models/    nn, losses, cs224n, closed_form, datasets, train
+    views/     the graph model, text, drawing, export, trace, explain, page, slides, notebook
+    cli/       the ``tinygrad-mm`` command
 
-Everything past the engine is imported on first use.
+Everything past the engine is imported on first use.  This file wires the layers together: it
+gives `Value` its Jupyter display (drawn by views/notebook.py), so the engine imports no view.
 """
 
 from __future__ import annotations
 
 import importlib
 
-from ._moved import install as _install_moved_modules
 from .engine import (
     BackwardStep,
     Constant,
@@ -64,7 +65,31 @@ __all__ = [
     *_LAZY,
 ]
 
-_install_moved_modules(__name__)
+
+def _repr_svg_(self: Value) -> str | None:
+    """The drawing of this graph, folded to fit a notebook, or None if it cannot fit (views/notebook.py)."""
+    from .views.notebook import value_svg
+
+    return value_svg(self)
+
+
+def _repr_mimebundle_(self: Value, include: object = None, exclude: object = None) -> dict[str, str]:
+    """Jupyter shows a Value as the drawing of its graph, with a caption when scopes were folded to fit."""
+    from .views.notebook import value_mimebundle
+
+    return value_mimebundle(self)
+
+
+def _show(self: Value, height: int = 640, **options: object) -> object:
+    """The step-through viewer of this graph's backward pass, inline in a notebook (``tinygrad_mm.show``)."""
+    from .views.notebook import show
+
+    return show(self, height, **options)  # type: ignore[arg-type]
+
+
+Value._repr_svg_ = _repr_svg_  # type: ignore[attr-defined]
+Value._repr_mimebundle_ = _repr_mimebundle_  # type: ignore[attr-defined]
+Value.show = _show  # type: ignore[attr-defined]
 
 
 def __getattr__(name: str) -> object:

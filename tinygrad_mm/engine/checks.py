@@ -3,8 +3,7 @@
 - `finite_float`: what ``Value(x)``, ``x.data = …`` and every operand go through.
 - `check_unchanged`: nothing a graph was computed from has had its ``.data`` set since
   (the SGD pattern, then ``backward()`` on the old graph).
-- `gradient_error`: the `GradientError` for a pass that produced an infinite or NaN
-  gradient, naming the edge where it arose.
+- `restore`: every gradient put back as it was, when a pass fails or was run on the side.
 """
 
 from __future__ import annotations
@@ -14,13 +13,16 @@ import sys
 from numbers import Real
 from weakref import WeakKeyDictionary
 
-from .errors import GradientError, StaleGraphError, describe
+from .errors import StaleGraphError, describe
 
-TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
+    from collections.abc import Iterable
+
     from .value import Value
 
 _FLOAT_MAX = sys.float_info.max
+LEAF_EPOCH = 1 << 62  # a leaf's _epoch: it is never computed from anything, so it cannot be older than its inputs
 WRITTEN: WeakKeyDictionary[Value, int] = WeakKeyDictionary()  # node → the write count when its .data was last set by hand
 
 
@@ -83,37 +85,7 @@ def check_unchanged(order: list[Value]) -> None:
                 )
 
 
-def gradient_error(order: list[Value]) -> GradientError:
-    """The error for a pass whose gradients are not all finite: the first such node in ``order`` and how it got there.
-
-    Only called when something went wrong, so it may re-read the graph slowly.
-    """
-    from .op import parenthesize, short_name
-
-    position = next(i for i, node in enumerate(order) if not math.isfinite(node.grad))
-    node = order[position]
-    for user in order[:position]:  # the nodes that already sent their contributions
-        if node not in user.parents or not math.isfinite(user.grad) or user.grad == 0.0:
-            continue
-        for k, (parent, local) in enumerate(zip(user.parents, user.local_grads(), strict=True)):
-            if parent is node and not math.isfinite(user.grad * local):
-                derivative = user.derivative_text(k, short_name, _number)
-                partial = f"∂{parenthesize(short_name(user))}/∂{parenthesize(short_name(node))}"
-                why = (
-                    f"the local derivative {partial} = {derivative} is {local} there"
-                    if not math.isfinite(local)
-                    else f"the gradient {user.grad:.6g} times the local derivative {local:.6g} overflows a float"
-                )
-                return GradientError(
-                    f"cannot backpropagate into {describe(node)} through {describe(user)}: {why}; keep the input "
-                    "away from that point (e.g. add a small epsilon) or rescale the inputs or the loss. "
-                    "No gradient was changed."
-                )
-    return GradientError(
-        f"the gradient reaching {describe(node)} is {node.grad}: contributions that are each finite added up to "
-        "more than a float holds; rescale the inputs or the loss. No gradient was changed."
-    )
-
-
-def _number(x: float) -> str:
-    return f"{x:.6g}"
+def restore(nodes: Iterable[Value], grads: Iterable[float]) -> None:
+    """Put each node's gradient back (``grads`` in the same order)."""
+    for node, grad in zip(nodes, grads):  # noqa: B905 (same length by construction)
+        node.grad = grad

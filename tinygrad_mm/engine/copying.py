@@ -15,8 +15,9 @@ A node made again here is consistent with its copied inputs, so it counts as mad
 from __future__ import annotations
 
 from . import traversal
+from .checks import LEAF_EPOCH
 
-TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from typing import Any
 
@@ -48,6 +49,11 @@ def _attributes(node: Value) -> dict[str, Any]:
     return dict(getattr(node, "__dict__", {}))
 
 
+def _is_node(v: object) -> bool:
+    """True for a Value (every node has an ``_epoch``; value.py imports this module, not the other way round)."""
+    return hasattr(v, "_epoch")
+
+
 def shallow_copy(node: Value) -> Value:
     """``copy.copy``: the same parents, numbers, label, scope and attributes (the attribute dict itself is copied)."""
     new = _new(node, lambda v: v)
@@ -60,12 +66,10 @@ def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
     """``copy.deepcopy``: every node of ``root``'s graph copied once, parents before the nodes that use them."""
     import copy  # only when copying: importing it costs ``import tinygrad_mm`` time
 
-    from .value import Value
-
     def translate(v: Any) -> Any:
-        if isinstance(v, Value):
+        if _is_node(v):
             return memo[id(v)]
-        if isinstance(v, tuple) and v and isinstance(v[0], Value):
+        if isinstance(v, tuple) and v and _is_node(v[0]):
             return tuple(memo[id(p)] for p in v)
         return v  # numbers: immutable
 
@@ -101,8 +105,6 @@ def reduce(node: Value) -> tuple:
 
 def rebuild_leaf(cls: type, data: float, grad: float, label: str, scope: tuple[str, ...], attributes: dict) -> Value:
     """A pickled leaf: its numbers, label, scope and attributes (so no scope open where it is loaded is added)."""
-    from .value import LEAF_EPOCH
-
     leaf = object.__new__(cls)
     leaf._data, leaf.grad, leaf._epoch = data, grad, LEAF_EPOCH
     leaf.label, leaf.scope = label, scope
@@ -113,17 +115,14 @@ def rebuild_leaf(cls: type, data: float, grad: float, label: str, scope: tuple[s
 
 def rebuild_graph(records: list[Any]) -> Value:
     """The graph `reduce` flattened: each record is a leaf, or (class, data, grad, operands by index, label, scope)."""
-    from .value import current_epoch
-
     nodes: list[Value] = []
-    epoch = current_epoch()  # made now, from the numbers as they were: consistent with each other
     for record in records:
         if not isinstance(record, tuple):
             nodes.append(record)
             continue
         cls, data, grad, operands, label, scope = record
-        node = object.__new__(cls)
-        node._data, node.grad, node._epoch = data, grad, epoch
+        node = cls.node(data)  # made now (its epoch), from the numbers as they were: consistent with each other
+        node.grad = grad
         for name, value in operands.items():
             if name in ("x", "a", "b"):
                 value = nodes[value]

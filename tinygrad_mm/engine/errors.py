@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from typing import TypeVar
 

@@ -14,7 +14,7 @@ from collections.abc import Iterable
 from contextvars import ContextVar
 from threading import Lock
 
-TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from .value import Value
 

@@ -21,19 +21,18 @@ from collections.abc import Iterable, Iterator, Sequence
 from weakref import WeakKeyDictionary, ref
 
 from . import copying
-from .checks import WRITTEN, check_unchanged, finite_float, gradient_error
-from .errors import describe
+from .checks import LEAF_EPOCH, WRITTEN, check_unchanged, finite_float, restore
+from .errors import GradientError, describe
+from .record import BackwardStep, stepped
 from .scopes import ANYWHERE as _SCOPES_ANYWHERE
 from .scopes import OPEN as _OPEN_SCOPE
-from .steps import BackwardStep
 from .traversal import backprop_order, count_uses
 
-TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from typing import Any
 
 _EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when made (checks.check_unchanged)
-LEAF_EPOCH = 1 << 62  # a leaf is never computed from anything, so it cannot be older than its inputs
 
 
 # Labels and scopes live beside the graph: most nodes have none, and a node without slots for them is smaller.
@@ -106,24 +105,6 @@ class Value:
     def __repr__(self) -> str:
         name = "Value" if type(self) is Leaf else type(self).__name__  # a leaf: Value(2.0) reads back as it was made
         return f"{name}(data={self._data!r}, grad={self.grad!r}, label={self.label!r})"
-
-    def _repr_svg_(self) -> str | None:
-        """The drawing of this graph, folded to fit a notebook, or None if it cannot fit (views/notebook.py)."""
-        from ..views.notebook import value_svg
-
-        return value_svg(self)
-
-    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
-        """Jupyter shows a Value as the drawing of its graph, with a caption when scopes were folded to fit."""
-        from ..views.notebook import value_mimebundle
-
-        return value_mimebundle(self)
-
-    def show(self, height: int = 640, **options: Any) -> Any:
-        """The step-through viewer of this graph's backward pass, inline in a notebook (``tinygrad_mm.show``)."""
-        from ..views.notebook import show
-
-        return show(self, height, **options)
 
     @property
     def label(self) -> str:
@@ -264,21 +245,19 @@ class Value:
         order = backprop_order(self)
         saved = self._start_pass(order)
         try:
-            for index, node in enumerate(order):
-                before = tuple([parent.grad for parent in node.parents])
-                if node.grad and not node.is_leaf:
-                    node.propagate()
-                    if not all_finite(node.parents):
-                        raise gradient_error(order)
-                yield BackwardStep.of(index, node, before)
+            for step in stepped(order):  # the loop of backward(), pausing after each node (record.py)
+                if step.sent and not all_finite(step.parents):
+                    raise gradient_error(order)
+                yield step
         except Exception:
             restore(order, saved)
             raise
 
-    def _start_pass(self, order: list[Value]) -> list[float]:
+    def _start_pass(self, order: list[Value], latest: bool = True) -> list[float]:
         """Check the graph is as it was computed, reset the interior gradients, seed ``self`` with 1.
 
-        Returns every gradient as it was before (in ``order``), for `restore`.
+        Returns every gradient as it was before (in ``order``), for `restore`.  ``latest``: remember
+        ``self`` as the root of the latest pass (a pass recorded on the side is nobody's: record.py).
         """
         global LAST_ROOT
         if min([node._epoch for node in order]) < _EPOCH:  # some .data was set since the oldest node was made
@@ -288,7 +267,8 @@ class Value:
             if not node.is_leaf:
                 node.grad = 0.0
         self.grad = self.grad + 1.0 if self.is_leaf else 1.0
-        LAST_ROOT = ref(self)
+        if latest:
+            LAST_ROOT = ref(self)
         return saved
 
     def zero_grad(self) -> None:
@@ -305,16 +285,16 @@ def current_epoch() -> int:
 LAST_ROOT: ref[Value] | None = None  # the root of the latest backward pass (views say whose gradients they show)
 
 
+def latest_root_over(root: Value) -> Value | None:
+    """The root of the latest backward pass, if ``root``'s graph is part of its graph (else None)."""
+    last = LAST_ROOT() if LAST_ROOT is not None else None
+    return last if last is not None and root in count_uses(last) else None
+
+
 def all_finite(nodes: Sequence[Value]) -> bool:
     """True if no node's gradient is inf or NaN (one sum, then a careful look only if that overflowed)."""
     total = sum([node.grad for node in nodes])
     return total - total == 0.0 or all(math.isfinite(node.grad) for node in nodes)
-
-
-def restore(nodes: Iterable[Value], grads: Iterable[float]) -> None:
-    """Put each node's gradient back (``grads`` in the same order)."""
-    for node, grad in zip(nodes, grads):  # noqa: B905 (same length by construction)
-        node.grad = grad
 
 
 class Leaf(Value):
@@ -377,4 +357,35 @@ def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
 
 
 # The operation classes subclass Value, so they are imported after it is defined.
+from .op import parenthesize, short_name  # noqa: E402  (the names in gradient_error's message)
 from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh  # noqa: E402
+
+
+def gradient_error(order: list[Value]) -> GradientError:
+    """The error for a pass whose gradients are not all finite: the first such node in ``order`` and how it got there.
+
+    Only called when something went wrong, so it may re-read the graph slowly.
+    """
+    position = next(i for i, node in enumerate(order) if not math.isfinite(node.grad))
+    node = order[position]
+    for user in order[:position]:  # the nodes that already sent their contributions
+        if node not in user.parents or not math.isfinite(user.grad) or user.grad == 0.0:
+            continue
+        for k, (parent, local) in enumerate(zip(user.parents, user.local_grads(), strict=True)):
+            if parent is node and not math.isfinite(user.grad * local):
+                derivative = user.derivative_text(k, short_name, "{:.6g}".format)
+                partial = f"∂{parenthesize(short_name(user))}/∂{parenthesize(short_name(node))}"
+                why = (
+                    f"the local derivative {partial} = {derivative} is {local} there"
+                    if not math.isfinite(local)
+                    else f"the gradient {user.grad:.6g} times the local derivative {local:.6g} overflows a float"
+                )
+                return GradientError(
+                    f"cannot backpropagate into {describe(node)} through {describe(user)}: {why}; keep the input "
+                    "away from that point (e.g. add a small epsilon) or rescale the inputs or the loss. "
+                    "No gradient was changed."
+                )
+    return GradientError(
+        f"the gradient reaching {describe(node)} is {node.grad}: contributions that are each finite added up to "
+        "more than a float holds; rescale the inputs or the loss. No gradient was changed."
+    )

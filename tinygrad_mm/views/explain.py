@@ -19,7 +19,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from ..engine import Value, steps_of, topological_order, uses_of
+from ..engine import Value, record, topological_order, uses_of
 from .text import find_node, fmt, node_names, partial
 
 MAX_PATHS = 1000  # explain() refuses to list more paths than this unless told otherwise
@@ -181,7 +181,7 @@ def edge_breakdown(root: Value, node: Value | str) -> EdgeBreakdown:
     """
     names = node_names(root)
     target = find_node(root, node, names)
-    steps = {step.node: step for step in steps_of(root)}  # in backward order
+    steps = {step.node: step for step in record(root).steps}  # in backward order
     terms = tuple(
         EdgeTerm(user, k, steps[user].index, steps[user].grad, steps[user].local_grads[k], steps[user].contributions[k])
         for user, k in uses_of(target, steps)

@@ -6,46 +6,39 @@ and the step-through page.  It owns the ids every output uses: the i-th node of
 parent slot ``e{i}_{k}`` and op → value ``e{i}_out``; the k-th scope path
 ``scope{k}``; a group of folded leaves ``leaves{m}``.
 
-Gradients are never read off ``.grad``: a view shows ∂root/∂node computed for it on
-the side (``engine.gradients_of``), so it is right whatever backward() calls came
-before, and looking changes nothing.  `GradientStatus` says how that compares
-with the ``.grad`` values the user has.
+Gradients are never read off ``.grad``: a view shows one backward pass recorded for it
+on the side (``engine.record``: a `Pass`), so it is right whatever backward() calls came
+before, and looking changes nothing.  Each edge carries the contribution that pass
+recorded.  `GradientStatus` says how the pass compares with the ``.grad`` values the user has.
 """
 
 from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
-from ..engine import Op, Value, gradients_of, topological_order
+from ..engine import Op, Pass, Value, record, topological_order
 from ..engine.scopes import scope_paths
-from ..engine.side import gradients_owner
+from ..engine.value import latest_root_over
 from .text import node_names, partial, standalone
 
 
 @dataclass(frozen=True)
 class Edge:
-    """Parent slot ``slot`` of node ``child``: ``carried = upstream · local`` is what backward() sends to ``parent``."""
+    """Parent slot ``slot`` of node ``child``; ``carried`` is what the recorded pass sent along it to ``parent``."""
 
     id: str
     parent: int
     child: int
     slot: int
     local: float  # ∂child/∂parent (±inf where it is infinite)
-    upstream: float | None  # ∂root/∂child, None when the view shows no gradients
+    upstream: float | None  # ∂root/∂child, None when the view shows no gradients (or it is not finite)
+    carried: float | None  # the recorded contribution upstream · local (0 from a node whose gradient is 0);
+    #                        None when not shown, not finite (0·∞), or into a constant (it needs no gradient)
     to_constant: bool = False  # a constant needs no gradient: nothing is carried
-
-    @property
-    def carried(self) -> float | None:
-        """The gradient this edge carries back; None when not shown, not defined (0·∞), or into a constant."""
-        if self.upstream is None or self.to_constant:
-            return None
-        if self.upstream == 0.0:
-            return 0.0  # a node whose gradient is 0 sends nothing (backward() skips it)
-        value = self.upstream * self.local
-        return value if math.isfinite(value) else None
 
 
 @dataclass(frozen=True)
@@ -67,9 +60,14 @@ class GraphModel:
     names: dict[Value, str]
     edges: list[Edge]
     consumers: list[list[Edge]]  # consumers[i]: the edges whose parent is node i
-    grads: dict[Value, float] | None  # ∂root/∂node, or None when gradients are not shown
+    backward: Pass | None  # the pass the view shows, recorded on the side; None when gradients are not shown
     status: GradientStatus
     _branch: dict[int, str] = field(default_factory=dict, repr=False)
+
+    @property
+    def grads(self) -> Mapping[Value, float] | None:
+        """∂root/∂node from the recorded pass, or None when gradients are not shown."""
+        return None if self.backward is None else self.backward.grads
 
     @property
     def root_name(self) -> str:
@@ -81,10 +79,7 @@ class GraphModel:
 
     def grad(self, i: int) -> float | None:
         """∂root/∂(node i) as shown; None when gradients are not shown, or where it is infinite or undefined."""
-        if self.grads is None:
-            return None
-        grad = self.grads[self.nodes[i]]
-        return grad if math.isfinite(grad) else None
+        return None if self.backward is None else self.backward.grad(self.nodes[i])
 
     def name(self, i: int) -> str:
         return self.names[self.nodes[i]]
@@ -152,21 +147,25 @@ def graph_model(root: Value, gradients: bool | None = None) -> GraphModel:
     nodes = topological_order(root)
     index = {node: i for i, node in enumerate(nodes)}
     computed = any(node.grad for node in nodes)
-    grads = gradients_of(root) if (computed if gradients is None else gradients) else None
-    differs = 0 if grads is None else sum(node.grad != grads[node] for node in nodes)
-    owner = gradients_owner(root) if differs else None
+    backward = record(root) if (computed if gradients is None else gradients) else None
+    differs = 0 if backward is None else sum(node.grad != backward.grads[node] for node in nodes)
+    owner = latest_root_over(root) if differs else None
     status = GradientStatus(computed, differs, owner if owner is not root else None)
+    steps = {} if backward is None else {step.node: step for step in backward.steps}
     edges: list[Edge] = []
     consumers: list[list[Edge]] = [[] for _ in nodes]
     for i, node in enumerate(nodes):
         if node.is_leaf:
             continue
-        upstream = None if grads is None or not math.isfinite(grads[node]) else grads[node]
+        step = steps.get(node)
+        upstream = None if step is None or not math.isfinite(step.grad) else step.grad
         for k, (parent, local) in enumerate(zip(node.parents, node.local_grads(), strict=True)):
-            edge = Edge(f"e{i}_{k}", index[parent], i, k, local, upstream, parent.kind == "constant")
+            sent = None if step is None or parent.kind == "constant" else step.contributions[k]
+            carried = sent if sent is not None and math.isfinite(sent) else None
+            edge = Edge(f"e{i}_{k}", index[parent], i, k, local, upstream, carried, parent.kind == "constant")
             edges.append(edge)
             consumers[edge.parent].append(edge)
-    return GraphModel(root, nodes, index, node_names(nodes), edges, consumers, grads, status)
+    return GraphModel(root, nodes, index, node_names(nodes), edges, consumers, backward, status)
 
 
 # ---------------------------------------------------------------- collapsed scopes

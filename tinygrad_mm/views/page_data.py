@@ -25,16 +25,18 @@ from .text import MINUS, derivative_sentence, format_number, gate_sentence, numb
 
 
 class StepText:
-    """Formats the numbers and sentences of ``model``'s backward pass (``steps``), ``digits`` significant digits."""
+    """Formats the numbers and sentences of ``model``'s recorded backward pass, ``digits`` significant digits."""
 
-    def __init__(self, model: GraphModel, steps: Sequence[BackwardStep], digits: int = 4) -> None:
-        self.m, self.steps, self.digits = model, steps, digits
+    def __init__(self, model: GraphModel, digits: int = 4) -> None:
+        if model.backward is None:
+            raise ValueError("the step text needs a model with its backward pass: graph_model(root, gradients=True)")
+        self.m, self.steps, self.digits = model, model.backward.steps, digits
         self.names = model.names
         self.uses = [len(c) for c in model.consumers]
-        self.step_of = {model.index[step.node]: t for t, step in enumerate(steps)}
+        self.step_of = {model.index[step.node]: t for t, step in enumerate(self.steps)}
         self._places: dict[int, int | None] = {}  # node → decimal places of its gradient (None: significant digits)
         self.received: list[list[tuple[int, int]]] = [[] for _ in model.nodes]  # node → [(step, slot)] sent to it
-        for t, step in enumerate(steps):
+        for t, step in enumerate(self.steps):
             for k, parent in enumerate(step.parents):
                 if parent.kind != "constant":
                     self.received[model.index[parent]].append((t, k))

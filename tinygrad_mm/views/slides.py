@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from ..engine import Value, steps_of
+from ..engine import Value
 from . import dot
 from .draw_options import DEFAULT_MAX_NODES, DrawOptions, GraphTooLargeError
 from .drawing import Drawing
@@ -51,10 +51,10 @@ def step_sources(
     layout = plan_views(model, options.checked_collapse(model), max_nodes)[0][0].layout
     if layout.size() > max_nodes:
         raise GraphTooLargeError.for_drawing(model, layout.size(), max_nodes)
-    text = StepText(model, steps_of(root), digits)
+    text = StepText(model, digits)
     view = ViewSteps(text, layout)
     records = view.backward()
-    drawing_model = dataclasses.replace(model, grads=None)  # gradients appear in the slots, step by step
+    drawing_model = dataclasses.replace(model, backward=None)  # gradients appear in the slots, step by step
     marks = Marks(slot_chars=view.slot_chars)
     for k, record in enumerate(records):
         _advance(marks, record, records[k - 1] if k else None)

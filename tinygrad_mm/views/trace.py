@@ -1,6 +1,6 @@
 """The backward tape as a table: one row per edge, ``parent.grad += node.grad · ∂node/∂parent``.
 
-The rows come from ``engine.steps_of(root)``: the real ``backward_steps()`` run on the
+The rows are the steps of ``engine.record(root)``: one backward pass recorded on the
 side, so printing a trace leaves every ``.grad`` as it was.
 """
 
@@ -8,19 +8,15 @@ from __future__ import annotations
 
 import os
 import sys
+from collections.abc import Sequence
 from typing import TextIO
 
-from ..engine import BackwardStep, Value, steps_of
+from ..engine import BackwardStep, Value, record
 from .text import find_node, fmt, node_names, printable, standalone
 
 
-def record_steps(root: Value) -> list[BackwardStep]:
-    """Every step of a fresh backward pass from ``root`` (zeroed gradients); every ``.grad`` is left as it was."""
-    return steps_of(root)
-
-
 def trace_rows(
-    steps: list[BackwardStep], names: dict[Value, str], follow: Value | None = None, digits: int = 4
+    steps: Sequence[BackwardStep], names: dict[Value, str], follow: Value | None = None, digits: int = 4
 ) -> list[tuple[BackwardStep, int | None, list[str]]]:
     """One row per edge a step sends gradient along (one row for a leaf): ``(step, parent slot, cells)``.
 
@@ -70,7 +66,7 @@ def format_trace(
         raise ValueError(f"digits must be an int from 1 to 17, got {digits!r}")
     names = node_names(root)
     target = None if follow is None else find_node(root, follow, names)
-    steps = record_steps(root)
+    steps = record(root).steps
     rows = trace_rows(steps, names, target, digits)
     shown = rows[:limit] if limit else rows
     header = [h.format(root=printable(standalone(root, names))) for h in _HEADER]

@@ -31,7 +31,7 @@ from pathlib import Path
 from typing import Any
 from xml.etree import ElementTree
 
-from ..engine import Value, steps_of
+from ..engine import Value
 from . import dot
 from .draw_options import DEFAULT_MAX_NODES, DrawOptions, GraphTooLargeError
 from .drawing import Drawing
@@ -82,16 +82,9 @@ def safe_svg(svg: str) -> str:
     return ElementTree.tostring(check_svg(parse_svg(svg)), encoding="unicode")
 
 
-def render_svg(root: Value, collapse: list[str] | None = None) -> str:
-    """The page's first drawing of ``root`` (no gradients, empty slots), as SVG text."""
-    model = graph_model(root, gradients=True)
-    plan = plan_views(model, set(collapse or ()), DEFAULT_MAX_NODES)[0][0]
-    return ElementTree.tostring(_view_svg(model, plan, ViewSteps(StepText(model, steps_of(root)), plan.layout))[0], encoding="unicode")
-
-
 def _view_svg(model: GraphModel, plan: ViewPlan, view: ViewSteps) -> tuple[ElementTree.Element, Drawing]:
     """One view's drawing, rendered by dot and edited as XML: slots become empty badges, data texts get a class."""
-    drawing_model = dataclasses.replace(model, grads=None)  # the page reveals gradients step by step: none drawn
+    drawing_model = dataclasses.replace(model, backward=None)  # the page reveals gradients step by step: none drawn
     options = DrawOptions.of(None, {"collapse": sorted(plan.collapse), "show_grad": False, "legend": False, "title": "",
                                     "grad_slots": True, "max_nodes": max(plan.layout.size(), 1)})  # fmt: skip
     drawing = Drawing(drawing_model, options, Marks(slot_chars=view.slot_chars, markers=True))
@@ -196,7 +189,7 @@ def page(
     views, expand, collapse_back = plan_views(model, base, max_nodes)
     if views[0].layout.size() > max_nodes:
         raise GraphTooLargeError.for_drawing(model, views[0].layout.size(), max_nodes)
-    text = StepText(model, steps_of(root), digits)
+    text = StepText(model, digits)
     templates, view_data = [], []
     for k, plan in enumerate(views):
         steps = ViewSteps(text, plan.layout, expand[k])
