@@ -12,12 +12,9 @@ The contribution of an edge is the float ``propagate`` adds: ``grad * local`` (`
 from __future__ import annotations
 
 import importlib
-import itertools
-import math
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from types import CodeType
 
 from ..engine import Value
 from ..engine.op import Op, parenthesize
@@ -51,11 +48,11 @@ class Rendered:
 class Templates:
     """Each kind of node rendered once (`Rendered`), keyed on its class, its constants and its operand pattern.
 
-    ``exact=True`` (code that runs instead of the engine): an op whose ``code`` template
-    computes a number where its ``forward`` refuses, or another number (found by probing
-    both on a grid of inputs, once per kind), is computed by calling its own ``forward``
-    — the generated line reads ``pow7 = _forward_Pow(a, b)`` — so that the step fails,
-    and the engine reports why, exactly where the engine would.
+    ``exact=True`` (code that runs instead of the engine): an op that refuses some inputs
+    (its statement's ``undefined_when``) is computed by calling its own ``forward`` — the
+    generated line reads ``pow7 = _forward_Pow(a, b)`` — so that the step fails, and the
+    engine reports why, exactly where the engine would.  Every other op's code is printed
+    from the same statement as its ``forward``, so the two compute the same float.
     """
 
     def __init__(self, exact: bool = True) -> None:
@@ -79,8 +76,8 @@ class Templates:
         rendered = self.cache.get(key)
         if rendered is None:
             rendered = _render(node, {p: j for j, p in enumerate(operands)}, pattern)
-            if self.exact and not constants and len(parents) <= 2 and not _agrees(type(node), rendered):
-                rendered = replace(rendered, forward=_call(type(node), pattern), calls=_qualified(type(node)))
+            if self.exact and type(node).undefined_when:
+                rendered = replace(rendered, forward=_call(type(node), pattern, constants), calls=_qualified(type(node)))
             self.cache[key] = rendered
         return rendered, operands
 
@@ -103,36 +100,6 @@ def _render(node: Op, index: dict[Value, int], pattern: tuple[int, ...]) -> Rend
     return Rendered(_fields(node.code_text(placeholder)), edges, None if gate is None else _fields(gate), pattern)
 
 
-PROBES = (-2.0, -0.5, 0.0, 0.5, 2.0, -1e300, 1e300, 5e-324)  # signs, zero, fractions, overflow, the tiniest float
-_AGREES: dict[tuple[type, str, tuple[int, ...]], bool] = {}
-
-
-def _agrees(cls: type, rendered: Rendered) -> bool:
-    """True if ``cls``'s code template gives its ``forward``'s float, or fails where ``forward`` does, on `PROBES`."""
-    key = (cls, rendered.forward, rendered.pattern)
-    if key not in _AGREES:
-        n = max(rendered.pattern) + 1
-        code = compile(rendered.forward.format(*[f"a{j}" for j in range(n)], "out", "g"), "<probe>", "eval")
-        _AGREES[key] = all(_same(cls, code, values, rendered.pattern) for values in itertools.product(PROBES, repeat=n))
-    return _AGREES[key]
-
-
-def _same(cls: type, code: CodeType, values: tuple[float, ...], pattern: tuple[int, ...]) -> bool:
-    try:
-        expected: object = cls.forward(*[values[j] for j in pattern])  # type: ignore[attr-defined]
-        if expected - expected != 0.0:  # type: ignore[operator]
-            expected = None  # the engine refuses a non-finite result
-    except (ArithmeticError, ValueError):
-        expected = None
-    try:
-        got: object = eval(code, {"math": math}, {f"a{j}": v for j, v in enumerate(values)})  # noqa: S307 (our template)
-        if type(got) is not float or got - got != 0.0:  # type: ignore[operator]
-            got = None  # the compiled step treats these as failures too
-    except (ArithmeticError, ValueError, TypeError):
-        got = None
-    return got is None or got == expected  # failing where the engine computes only costs speed (it takes over)
-
-
 def bindings(rendered: Iterable[Rendered]) -> list[str]:
     """The module-level lines binding each class forward the code calls (``_forward_Pow = _resolve_forward(…)``)."""
     calls = sorted({r.calls for r in rendered if r.calls})
@@ -148,8 +115,9 @@ def forward_name(qualified: str) -> str:
     return "_forward_" + qualified.rpartition(":")[2].replace(".", "_")
 
 
-def _call(cls: type, pattern: tuple[int, ...]) -> str:
-    return f"{forward_name(_qualified(cls))}({', '.join('{' + str(j) + '}' for j in pattern)})"
+def _call(cls: type, pattern: tuple[int, ...], constants: dict[str, float]) -> str:
+    arguments = ["{" + str(j) + "}" for j in pattern] + [repr(value) for value in constants.values()]
+    return f"{forward_name(_qualified(cls))}({', '.join(arguments)})"
 
 
 def resolve_forward(qualified: str) -> object:

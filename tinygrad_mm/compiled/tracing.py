@@ -98,13 +98,14 @@ _CODE_METHODS = ("code_text", "code_derivative", "code_gate", "constants", "rend
 
 
 def op_identity(cls: type) -> str:
-    """An op class as its name, its code templates and the bytecode of the methods that render them:
+    """An op class as its name, its statement and the bytecode of the methods that render it:
     a change to any of these changes the signature, so cached code is never stale."""
     identity = _IDENTITIES.get(cls)
     if identity is None:
         digest = hashlib.sha256(f"{cls.__module__}.{cls.__qualname__}".encode())
-        for name in ("code", "code_derivatives", "gate_code"):
-            digest.update(repr(getattr(cls, name, None)).encode())
+        statement = getattr(cls, "statement", None)  # the code printed from the op's statement
+        printed = (statement.value_code, statement.derivative_code, statement.gate_code) if statement else None
+        digest.update(repr((printed, getattr(cls, "undefined_when", None))).encode())
         for name in _CODE_METHODS:
             code = getattr(getattr(cls, name, None), "__code__", None)
             digest.update(marshal.dumps(code) if code is not None else b"-")

@@ -24,6 +24,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .errors import DivisionByZeroError, DomainError, describe_all
+from .statement import Statement
 from .value import Value
 
 TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
@@ -111,19 +112,36 @@ class _FieldNames(dict):
 
 
 class Op(Value):
-    """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent."""
+    """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent.
+
+    A subclass states its math once (`rules`): ``value``, ``derivatives`` and, if it has them,
+    ``flows_when`` and ``undefined_when``; its ``forward``, ``local_grads`` and ``gate`` are then
+    generated from that statement when the class is made, and every text below is printed from it.
+    """
 
     __slots__ = ()
     kind = "op"
     is_leaf = False
     symbol: ClassVar[str] = ""  # drawn inside the op's node
-    formula: ClassVar[str] = ""
-    derivatives: ClassVar[tuple[str, ...]] = ()
-    code: ClassVar[str] = ""
-    code_derivatives: ClassVar[tuple[str, ...]] = ()
-    gate_code: ClassVar[str | None] = None  # a Python condition: gradient flows only while it holds
+    value: ClassVar[str] = ""  # the statement (rules.py): the value as math over the operand fields …
+    derivatives: ClassVar[tuple[str, ...]] = ()  # … ∂value/∂operand, one per operand field …
+    flows_when: ClassVar[str | None] = None  # … the gate: gradient flows only while this holds …
+    undefined_when: ClassVar[dict[str, str]] = {}  # … and the inputs it refuses: condition → why
+    constant_fields: ClassVar[dict[str, str]] = {}  # numbers baked into the op: field name → attribute (n → exponent)
     closed_label: ClassVar[str] = "flat here — no gradient"  # drawn on a closed gate
-    operand_fields: ClassVar[tuple[str, ...]] = ()  # the template names of the parents, in order
+    operand_fields: ClassVar[tuple[str, ...]] = ()  # the names of the parents in the statement, in order
+    formula: ClassVar[str] = ""  # printed from ``value``: "tanh({x})" (a display template, see `fill`)
+    statement: ClassVar[Statement | None] = None  # the parsed statement, made with the class
+    nary: ClassVar[bool] = False  # an op of any number of parents (`NaryOp`)
+
+    def __init_subclass__(cls, **kwargs: object) -> None:
+        super().__init_subclass__(**kwargs)
+        if cls.value and any(name in cls.__dict__ for name in ("value", "derivatives", "flows_when", "undefined_when")):
+            cls.statement = Statement(cls)
+            cls.formula = cls.statement.formula
+            for name, method in cls.statement.methods().items():
+                if name not in cls.__dict__:  # a method written in the class itself wins
+                    setattr(cls, name, method)
 
     @staticmethod
     def forward(*xs: float) -> float:
@@ -149,12 +167,12 @@ class Op(Value):
 
     def constants(self) -> dict[str, float]:
         """Template field → a number baked into this op (the exponent of x ** 2, the hinge's Δ)."""
-        return {}
+        return {field: getattr(self, attribute) for field, attribute in self.constant_fields.items()}
 
-    def render(self, template: str, name: Namer, number: Numberer) -> str:
+    def render(self, template: str, name: Namer, number: Numberer, worked_out: dict[str, float] | None = None) -> str:
         """Fill ``template`` with ``name(operand)`` and ``number(constant)``, in parentheses where needed (`fill`)."""
         fields = {field: name(node) for field, node in self.operands().items()}
-        fields.update({field: number(value) for field, value in self.constants().items()})
+        fields.update({field: number(value) for field, value in {**self.constants(), **(worked_out or {})}.items()})
         if "{out}" in template:
             fields["out"] = name(self)
         return fill(template, fields)
@@ -164,8 +182,13 @@ class Op(Value):
         return self.render(self.formula, name, number)
 
     def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
-        """∂self/∂(parent k) as math, as it stands here: ``1 − a²``; ``0`` where a closed gate blocks it."""
-        return "0" if self.gate() is False else self.render(self.derivatives[k], name, number)
+        """∂self/∂(parent k) as math, as it stands here: ``1 − a²``; ``0`` where a closed gate blocks it.
+
+        Numbers the op's constants make known are worked out: ``2·x`` for x², ``0.5·x^(−0.5)`` for √x."""
+        if self.gate() is False:
+            return "0"
+        template, worked_out = self.statement.derivative_display(k, self.constants())  # type: ignore[union-attr]
+        return self.render(template, name, number, worked_out)
 
     def gate_text(self, name: Namer, number: Numberer) -> str | None:
         """Words and numbers for why the gradient flows here or not (ops with a `gate` only)."""
@@ -173,15 +196,16 @@ class Op(Value):
 
     def code_text(self, var: Namer) -> str:
         """The forward value as a Python expression over the float variables ``var(node)``."""
-        return self.render(self.code, var, repr)
+        return self.render(self.statement.value_code, var, repr)  # type: ignore[union-attr]
 
     def code_derivative(self, k: int, var: Namer) -> str:
         """∂self/∂(parent k) as a Python expression (valid while the gate, if any, is open)."""
-        return self.render(self.code_derivatives[k], var, repr)
+        return self.render(self.statement.derivative_code[k], var, repr)  # type: ignore[union-attr]
 
     def code_gate(self, var: Namer) -> str | None:
         """The condition under which gradient flows, as Python; None if it always does."""
-        return None if self.gate_code is None else self.render(self.gate_code, var, repr)
+        gate = self.statement.gate_code  # type: ignore[union-attr]
+        return None if gate is None else self.render(gate, var, repr)
 
     @classmethod
     def general_formula(cls) -> str:
@@ -310,9 +334,14 @@ class BinaryOp(Op):
 
 
 class NaryOp(Op):
-    """An op of n parents, kept in the tuple ``parents``; `Op.propagate` is its chain rule."""
+    """An op of n parents, kept in the tuple ``parents``; `Op.propagate` is its chain rule.
+
+    Its statement is one term over ``operand_fields`` (Dot: ``x * w``), and its value is the sum of
+    the terms over the groups of parents, laid out field by field: (x₁…xₙ, w₁…wₙ)."""
 
     __slots__ = ("parents",)
+    nary = True
+    operand_fields: ClassVar[tuple[str, ...]] = ("x",)
 
     def operands(self) -> dict[str, Value]:
         return {f"x{i}": p for i, p in enumerate(self.parents)}
@@ -323,3 +352,47 @@ class NaryOp(Op):
         node = cls.node(cls.checked_forward(parents, *[p._data for p in parents]))
         node.parents = parents
         return node
+
+    def group(self, k: int) -> tuple[int, dict[str, Value]]:
+        """Parent k's operand field, and the term it is in: field name → parent."""
+        width = len(self.operand_fields)
+        n = len(self.parents) // width
+        i = k % n
+        return k // n, {field: self.parents[j * n + i] for j, field in enumerate(self.operand_fields)}
+
+    def terms(self) -> list[dict[str, Value]]:
+        n = len(self.parents) // len(self.operand_fields)
+        return [self.group(i)[1] for i in range(n)]
+
+    def _fill(self, template: str, term: dict[str, Value], name: Namer) -> str:
+        if template.strip("{}") in term:  # a bare operand: one unit in a sum
+            return parenthesize(name(term[template.strip("{}")]))
+        return fill(template, {field: name(node) for field, node in term.items()})
+
+    def formula_text(self, name: Namer, number: Numberer) -> str:
+        return _terms([self._fill(self.formula, term, name) for term in self.terms()])
+
+    def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
+        field, term = self.group(k)
+        return self._fill(self.statement.derivative_display(field, {})[0], term, name)  # type: ignore[union-attr]
+
+    def code_text(self, var: Namer) -> str:
+        return " + ".join(self._fill(self.statement.value_code, term, var) for term in self.terms())  # type: ignore[union-attr]
+
+    def code_derivative(self, k: int, var: Namer) -> str:
+        field, term = self.group(k)
+        return self._fill(self.statement.derivative_code[field], term, var)  # type: ignore[union-attr]
+
+    @classmethod
+    def formula_for(cls, parents: tuple[Value, ...]) -> str:
+        return cls.general_formula()
+
+
+MAX_TERMS_SHOWN = 4  # a formula over n operands writes out this many terms, then "… (n terms)"
+
+
+def _terms(terms: list[str], joiner: str = " + ") -> str:
+    """``a + b + c``, or ``a + b + … + z (n terms)`` when there are more than `MAX_TERMS_SHOWN`."""
+    if len(terms) <= MAX_TERMS_SHOWN:
+        return joiner.join(terms)
+    return f"{joiner.join(terms[:2])}{joiner}…{joiner}{terms[-1]} ({len(terms)} terms)"

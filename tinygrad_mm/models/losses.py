@@ -17,9 +17,10 @@ class MaxMargin(BinaryOp):
     """
 
     __slots__ = ("delta",)
-    op, symbol, formula = "max(0,·)", "max(0,·)", "max(0, {delta} + {b} − {a})"
-    derivatives = ("−1", "+1")  # while the margin is violated (the gate is open); 0 and 0 when it is met
-    code, code_derivatives, gate_code = "max(0.0, {delta} + {b} - {a})", ("-1.0", "1.0"), "{out} > 0.0"
+    op, symbol = "max(0,·)", "max(0,·)"
+    value, derivatives = "max(0, delta + b - a)", ("-1", "+1")  # a = s, b = s_c; while the margin is violated …
+    flows_when = "out > 0"  # … (the gate is open); 0 and 0 when it is met
+    constant_fields = {"delta": "delta"}
     closed_label = "margin met — no gradient"
 
     @classmethod
@@ -28,23 +29,10 @@ class MaxMargin(BinaryOp):
         node.a, node.b, node.delta = s, s_c, delta
         return node
 
-    @staticmethod
-    def forward(s: float, s_c: float, delta: float) -> float:
-        return max(0.0, delta + s_c - s)
-
-    def local_grads(self) -> tuple[float, float]:
-        return (-1.0, 1.0) if self.active else (0.0, 0.0)
-
-    def constants(self) -> dict[str, float]:
-        return {"delta": self.delta}
-
     @property
     def active(self) -> bool:
-        """True while the margin is violated (Δ + s_c − s > 0), i.e. while gradient flows."""
-        return self.delta + self.b._data - self.a._data > 0.0
-
-    def gate(self) -> bool:
-        return self.active
+        """True while the margin is violated (Δ + s_c − s > 0, so J > 0), i.e. while gradient flows."""
+        return self.gate()
 
     def gate_text(self, name: Namer, number: Numberer) -> str:
         """The seeds' question, answered here: why ∂J/∂s = −1 and ∂J/∂s_c = +1 (or both 0)."""
@@ -75,8 +63,8 @@ class Hinge(Relu):
     """
 
     __slots__ = ()
-    op, symbol, formula = "max(0,·)", "max(0,·)", "max(0, {x})"
-    code = "max(0.0, {x})"
+    op, symbol = "max(0,·)", "max(0,·)"
+    value = "max(0, x)"
     closed_label = "margin met — no gradient"
 
     @property

@@ -1,0 +1,155 @@
+"""One op class's statement, parsed once (`rules.Rule`), and everything printed from it.
+
+`Statement(cls)` runs when an op class is made (`Op.__init_subclass__`).  From ``value``,
+``derivatives``, ``flows_when`` and ``undefined_when`` it makes:
+
+- the engine's ``forward``, ``local_grads`` and ``gate``: Python source, compiled once, kept in
+  `linecache` under ``<generated: module.Class>`` so that pdb steps through it line by line;
+- the display templates (``formula``, `derivative_display`), filled by `op.fill`;
+- the code templates of the compiled layer (``value_code``, ``derivative_code``, ``gate_code``);
+- the JavaScript of the live page (`javascript`).
+
+An n-ary op (``nary = True``: Sum, Dot) states one *term* over its operand fields; its value is
+the sum of the terms, over groups of parents laid out field by field (x₁…xₙ, w₁…wₙ).
+"""
+
+from __future__ import annotations
+
+import re
+
+from .rules import Rule, build_methods, error_class, message_fstring, message_js
+
+TYPE_CHECKING = False
+if TYPE_CHECKING:
+    from .op import Op
+
+
+class Statement:
+    """The parsed statement of ``cls`` and its printed forms."""
+
+    def __init__(self, cls: type[Op]) -> None:
+        self.cls, self.nary = cls, bool(getattr(cls, "nary", False))
+        self.fields, self.constant_fields = tuple(cls.operand_fields), dict(cls.constant_fields)
+        names = (*self.fields, "out", *self.constant_fields)
+        where = f"{cls.__qualname__}"
+        self.value = Rule(cls.value, (*self.fields, *self.constant_fields), f"{where}.value")
+        if len(cls.derivatives) != len(self.fields):
+            raise ValueError(f"{where}.derivatives: {len(self.fields)} operand field(s) {self.fields} need as many derivatives")
+        self.derivatives = tuple(Rule(d, names, f"{where}.derivatives") for d in cls.derivatives)
+        self.flows = None if cls.flows_when is None else Rule(cls.flows_when, names, f"{where}.flows_when")
+        self.refusals = [(Rule(c, names, f"{where}.undefined_when"), why) for c, why in cls.undefined_when.items()]
+        if self.nary and (self.flows or self.refusals):
+            raise ValueError(f"{where}: an n-ary op can have neither a gate nor refusals")
+        template = {n: "{" + n + "}" for n in names}
+        self.formula = self.value.display(template)[0]
+        self._display: dict[tuple, tuple[str, dict[str, float]]] = {}
+        self.value_code = self.value.python(template)
+        self.derivative_code = tuple(d.python(template) for d in self.derivatives)
+        self.gate_code = None if self.flows is None else self.flows.python(template)
+
+    def derivative_display(self, field: int, constants: dict[str, float]) -> tuple[str, dict[str, float]]:
+        """∂value/∂(operand field) as a display template, with the numbers the constants make known worked out."""
+        key = (field, *constants.values())
+        if key not in self._display:
+            names = {n: "{" + n + "}" for n in (*self.fields, "out", *self.constant_fields)}
+            self._display[key] = self.derivatives[field].display(names, constants)
+        return self._display[key]
+
+    # ---- the engine's methods ----
+    def source(self) -> str:
+        """The Python source of ``forward``, ``local_grads`` and ``gate``, as pdb shows it."""
+        return self._nary_source() if self.nary else self._source()
+
+    def _source(self) -> str:
+        cls, identity = self.cls, {n: n for n in (*self.fields, "out", *self.constant_fields)}
+        lines = [f"def forward({', '.join((*self.fields, *self.constant_fields))}):", f'    """{cls.__name__}: {cls.value}"""']
+        for condition, why in self.refusals:
+            lines += [f"    if {condition.python(identity)}:", f"        raise {error_class(why)}({message_fstring(why, identity)})"]
+        lines += [f"    return {self.value.python(identity)}", ""]
+        rules = [*self.derivatives, *([self.flows] if self.flows else [])]
+        loads = {n: f"self.{n}._data" for n in self.fields} | {"out": "self._data"}
+        loads |= {n: f"self.{attribute}" for n, attribute in self.constant_fields.items()}
+        printed = " ".join(r.python(identity, safe_power=True) for r in rules)
+        counts = {n: len(re.findall(rf"\b{n}\b", printed)) for n in loads}
+        names = {n: (loads[n] if counts[n] == 1 else n) for n in loads}  # a name used once is read in place
+        body = [f"    {n} = {loads[n]}" for n in loads if counts[n] > 1]
+        derivatives = _tuple([d.python(names, safe_power=True) for d in self.derivatives])
+        said = ", ".join(f"∂out/∂{f} = {d.text}" for f, d in zip(self.fields, self.derivatives, strict=True))
+        lines += ["def local_grads(self):", f'    """{cls.__name__}: {said}"""', *body]
+        if self.flows is None:
+            lines += [f"    return {derivatives}", ""]
+        else:
+            lines[-1 - len(body)] = f'    """{cls.__name__}: {said} while {self.flows.text}, else 0"""'
+            zeros = _tuple(["0.0"] * len(self.fields))
+            lines += [f"    if {self.flows.python(names)}:", f"        return {derivatives}", f"    return {zeros}", ""]
+            gate_names = {n: loads[n] for n in loads}
+            lines += ["def gate(self):", f'    """{cls.__name__}: gradient flows while {self.flows.text}"""',
+                      f"    return {self.flows.python(gate_names)}", ""]  # fmt: skip
+        return "\n".join(lines)
+
+    def _nary_source(self) -> str:
+        cls, width = self.cls, len(self.fields)
+        identity = {n: n for n in (*self.fields, "out")}
+        split = _slices(width, "xs")
+        lines = ["def forward(*xs):", f'    """{cls.__name__}: the sum over i of {cls.value}"""']
+        if self.value.tree.__class__.__name__ == "Name":
+            lines += ["    return sum(xs)", ""]
+        else:
+            lines += [f"    n = len(xs) // {width}",
+                      f"    return sum([{self.value.python(identity)} for {', '.join(self.fields)} in zip({split})])", ""]  # fmt: skip
+        parts, uses_data = [], False
+        for d in self.derivatives:
+            number = d.python(identity)
+            if type(d.tree).__name__ == "Name":
+                parts.append(f"*{d.tree.id}s")  # type: ignore[attr-defined]
+                uses_data = True
+            elif not d.names:
+                parts.append(f"*(({number},) * n)")
+            else:
+                parts.append(f"*[{number} for {', '.join(self.fields)} in zip({', '.join(f + 's' for f in self.fields)})]")
+                uses_data = True
+        said = ", ".join(f"∂out/∂{f}ᵢ = {d.text}" for f, d in zip(self.fields, self.derivatives, strict=True))
+        lines += ["def local_grads(self):", f'    """{cls.__name__}: {said}"""']
+        if uses_data:
+            lines += ["    data = [p._data for p in self.parents]", f"    n = len(data) // {width}"]
+            lines += [f"    {', '.join(f + 's' for f in self.fields)} = {_slices(width, 'data')}"]
+        else:
+            lines += [f"    n = len(self.parents){f' // {width}' if width > 1 else ''}"]
+        lines += [f"    return ({', '.join(parts)},)" if len(parts) > 1 or uses_data else f"    return {parts[0][1:]}", ""]
+        return "\n".join(lines)
+
+    def methods(self) -> dict[str, object]:
+        """``forward`` (a staticmethod), ``local_grads`` and, for a gated op, ``gate``: compiled once from `source`."""
+        namespace = build_methods(f"<generated: {self.cls.__module__}.{self.cls.__qualname__}>", self.source())
+        made: dict[str, object] = {"forward": staticmethod(namespace["forward"]), "local_grads": namespace["local_grads"]}
+        if "gate" in namespace:
+            made["gate"] = namespace["gate"]
+        return made
+
+    # ---- the live page ----
+    def javascript(self) -> str:
+        """The op as a JavaScript object: ``forward(fields…, constants…)``, ``grads(fields…, out, constants…)``
+        (one derivative per field), ``gate`` (or null); an n-ary op's are those of one term."""
+        identity = {n: n for n in (*self.fields, "out", *self.constant_fields)}
+        values = ", ".join((*self.fields, *self.constant_fields))
+        every = ", ".join((*self.fields, "out", *self.constant_fields))
+        checks = "".join(f"if ({c.js(identity)}) throw new OpRefusal({message_js(why, identity)}); " for c, why in self.refusals)
+        gate = "null" if self.flows is None else f"function ({every}) {{ return {self.flows.js(identity)}; }}"
+        grads = ", ".join(d.js(identity) for d in self.derivatives)
+        return (
+            f"{{nary: {str(self.nary).lower()}, fields: {len(self.fields)}, constants: {list(self.constant_fields)!r}, "
+            f"forward: function ({values}) {{ {checks}return {self.value.js(identity)}; }}, "
+            f"grads: function ({every}) {{ return [{grads}]; }}, gate: {gate}}}"
+        )
+
+
+def _tuple(items: list[str]) -> str:
+    return f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
+
+
+def _slices(width: int, sequence: str) -> str:
+    """``xs[:n], xs[n:]``: a sequence laid out field by field, cut into its ``width`` fields of n."""
+    if width == 1:
+        return sequence
+    bound = lambda i: "" if i in (0, width) else "n" if i == 1 else f"{i} * n"  # noqa: E731
+    return ", ".join(f"{sequence}[{bound(i)}:{bound(i + 1)}]" for i in range(width))
