@@ -15,6 +15,7 @@ the sum of the terms, over groups of parents laid out field by field (x₁…x�
 
 from __future__ import annotations
 
+import ast
 import re
 
 from .rules import Rule, build_methods, error_class, message_fstring, message_js
@@ -92,8 +93,11 @@ class Statement:
         identity = {n: n for n in (*self.fields, "out")}
         split = _slices(width, "xs")
         lines = ["def forward(*xs):", f'    """{cls.__name__}: the sum over i of {cls.value}"""']
-        if self.value.tree.__class__.__name__ == "Name":
+        tree = self.value.tree
+        if isinstance(tree, ast.Name):
             lines += ["    return sum(xs)", ""]
+        elif _product_of_fields(tree, self.fields):  # x * w: map(mul) is about twice as fast as the comprehension
+            lines += [f"    n = len(xs) // {width}", f"    return sum(map(mul, {split}))", ""]
         else:
             lines += [f"    n = len(xs) // {width}",
                       f"    return sum([{self.value.python(identity)} for {', '.join(self.fields)} in zip({split})])", ""]  # fmt: skip
@@ -141,6 +145,14 @@ class Statement:
             f"forward: function ({values}) {{ {checks}return {self.value.js(identity)}; }}, "
             f"grads: function ({every}) {{ return [{grads}]; }}, gate: {gate}}}"
         )
+
+
+def _product_of_fields(tree: ast.AST, fields: tuple[str, ...]) -> bool:
+    """True for a term that is the product of the two operand fields, in order: ``x * w``."""
+    return (
+        isinstance(tree, ast.BinOp) and isinstance(tree.op, ast.Mult) and len(fields) == 2
+        and [getattr(tree.left, "id", None), getattr(tree.right, "id", None)] == list(fields)
+    )  # fmt: skip
 
 
 def _tuple(items: list[str]) -> str:
