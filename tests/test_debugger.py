@@ -55,3 +55,12 @@ def test_a_one_parent_op_has_its_chain_rule_line_too():
     text = "\n".join(out)
     assert "-> self.x.grad += self.grad * dx" in text
     assert "<Sigmoid a[" in text and "= σ(z[" in text and "·(1 − a[" in text  # self: the op, its formula, its derivative
+
+
+def test_stepping_into_local_grads_shows_the_code_generated_from_the_ops_statement():
+    """One more `s` on ``da, db = self.local_grads()``: pdb shows the generated function's own lines, under a clear name."""
+    out = pdb_session([*PATH[:-1], "s", "s", "where", "l", "c"])  # --Call--, then its first line
+    text = "\n".join(out)
+    assert "<generated: tinygrad_mm.models.losses.MaxMargin>" in text  # the frame's file: whose statement it is
+    assert "-> if self._data > 0.0:" in text  # flows_when = "out > 0"
+    assert "return (-1.0, 1.0)" in text  # `l` lists the source: derivatives = ("-1", "+1")
