@@ -4,6 +4,7 @@ Read it in this order:
 
     value.py      Value, Parameter, Constant; backward(), backward_steps(), zero_grad()
     op.py         what every op is (numbers, chain rule, words);  ops.py: each op, once
+    rules.py      an op's statement as math, parsed once;  statement.py: its methods, texts, code and JS
     traversal.py  the orders a graph is walked in (iterative: no recursion limit)
     record.py     record(root) -> Pass: one backward pass recorded on the side, what every view reads
     checks.py     numbers that may enter a graph, stale graphs, putting gradients back

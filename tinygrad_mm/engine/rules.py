@@ -29,7 +29,6 @@ from __future__ import annotations
 import ast
 import linecache
 import math
-import operator
 
 FUNCTIONS: dict[str, tuple[str, str, str]] = {  # name → (display, Python, JavaScript) over {0}, {1}
     "tanh": ("tanh", "math.tanh({0})", "Math.tanh({0})"),
@@ -239,7 +238,7 @@ def register_source(filename: str, source: str) -> None:
 def build_methods(filename: str, source: str) -> dict[str, object]:
     """Compile generated ``source`` once (its text visible to pdb as ``filename``) and return what it defines."""
     register_source(filename, source)
-    namespace: dict[str, object] = {"math": math, "power": power, "mul": operator.mul}
+    namespace: dict[str, object] = {"math": math, "power": power}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (code printed from an op class's own statement)
     return namespace
 
