@@ -75,7 +75,9 @@ class Viewer:
         return int(self.page.eval_on_selector("#scrub", "e => e.value"))
 
     def current(self) -> list[str]:
-        return self.page.eval_on_selector_all("#graph g.node.current", "els => els.map(e => e.id)")
+        """The units being processed, without the op node drawn beside a value (``v3op``: current with its value)."""
+        ids = self.page.eval_on_selector_all("#graph g.node.current", "els => els.map(e => e.id)")
+        return [i for i in ids if not i.endswith("op")]
 
     def text(self, selector: str) -> str:
         return self.page.text_content(selector) or ""

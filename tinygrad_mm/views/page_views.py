@@ -9,9 +9,10 @@ Units are ordered like backward() orders nodes: a unit after every unit that use
 contiguous in creation order, so the units of scopes never form a cycle — if some
 user-made grouping did, the rest follow in the engine's order).
 
-Each view step carries what it changes on the drawing: the gradients written in the
-slots (computed here, in the view's order, so partial sums read as the page shows
-them; a final gradient is the engine's exact value), and the edges it lights.
+Each view step carries what it changes on the drawing (``show``: `step_state.step_changes`,
+the one place the per-step display state is computed): the gradients written in the slots
+(the recorded contributions added in the view's order, so partial sums read as the page
+shows them; a final gradient is the recorded pass's exact value), and the edges it lights.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from .drawing import MAX_BOX_OUTPUTS
 from .drawing_style import count
 from .graph import GraphModel, Layout, array_name
 from .page_data import StepText
+from .step_state import step_changes
 
 MAX_VIEWS = 12  # drawings on one page (the first, each box expanded, …)
 MAX_LINES = 12  # lines a box step lists before "… and N more"
@@ -136,8 +138,9 @@ class ViewSteps:
         return order
 
     # ---- backward ----
-    def backward(self) -> list[dict]:
-        """One record per unit: the engine step it is (``t``) or the steps it covers, with its marks on the drawing."""
+    def backward(self, quiz: bool = False) -> list[dict]:
+        """One record per unit: the engine step it is (``t``) or the steps it covers, and what it changes on the
+        drawing (``show``; in a ``quiz`` a gradient stays hidden until its own step)."""
         running: dict[int, float] = {}
         received = [0] * len(self.m.nodes)
         norms = {gid: 0.0 for gid in self.layout.groups}
@@ -169,7 +172,14 @@ class ViewSteps:
             else:
                 record["zero"] = self.steps[ts[0]].grad == 0.0
             out.append(record)
+        for record, change in zip(out, step_changes(out, self.slot_owner(), quiz), strict=True):
+            del record["badges"], record["edges"]
+            record["show"] = change
         return out
+
+    def slot_owner(self) -> dict[str, str]:
+        """A collapsed box's output slot → the box: its gradient belongs to the box's step (other slots: their own)."""
+        return {slot: box for box, slots in self.box_slots.items() for slot in slots}
 
     def _badges(self, changed: dict[int, float], received: list[int], norms: dict[str, float]) -> list[list]:
         """[slot, text, exact, "partial" | "final"] for every slot a step changed; finals are the engine's values."""

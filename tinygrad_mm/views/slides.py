@@ -3,8 +3,9 @@
 `step_sources` yields one DOT text per step of the page's first view (the scopes in
 ``collapse`` drawn as boxes): the node being processed yellow, gradients still
 accumulating dashed orange, final ones green, the edges that send now red (earlier:
-orange; 0: grey, dashed), each gradient written in its node's slot, and the step's
-arithmetic as a caption — the same words as the page (``page_data``).  Every slot has a
+orange; 0: grey, dashed), each gradient written in its node's slot — the page's own
+per-step state (``step_state``) — and the step's arithmetic as a caption, the same
+words as the page (``page_data``).  Every slot has a
 fixed size, so Graphviz lays every step out the same: nodes never move between slides.
 
 `write_slides` renders each step with ``dot -Tpdf`` and joins the pages (``pdf_pages``):
@@ -28,6 +29,7 @@ from .graph import graph_model
 from .page_data import StepText
 from .page_views import ViewSteps, plan_views
 from .pdf_pages import join_pdfs
+from .step_state import fold
 
 FRAME_FORMATS = ("png", "svg")
 FRAMES_MARK = ".tinygrad-mm-frames"  # in a folder of frames: the files step-NNN.* are ours to replace
@@ -55,35 +57,13 @@ def step_sources(
     view = ViewSteps(text, layout)
     records = view.backward()
     drawing_model = dataclasses.replace(model, backward=None)  # gradients appear in the slots, step by step
-    marks = Marks(slot_chars=view.slot_chars)
+    state = None
     for k, record in enumerate(records):
-        _advance(marks, record, records[k - 1] if k else None)
+        state = fold([record["show"]], state)
+        slots = {slot: (text, shown) for slot, (text, _, shown) in state["badges"].items()}
+        marks = Marks(units=dict(state["units"]), edges=dict(state["edges"]), slots=slots, slot_chars=view.slot_chars)  # type: ignore[arg-type]
         marks.caption = caption(text, record, k + 1, len(records))
         yield Drawing(drawing_model, options, marks).source()
-
-
-def _advance(marks: Marks, record: dict, previous: dict | None) -> None:
-    """``marks`` after one more step (the page's script computes the same state: viewer-state.js)."""
-    if previous is not None:
-        marks.units[previous["u"]] = "final"
-        marks.units.pop(previous["u"] + "op", None)
-        for slot in previous["current"]:
-            if slot in marks.slots and marks.slots[slot][1] == "current":
-                marks.slots[slot] = (marks.slots[slot][0], "final")
-        for edge, zero in previous["edges"]:
-            marks.edges[edge] = "zero" if zero else "done"
-    for slot, shown, _, state in record["badges"]:
-        marks.slots[slot] = (shown, state)
-        if marks.units.get(slot) != "final" or state == "partial":
-            marks.units[slot] = state
-    for edge, zero in record["edges"]:
-        marks.edges[edge] = "zero" if zero else "now"
-    marks.units[record["u"]] = "current"
-    if "t" in record:
-        marks.units[record["u"] + "op"] = "current"
-    for slot in record["current"]:
-        if slot in marks.slots:
-            marks.slots[slot] = (marks.slots[slot][0], "current")
 
 
 def caption(text: StepText, record: dict, k: int, total: int) -> list[str]:

@@ -193,13 +193,12 @@ def page(
     templates, view_data = [], []
     for k, plan in enumerate(views):
         steps = ViewSteps(text, plan.layout, expand[k])
-        backward = steps.backward()
+        backward = steps.backward(quiz)
         svg, _ = _view_svg(model, plan, steps)
         templates.append(f'<template id="view-{k}">{ElementTree.tostring(svg, encoding="unicode")}</template>')
         view_data.append({"steps": backward, "forward": steps.forward() if forward else [], "expand": expand[k],
                           "collapse": collapse_back[k], "collapsed": sorted(plan.collapse),
-                          "leafUnits": steps.leaf_units(),
-                          "slotUnit": {slot: box for box, slots in steps.box_slots.items() for slot in slots}})  # fmt: skip
+                          "leafUnits": steps.leaf_units(), "slotUnit": steps.slot_owner()})  # fmt: skip
     data: dict[str, Any] = {
         "root": model.root_index, "root_name": model.root_name, "root_shown": model.shown_name(model.root_index),
         "root_data": text.num(root._data), "nodes": text.nodes(), "steps": [text.step(t) for t in range(len(text.steps))],

@@ -36,7 +36,7 @@ var tgmm = (function () {
     S.natural = null;
   };
 
-  // ---- the state after S.pos steps, recomputed from the start: O(steps + edges) per render
+  // ---- the state after S.pos steps, folded from the start: O(changes) per render
   S.state = function () {
     var V = S.V(), F = S.F(), done = S.done(), st = { units: {}, edges: {}, badges: {}, current: null, hidden: null };
     if (data.forward && F > 0 && S.pos <= F) {  // the forward stage: values appear unit by unit
@@ -51,28 +51,26 @@ var tgmm = (function () {
       }
       return st;
     }
-    for (var t = 0; t < done; t++) {
-      var step = V.steps[t], last = t === done - 1;
-      step.badges.forEach(function (b) { st.badges[b[0]] = b; });
-      step.edges.forEach(function (e) { st.edges[e[0]] = e[1] ? "zero" : (last ? "now" : "done"); });
-      st.units[step.u] = "final";
-    }
-    if (data.quiz) {  // quiz: a gradient shows once its own step is revealed, never before
-      Object.keys(st.badges).forEach(function (slot) { if (!st.units[V.slotUnit[slot] || slot]) delete st.badges[slot]; });
-    }
-    Object.keys(st.badges).forEach(function (slot) {
-      if (!st.units[slot] || st.badges[slot][3] === "partial") st.units[slot] = st.badges[slot][3];
-    });
-    if (done > 0) {
-      var cur = V.steps[done - 1];
-      st.current = cur.u; st.units[cur.u] = "current";
-      if (cur.t !== undefined) st.units[cur.u + "op"] = "op-current";
-      cur.current.forEach(function (slot) { if (st.badges[slot]) st.badges[slot] = st.badges[slot].slice(0, 3).concat(["current"]); });
-    }
+    S.fold(V, done, st);
+    if (done > 0) st.current = V.steps[done - 1].u;
     if (S.asking !== null) {  // quiz: the gradient asked for stays hidden until answered
       var asked = V.steps[S.asking];
       st.units[asked.u] = "asking";
-      asked.current.forEach(function (slot) { st.badges[slot] = [slot, "grad ?", null, "asking"]; });
+      asked.current.forEach(function (slot) { st.badges[slot] = ["grad ?", null, "asking"]; });
+    }
+    return st;
+  };
+
+  // the drawing's state after `done` backward steps of view V: the changes Python computed for each step
+  // (views/step_state.py), applied in order; null removes an entry
+  S.fold = function (V, done, st) {
+    for (var t = 0; t < done; t++) {
+      var show = V.steps[t].show;
+      ["units", "edges", "badges"].forEach(function (kind) {
+        Object.keys(show[kind]).forEach(function (id) {
+          if (show[kind][id] === null) delete st[kind][id]; else st[kind][id] = show[kind][id];
+        });
+      });
     }
     return st;
   };
@@ -92,9 +90,9 @@ var tgmm = (function () {
     Object.keys(S.badges).forEach(function (slot) {
       var b = S.badges[slot], v = st.badges[slot];
       if (!v) { b.g.setAttribute("class", "grad-badge"); b.text.textContent = ""; return; }
-      b.text.textContent = v[1];
-      if (v[2] === null) b.text.removeAttribute("data-exact"); else b.text.setAttribute("data-exact", String(v[2]));
-      b.g.setAttribute("class", "grad-badge shown " + v[3]);
+      b.text.textContent = v[0];
+      if (v[1] === null) b.text.removeAttribute("data-exact"); else b.text.setAttribute("data-exact", String(v[1]));
+      b.g.setAttribute("class", "grad-badge shown " + v[2]);
     });
     return st;
   };
@@ -134,3 +132,11 @@ var tgmm = (function () {
   };
   return S;
 })();
+
+// The page's state after each backward step of view k (default: the one shown), as the page computes it:
+// [{units, edges, badges}, …], one per step.  tests/test_step_state.py compares it with Python's, step by step.
+window.tinygradSteps = function (k) {
+  var V = tgmm.data.views[k === undefined ? tgmm.view : k], out = [];
+  for (var done = 1; done <= V.steps.length; done++) out.push(tgmm.fold(V, done, { units: {}, edges: {}, badges: {} }));
+  return out;
+};
