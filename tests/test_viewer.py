@@ -14,7 +14,7 @@ from tinygrad_mm import Value, to_html
 from tinygrad_mm.cli.demo import write_page
 from tinygrad_mm.engine import record, topological_order
 from tinygrad_mm.models.cs224n import notes_example
-from tinygrad_mm.views.text import fmt
+from tinygrad_mm.views.text import number
 from tinygrad_mm.views.viewer import embed_json, page, safe_svg
 
 EVIL = '</script><script>window.pwned=1;alert(1)</script><!--'
@@ -129,7 +129,7 @@ def test_chain_rule_text_names_the_local_derivative():
     assert data["nodes"][s_step["node"]]["name"] == "s"
     U0 = example.scorer.U[0]
     line = s_step["edges"][2]["text"]  # s = U·a: slot 2 is a[0], whose local derivative is U[0]
-    assert line == f"∂J/∂a[0] += ∂J/∂s · U[0] = −1 · {fmt(U0.data, 4, '−')} = {fmt(-U0.data, 4, '−')}"
+    assert line == f"∂J/∂a[0] += ∂J/∂s · U[0] = −1 · {number(U0.data)} = {number(-U0.data)}"
 
 
 def test_embedded_json_cannot_close_the_script_and_round_trips():

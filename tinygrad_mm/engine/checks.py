@@ -48,9 +48,9 @@ def finite_float(x: object, what: str, node: Value | None = None) -> float:
     elif hasattr(x, "_data") and hasattr(x, "backward"):  # a Value (not imported here: value.py imports this module)
         error, problem = TypeError, f"must be a plain number here, got a Value ({describe(x)}); use its .data"  # type: ignore[arg-type]
     else:
-        kind = type(x).__name__ if type(x).__module__ == "builtins" else f"{type(x).__module__}.{type(x).__qualname__}"
+        type_name = type(x).__name__ if type(x).__module__ == "builtins" else f"{type(x).__module__}.{type(x).__qualname__}"
         text = repr(x)
-        error, problem = TypeError, f"must be a real number (int or float), got {kind} {text[:80]}{'…' if len(text) > 80 else ''}"
+        error, problem = TypeError, f"must be a real number (int or float), got {type_name} {text[:80]}{'…' if len(text) > 80 else ''}"
     beside = f" (with {describe(node)})" if node is not None else ""
     raise error(f"{what}{beside} {problem}")
 

@@ -39,7 +39,7 @@ class StaleGraphError(RuntimeError):
 def describe(node: Value) -> str:
     """A short human name for a node: its label, or its op, plus its data."""
     if node.label:
-        name = repr(_short(node.label))
+        name = repr(_clipped(node.label))
     elif node.kind == "constant":
         name = "the constant"
     elif not node.is_leaf:
@@ -61,5 +61,6 @@ def describe_all(nodes: Iterable[Value]) -> str:
     return listing(nodes, describe)
 
 
-def _short(text: str, limit: int = 60) -> str:
+def _clipped(text: str, limit: int = 60) -> str:
+    """``text`` cut to ``limit`` characters, the last one an ellipsis."""
     return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -21,7 +21,7 @@ from ..engine import BackwardStep, Op
 from ..engine.op import fill
 from .drawing_style import sum_text
 from .graph import GraphModel
-from .text import MINUS, derivative_sentence, format_number, gate_sentence, number, places_to_add_up
+from .text import MINUS, derivative_sentence, gate_sentence, number, places_format, places_to_add_up
 
 
 class StepText:
@@ -50,7 +50,7 @@ class StepText:
 
     def sum_format(self, terms: Sequence[float], total: float | None) -> Callable[[float | None], str]:
         """A number format at which the shown ``terms`` add up to the shown ``total`` (`places_to_add_up`)."""
-        return number_format(self.places(terms, total), self.digits)
+        return places_format(self.places(terms, total), self.digits)
 
     def places(self, terms: Sequence[float], total: float | None) -> int | None:
         """Decimal places for a sum of these terms; None (significant digits) when it is no sum (0 + x = x)."""
@@ -61,7 +61,7 @@ class StepText:
         """How node i's gradient is shown: with enough digits to read as the sum of what its uses sent."""
         if i not in self._places:
             self._places[i] = self.places([self.steps[t].contributions[k] for t, k in self.received[i]], self.m.grad(i))
-        return number_format(self._places[i], self.digits)
+        return places_format(self._places[i], self.digits)
 
     # ---- nodes ----
     def nodes(self) -> list[dict]:
@@ -148,13 +148,6 @@ class StepText:
                 row["branches"] = sum_text(terms, grad, show, limit=len(terms))
             rows.append(row)
         return rows
-
-
-def number_format(places: int | None, digits: int) -> Callable[[float | None], str]:
-    """Numbers with ``places`` decimal places, or (None) ``digits`` significant digits; typeset minus."""
-    if places is None:
-        return lambda x: number(x, digits)
-    return lambda x: "undefined" if x is None else format_number(round(x, places), f".{max(places, 0)}f", MINUS)
 
 
 def distinct(parts: list[str]) -> list[str]:

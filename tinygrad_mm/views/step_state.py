@@ -91,10 +91,10 @@ def fold(changes: Iterable[State], state: State | None = None) -> State:
     """The state after applying ``changes`` in order (to ``state``, else to an empty drawing)."""
     state = state or {"units": {}, "edges": {}, "badges": {}}
     for change in changes:
-        for kind, entries in change.items():
+        for part, entries in change.items():
             for key, value in entries.items():
                 if value is None:
-                    state[kind].pop(key, None)
+                    state[part].pop(key, None)
                 else:
-                    state[kind][key] = value
+                    state[part][key] = value
     return state

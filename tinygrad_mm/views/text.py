@@ -1,7 +1,9 @@
 """Text for every view, written once: numbers, node names, and the chain-rule sentence of a step.
 
-- `number` / `format_number`: a float as text, with a true minus sign where asked, never ``−0``;
-  ``undefined`` for NaN, ``∞`` for infinity.
+- Numbers, one family over `format_number` (any format spec; never ``−0``; ``undefined`` for NaN,
+  ``∞`` for infinity): `number` (significant digits, typeset minus: drawings, pages), `fmt` (the
+  same with an ASCII minus: terminal tables), `places_format` (fixed decimal places, so a sum reads
+  as one).  The drawing's user-chosen spec (``draw_options.NumberFormat``) is `format_number` too.
 - `node_names`: every node of a graph → its name.  A label if it has one; a constant is
   its value; an unlabelled op is named by what it computes (``x·w``) when that is short,
   else by its op and topological index (``dot#37``, the ``37`` of the drawing's ``v37``).
@@ -16,7 +18,7 @@ from __future__ import annotations
 import difflib
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
 from ..engine import Op, Value, describe, topological_order
 from ..engine.op import parenthesize
@@ -56,9 +58,16 @@ def number(x: float | None, digits: int = 4, *, minus: str = MINUS, signed: bool
     return format_number(x, f".{digits}g", minus, signed)
 
 
-def fmt(x: float, digits: int = 4, minus: str = "-") -> str:
+def fmt(x: float, digits: int = 4) -> str:
     """``x`` to ``digits`` significant figures with an ASCII minus (terminal tables)."""
-    return format_number(x, f".{digits}g", minus)
+    return format_number(x, f".{digits}g", "-")
+
+
+def places_format(places: int | None, digits: int) -> Callable[[float | None], str]:
+    """Numbers with ``places`` decimal places, or (None) ``digits`` significant digits; typeset minus."""
+    if places is None:
+        return lambda x: number(x, digits)
+    return lambda x: "undefined" if x is None else format_number(round(x, places), f".{max(places, 0)}f", MINUS)
 
 
 MAX_PLACES = 12  # past this many decimal places a sum is shown in significant digits instead

@@ -66,9 +66,9 @@ var tgmm = (function () {
   S.fold = function (V, done, st) {
     for (var t = 0; t < done; t++) {
       var show = V.steps[t].show;
-      ["units", "edges", "badges"].forEach(function (kind) {
-        Object.keys(show[kind]).forEach(function (id) {
-          if (show[kind][id] === null) delete st[kind][id]; else st[kind][id] = show[kind][id];
+      ["units", "edges", "badges"].forEach(function (part) {
+        Object.keys(show[part]).forEach(function (id) {
+          if (show[part][id] === null) delete st[part][id]; else st[part][id] = show[part][id];
         });
       });
     }
