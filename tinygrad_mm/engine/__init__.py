@@ -24,7 +24,7 @@ Speed: the tricks, each written once, and what it buys (benchmarks/versions.py m
        ``.data`` setter test ``type(x) is float and x - x == 0.0`` before anything slower; the open
        scope (a ContextVar) is read only while some scope is open anywhere (``scopes.ANYWHERE``).
     5. ``TYPE_CHECKING = False`` in place of ``from typing import TYPE_CHECKING``: the engine never
-       imports ``typing``, which halves the time of ``import tinygrad_mm``; type checkers read the block.
+       imports ``typing`` (a few milliseconds of ``import tinygrad_mm``); type checkers read the block.
 """
 
 # value.py first: it defines Value, then imports the op classes that subclass it (ops.py, op.py)

@@ -35,8 +35,7 @@ if TYPE_CHECKING:
 _EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when made (checks.check_unchanged)
 
 
-# Labels and scopes live beside the graph: most nodes have none, and a node without slots for them is smaller.
-# Weak keys: an entry goes when its node does.
+# Labels and scopes live beside the graph, in weak dicts (an entry goes when its node does): speed trick 1.
 _LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
 _SCOPES: WeakKeyDictionary[Value, tuple[str, ...]] = WeakKeyDictionary()
 
@@ -84,7 +83,7 @@ class Value:
         node._data = data
         node.grad = 0.0
         node._epoch = _EPOCH
-        if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():  # a scope is open somewhere: is it in this thread or task?
+        if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():  # speed trick 4: look only while a scope is open somewhere
             _SCOPES[node] = _OPEN_SCOPE.get()
         return node
 
@@ -96,7 +95,7 @@ class Value:
     @data.setter
     def data(self, value: float) -> None:
         global _EPOCH
-        if type(value) is not float or value - value != 0.0:  # the common case needs no check (or message)
+        if type(value) is not float or value - value != 0.0:  # speed trick 4: a finite float needs no check
             value = finite_float(value, f"the new .data of {describe(self)}")
         self._data = value
         _EPOCH += 1
@@ -260,7 +259,7 @@ class Value:
         ``self`` as the root of the latest pass (a pass recorded on the side is nobody's: record.py).
         """
         global LAST_ROOT
-        if min([node._epoch for node in order]) < _EPOCH:  # some .data was set since the oldest node was made
+        if min([node._epoch for node in order]) < _EPOCH:  # speed trick 4: some .data was set since the oldest node
             check_unchanged(order)
         saved = [node.grad for node in order]
         for node in order:
@@ -292,7 +291,7 @@ def latest_root_over(root: Value) -> Value | None:
 
 
 def all_finite(nodes: Sequence[Value]) -> bool:
-    """True if no node's gradient is inf or NaN (one sum, then a careful look only if that overflowed)."""
+    """True if no node's gradient is inf or NaN (speed trick 4: one sum, then a careful look only if it is not finite)."""
     total = sum([node.grad for node in nodes])
     return total - total == 0.0 or all(math.isfinite(node.grad) for node in nodes)
 
