@@ -15,7 +15,7 @@ from tinygrad_mm.cli.demo import write_page
 from tinygrad_mm.engine import record, topological_order
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.text import number
-from tinygrad_mm.views.viewer import embed_json, page, safe_svg
+from tinygrad_mm.views.viewer import check_svg, embed_json, page, parse_svg
 
 EVIL = '</script><script>window.pwned=1;alert(1)</script><!--'
 
@@ -154,12 +154,13 @@ def test_script_labels_are_text_everywhere(tmp_path):
     assert {n["name"] for n in page_data(html)["nodes"]} == {EVIL, b.label, c.label}
 
 
-def test_safe_svg_refuses_markup_that_could_run():
+def test_check_svg_refuses_markup_that_could_run():
     head = '<svg xmlns="http://www.w3.org/2000/svg">'
-    assert safe_svg('<?xml version="1.0"?>\n<!-- c -->' + head + "<text>&lt;script&gt;</text></svg>").startswith("<svg")
+    svg = check_svg(parse_svg('<?xml version="1.0"?>\n<!-- c -->' + head + "<text>&lt;script&gt;</text></svg>"))
+    assert svg.tag.endswith("svg") and svg[0].text == "<script>"  # escaped text stays text
     for bad in ("<script>alert(1)</script>", '<g onload="x()"/>', '<a href="javascript:x()"/>', "<foreignObject/>"):
         with pytest.raises(ValueError, match="could run code: a label was not escaped"):
-            safe_svg(head + bad + "</svg>")
+            check_svg(parse_svg(head + bad + "</svg>"))
 
 
 def test_to_html_writes_the_file_and_creates_folders(tmp_path):

@@ -276,11 +276,6 @@ class Value:
             node.grad = 0.0
 
 
-def current_epoch() -> int:
-    """How many times a ``.data`` has been set by hand so far (a node made now remembers this)."""
-    return _EPOCH
-
-
 LAST_ROOT: ref[Value] | None = None  # the root of the latest backward pass (views say whose gradients they show)
 
 

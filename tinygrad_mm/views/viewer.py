@@ -77,11 +77,6 @@ def parse_svg(svg: str) -> ElementTree.Element:
     return ElementTree.fromstring(svg.encode("utf-8"))
 
 
-def safe_svg(svg: str) -> str:
-    """Graphviz's SVG ready to inline in HTML: parsed, checked (`check_svg`) and written back without prolog or comments."""
-    return ElementTree.tostring(check_svg(parse_svg(svg)), encoding="unicode")
-
-
 def _view_svg(model: GraphModel, plan: ViewPlan, view: ViewSteps) -> tuple[ElementTree.Element, Drawing]:
     """One view's drawing, rendered by dot and edited as XML: slots become empty badges, data texts get a class."""
     drawing_model = dataclasses.replace(model, backward=None)  # the page reveals gradients step by step: none drawn
