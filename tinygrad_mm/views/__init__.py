@@ -1,12 +1,13 @@
 """The views layer: everything that shows a graph.  Nothing here changes a ``.grad`` or ``.data``.
 
-    graph.py          the graph model: nodes, ids, names, edges and their gradients, collapsed scopes
-    text.py           numbers, node names, the chain-rule sentences (one formatter for every view)
+    graph.py          the graph model: nodes, ids, names, edges, collapsed scopes, and the recorded pass it shows
+    text.py           numbers (one family), node names, the chain-rule sentences
     dot.py            DOT text and running Graphviz;  draw_options.py, drawing_style.py, drawing.py: the drawing
     export.py         svg/png/pdf/dot/json files;  files.py: atomic writes
     trace.py          the backward tape as a table;  explain.py: a gradient as a sum over paths
     viewer.py         the click-through page (templates/), built from page_views.py (one drawing per set of
-                      collapsed scopes) and page_data.py (every step's text and numbers)
+                      collapsed scopes), page_data.py (every step's text and numbers) and step_state.py
+                      (what each step changes on the drawing: the page and the slides apply the same changes)
     slides.py         one PDF page or picture per step;  pdf_pages.py: joining one-page PDFs
     notebook.py       Jupyter: show() and a Value's own display;  gallery.py: the classroom pictures
 """
