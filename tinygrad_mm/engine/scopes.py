@@ -10,13 +10,8 @@ tasks, building graphs at the same time never tag each other's nodes.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from contextvars import ContextVar
 from threading import Lock
-
-TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
-if TYPE_CHECKING:
-    from .value import Value
 
 OPEN: ContextVar[tuple[str, ...]] = ContextVar("tinygrad_mm_scope", default=())  # the path open in this context
 ANYWHERE = [0]  # how many scopes are open in any thread or task: the engine looks at OPEN only when this is not 0
@@ -46,12 +41,3 @@ class scope:  # noqa: N801 (used like a function: ``with scope("name"):``)
             ANYWHERE[0] -= 1
         OPEN.reset(self._token)
 
-
-def scope_paths(nodes: Iterable[Value]) -> list[tuple[str, ...]]:
-    """Every scope path the nodes were made in, each prefix included, outer before inner, in first-seen order."""
-    seen: dict[tuple[str, ...], None] = {}
-    for node in nodes:
-        path = node.scope
-        for depth in range(1, len(path) + 1):
-            seen.setdefault(path[:depth])
-    return list(seen)

@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
-from ..engine import Parameter, Value, count_uses, sum_values, uses_of
+from ..engine import Parameter, Value, count_uses, record, sum_values, uses_of
 from ..engine.checks import finite_float
 from .losses import max_margin_loss
 from .nn import sgd
@@ -328,14 +328,15 @@ def train_pair_until_margin_met(
 
 
 def branch_contributions(example: MarginExample, parameter: Value) -> dict[str, float]:
-    """What ``parameter`` received through each branch: ``s``, then ``s_c`` (or ``s_c1``, …), after ``J.backward()``.
+    """What ``parameter`` received through each branch of ``J``'s backward pass: ``s``, then ``s_c`` (or ``s_c1``, …).
 
-    Read off the edges of the backward pass: every node of a branch that uses
-    ``parameter`` sent it ``node.grad · ∂node/∂parameter``.  The parts add up to
-    ``parameter.grad`` — that sum is the whole answer to "s and s_c share W".
+    Read off the recorded pass (``engine.record``; no ``.grad`` changes): every node of a
+    branch that uses ``parameter`` sent it ``node.grad · ∂node/∂parameter``.  The parts add
+    up to ∂J/∂parameter — that sum is the whole answer to "s and s_c share W".
     """
+    sent = {step.node: step.contributions for step in record(example.J).steps}
     return {
-        name: sum((user.grad * user.local_grads()[k] for user, k in uses_of(parameter, count_uses(root))), 0.0)
+        name: sum((sent[user][k] for user, k in uses_of(parameter, count_uses(root))), 0.0)
         for name, root in example.branches.items()
     }
 

@@ -21,7 +21,6 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from ..engine import Op, Pass, Value, record, topological_order
-from ..engine.scopes import scope_paths
 from ..engine.value import latest_root_over
 from .text import node_names, partial, standalone
 
@@ -99,7 +98,11 @@ class GraphModel:
     @cached_property
     def scope_paths(self) -> list[tuple[str, ...]]:
         """Every scope path in the graph (prefixes included), in drawing order; the k-th is ``scope{k}``."""
-        return scope_paths(self.nodes)
+        seen: dict[tuple[str, ...], None] = {}
+        for node in self.nodes:
+            for depth in range(1, len(node.scope) + 1):
+                seen.setdefault(node.scope[:depth])
+        return list(seen)
 
     def gates(self) -> list[int]:
         """The root, and the root's operands, that are ops with a gate (a hinge, a relu): their state heads a view."""
