@@ -31,6 +31,7 @@ def test_a_record_is_backward_bit_for_bit_and_changes_nothing(seed):
     assert [node.grad for node in order] == before and grads_by_identity(order) == identities
     assert isinstance(p, Pass) and p.root is root and p.order == tuple(order) and p.finite and not p.nonfinite
     assert [step.node for step in p.steps] == list(order) and [step.index for step in p.steps] == list(range(len(order)))
+    assert list(p.step_of()) == list(order) and all(p.step_of()[step.node] is step for step in p.steps)
     for node in order:
         node.grad = 0.0
     root.backward()

@@ -115,6 +115,10 @@ class Pass(namedtuple("Pass", "root order steps grads gates nonfinite")):  # noq
         grad = self.grads[node]
         return grad if math.isfinite(grad) else None
 
+    def step_of(self) -> dict[Value, BackwardStep]:
+        """Each node → its step (a new dict: build it once per view)."""
+        return {step.node: step for step in self.steps}
+
 
 def record(root: Value) -> Pass:
     """The backward pass from ``root``, recorded as a `Pass`; every ``.grad`` is left as it was.

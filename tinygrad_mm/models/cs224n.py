@@ -334,9 +334,9 @@ def branch_contributions(example: MarginExample, parameter: Value) -> dict[str, 
     branch that uses ``parameter`` sent it ``node.grad · ∂node/∂parameter``.  The parts add
     up to ∂J/∂parameter — that sum is the whole answer to "s and s_c share W".
     """
-    sent = {step.node: step.contributions for step in record(example.J).steps}
+    steps = record(example.J).step_of()
     return {
-        name: sum((sent[user][k] for user, k in uses_of(parameter, count_uses(root))), 0.0)
+        name: sum((steps[user].contributions[k] for user, k in uses_of(parameter, count_uses(root))), 0.0)
         for name, root in example.branches.items()
     }
 

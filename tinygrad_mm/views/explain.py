@@ -181,7 +181,7 @@ def edge_breakdown(root: Value, node: Value | str) -> EdgeBreakdown:
     """
     names = node_names(root)
     target = find_node(root, node, names)
-    steps = {step.node: step for step in record(root).steps}  # in backward order
+    steps = record(root).step_of()  # in backward order
     terms = tuple(
         EdgeTerm(user, k, steps[user].index, steps[user].grad, steps[user].local_grads[k], steps[user].contributions[k])
         for user, k in uses_of(target, steps)

@@ -154,7 +154,7 @@ def graph_model(root: Value, gradients: bool | None = None) -> GraphModel:
     differs = 0 if backward is None else sum(node.grad != backward.grads[node] for node in nodes)
     owner = latest_root_over(root) if differs else None
     status = GradientStatus(computed, differs, owner if owner is not root else None)
-    steps = {} if backward is None else {step.node: step for step in backward.steps}
+    steps = {} if backward is None else backward.step_of()
     edges: list[Edge] = []
     consumers: list[list[Edge]] = [[] for _ in nodes]
     for i, node in enumerate(nodes):
