@@ -27,6 +27,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     add_collapse_arguments(parser)
     parser.add_argument("--quiz", action="store_true", help="the student types each gradient before it is revealed")
     parser.add_argument("--forward", action="store_true", help="first compute the values node by node, then run backward")
+    parser.add_argument("--present", action="store_true", help="open in presenter mode (large labels for a projector; P toggles)")
     parser.set_defaults(func=run)
 
 
@@ -41,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / f"{source.name}.html"
     try:
         path = to_html(source.root, out, source.title, source.subtitle, collapse=collapse, max_nodes=args.max_nodes,
-                       quiz=args.quiz, forward=args.forward, digits=args.digits)  # fmt: skip
+                       quiz=args.quiz, forward=args.forward, digits=args.digits, present=args.present)  # fmt: skip
     except GraphTooLargeError:
         raise
     except (ValueError, TypeError) as err:

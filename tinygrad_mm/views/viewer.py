@@ -174,11 +174,12 @@ def page(
     quiz: bool = False,
     forward: bool = False,
     digits: int = 4,
+    present: bool = False,
 ) -> str:
     """The whole self-contained HTML page for ``root`` (see the module docstring); no ``.grad`` changes."""
     if not isinstance(root, Value):
         raise TypeError(f"the page needs a tinygrad_mm Value as the root, got {type(root).__name__}; pass the output node")
-    for name, flag in (("quiz", quiz), ("forward", forward)):
+    for name, flag in (("quiz", quiz), ("forward", forward), ("present", present)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
@@ -203,7 +204,7 @@ def page(
     data: dict[str, Any] = {
         "root": model.root_index, "root_name": model.root_name, "root_shown": model.shown_name(model.root_index),
         "root_data": text.num(root._data), "nodes": text.nodes(), "steps": [text.step(t) for t in range(len(text.steps))],
-        "views": view_data, "summary": text.summary(), "quiz": quiz, "forward": forward,
+        "views": view_data, "summary": text.summary(), "quiz": quiz, "forward": forward, "present": present,
         "expand_all": next((k for k, plan in enumerate(views) if not plan.collapse), None),
         "fills": {kind: colour for kind, colour in FILL.items() if kind != "op"},  # the drawing's colours, for the legend
     }  # fmt: skip
