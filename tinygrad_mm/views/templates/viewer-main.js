@@ -7,10 +7,11 @@
     if (!force && p === S.pos + 1 && S.shouldAsk(p)) { S.ask(p - S.F() - 1); S.fitPanel(); update(false); return; }
     S.asking = null;
     $("quiz").hidden = true;
+    if (data.quiz && p > S.pos) S.skipQuestions(S.done(), Math.max(0, p - S.F()));  // jumped past questions: skipped
     S.pos = p;
     S.render();
     S.panel();
-    if (data.quiz) S.showScore();
+    if (data.quiz) { S.showScore(); S.quizSummary(); }
     S.fitPanel();
     update(true);
   };
@@ -159,7 +160,7 @@
   S.fitPanel = function () {  // presenting, the panel has a fixed size: lines that do not fit become "… and n more"
     var panel = $("panel"), more = $("panel-more");
     if (more) more.parentNode.removeChild(more);
-    var items = [].slice.call(panel.querySelectorAll("#step-lines > li, #step-received li, #summary li"));
+    var items = [].slice.call(panel.querySelectorAll("#step-lines > li, #step-received li, #quiz-summary li, #summary li"));
     items.forEach(function (li) { li.hidden = false; });
     if (!S.presenting()) return;
     var overflows = function () { return panel.scrollHeight > panel.clientHeight + 1 || panel.scrollWidth > panel.clientWidth + 1; };
