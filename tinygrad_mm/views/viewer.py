@@ -39,9 +39,9 @@ from .drawing import Drawing
 from .drawing_style import FILL, MONO, SLOT_CHAR, SLOT_POINTS, Marks, css_colours, slot_marker
 from .files import write_atomic
 from .graph import GraphModel, graph_model
-from .quiz import QUIZZES, quiz_questions
 from .page_data import StepText
 from .page_views import ViewPlan, ViewSteps, plan_views
+from .quiz import QUIZZES, quiz_questions
 
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 ElementTree.register_namespace("", SVG_NS)
