@@ -15,7 +15,6 @@ from tinygrad_mm.models.cs224n import ExampleSpec, branch_contributions, build_e
 from tinygrad_mm.views.graph import graph_model
 from tinygrad_mm.views.page_data import StepText
 from tinygrad_mm.views.quiz import quiz_questions
-from tinygrad_mm.views.trace import record_steps
 from tinygrad_mm.views.viewer import to_html
 
 pytest_plugins = ("browser_support",)
@@ -23,7 +22,7 @@ pytest_plugins = ("browser_support",)
 
 def questions(root: Value, which: str = "all") -> list[dict]:
     model = graph_model(root, gradients=True)
-    by_step = quiz_questions(model, StepText(model, record_steps(root)), which)
+    by_step = quiz_questions(model, StepText(model), which)
     return [q for t in sorted(by_step) for q in by_step[t]]
 
 
