@@ -20,11 +20,11 @@ import re
 import sys
 from collections.abc import Sequence
 
-from . import code, demo, explain, html, pictures, render, slides, trace, train
+from . import code, demo, explain, html, pictures, render, slides, trace, train, worksheet
 from .errors import BROKEN_PIPE, INTERRUPTED, user_error
 
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
-COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, code)
+COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, worksheet, code)
 
 
 class OneLineParser(argparse.ArgumentParser):

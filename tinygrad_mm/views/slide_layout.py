@@ -37,11 +37,12 @@ class Page:
     height: float
 
     @classmethod
-    def around(cls, graph_width: float, graph_height: float, aspect: str = "16:9") -> Page:
-        """The smallest page of this aspect that holds a graph of this natural size above the caption band."""
-        if aspect not in ASPECTS:
+    def around(cls, graph_width: float, graph_height: float, aspect: str = "16:9", ratio: float | None = None) -> Page:
+        """The smallest page of this aspect (or width : height ``ratio``) that holds a graph of this natural size
+        above the caption band."""
+        if ratio is None and aspect not in ASPECTS:
             raise ValueError(f"aspect must be one of {', '.join(ASPECTS)}, got {aspect!r}")
-        ratio = ASPECTS[aspect]
+        ratio = ratio or ASPECTS[aspect]
         height = max(graph_height / (1 - BAND - 2 * MARGIN), graph_width / (ratio - 2 * MARGIN), 360.0)
         return cls(round(ratio * height), round(height))
 
@@ -72,7 +73,7 @@ class Page:
         head = textwrap.wrap(first, int(per_line / big)) or [""]
         if len(head) + len(wrapped) > rows:
             keep = max(0, rows - len(head) - 1)
-            wrapped = wrapped[:keep] + [f"… and {len(wrapped) - keep} more lines (the page shows them all)"]
+            wrapped = wrapped[:keep] + [f"… and {len(wrapped) - keep} more lines"]
         text = "".join(f'<FONT POINT-SIZE="{size * big:g}"><B>{dot.html(line)}</B></FONT><BR ALIGN="LEFT"/>' for line in head)
         text += "".join(f'<FONT POINT-SIZE="{size:g}">{dot.html(line)}</FONT><BR ALIGN="LEFT"/>' for line in wrapped)
         return f'<TD FIXEDSIZE="TRUE" WIDTH="{width}" HEIGHT="{height}" VALIGN="TOP" BALIGN="LEFT">{text}</TD>'

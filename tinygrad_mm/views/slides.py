@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,7 +28,7 @@ from .draw_options import DEFAULT_MAX_NODES, DrawOptions, GraphTooLargeError
 from .drawing import Drawing
 from .drawing_style import Marks
 from .files import OutputPathError, write_atomic
-from .graph import graph_model
+from .graph import GraphModel, graph_model
 from .page_data import StepText
 from .page_views import ViewSteps, plan_views
 from .pdf_pages import join_pdfs, pypdf_module
@@ -67,21 +68,47 @@ def _step_drawings(
     root: Value, collapse: list[str] | None, max_nodes: int, digits: int, fontsize: float, dpi: float | None, scale: float
 ) -> Iterator[tuple[str, list[str]]]:
     """Each backward step's drawing (no caption: the page adds it in its own band) and its caption's lines."""
-    model = graph_model(root, gradients=True)
-    options = DrawOptions.of(None, {"collapse": collapse or [], "max_nodes": max_nodes, "show_grad": False,
-                                    "legend": False, "title": None, "grad_slots": True, "fontsize": fontsize,
-                                    "dpi": dpi, "scale": scale})  # fmt: skip
-    layout = plan_views(model, options.checked_collapse(model), max_nodes)[0][0].layout
-    if layout.size() > max_nodes:
-        raise GraphTooLargeError.for_drawing(model, layout.size(), max_nodes)
-    text = StepText(model, digits)
-    view = ViewSteps(text, layout)
-    records = view.backward()
-    drawing_model = dataclasses.replace(model, backward=None)  # gradients appear in the slots, step by step
-    marks = Marks(slot_chars=view.slot_chars)
-    for k, record in enumerate(records):
-        _advance(marks, record, records[k - 1] if k else None)
-        yield Drawing(drawing_model, options, marks).source(), caption(text, record, k + 1, len(records))
+    steps = StepDrawing.of(root, collapse, max_nodes, digits, fontsize, dpi, scale)
+    marks = Marks(slot_chars=steps.view.slot_chars)
+    for k, record in enumerate(steps.records):
+        _advance(marks, record, steps.records[k - 1] if k else None)
+        yield steps.source(marks), caption(steps.text, record, k + 1, len(steps.records))
+
+
+@dataclass
+class StepDrawing:
+    """What every picture of one backward pass shares: the drawing options, the step text, the view's step records."""
+
+    model: GraphModel
+    options: DrawOptions
+    text: StepText
+    view: ViewSteps
+    records: list[dict]
+
+    @classmethod
+    def of(cls, root: Value, collapse: list[str] | None = None, max_nodes: int = DEFAULT_MAX_NODES, digits: int = 4,
+           fontsize: float = 12.0, dpi: float | None = None, scale: float = 1.0) -> StepDrawing:  # fmt: skip
+        model = graph_model(root, gradients=True)
+        options = DrawOptions.of(None, {"collapse": collapse or [], "max_nodes": max_nodes, "show_grad": False,
+                                        "legend": False, "title": None, "grad_slots": True, "fontsize": fontsize,
+                                        "dpi": dpi, "scale": scale})  # fmt: skip
+        layout = plan_views(model, options.checked_collapse(model), max_nodes)[0][0].layout
+        if layout.size() > max_nodes:
+            raise GraphTooLargeError.for_drawing(model, layout.size(), max_nodes)
+        text = StepText(model, digits)
+        view = ViewSteps(text, layout)
+        return cls(model, options, text, view, view.backward())
+
+    def source(self, marks: Marks) -> str:
+        """The DOT text of the drawing with these marks (gradients only in the slots, as the marks write them)."""
+        return Drawing(dataclasses.replace(self.model, backward=None), self.options, marks).source()
+
+    def final(self) -> Marks:
+        """The marks after the last step: every slot holds its final gradient."""
+        marks = Marks(slot_chars=self.view.slot_chars)
+        for k, record in enumerate(self.records):
+            _advance(marks, record, self.records[k - 1] if k else None)
+        return marks
 
 
 def _advance(marks: Marks, record: dict, previous: dict | None) -> None:
