@@ -7,6 +7,8 @@
     trace.py          the backward tape as a table;  explain.py: a gradient as a sum over paths
     viewer.py         the click-through page (templates/), built from page_views.py (one drawing per set of
                       collapsed scopes) and page_data.py (every step's text and numbers)
-    slides.py         one PDF page or picture per step, all one size (slide_layout.py); pdf_pages.py: pypdf joins them
+    slides.py         one PDF page or picture per step, all one size (slide_layout.py); pdf_pages.py: pypdf joins them;
+                      animation.py: the frames as one animated SVG;  worksheet.py: blank slots and the answer key
+    quiz.py           the page's quiz questions (gates, branches);  branches.py: a shared node's branches, by name
     notebook.py       Jupyter: show() and a Value's own display;  gallery.py: the classroom pictures
 """
