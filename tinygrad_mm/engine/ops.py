@@ -10,7 +10,7 @@ their labels; no NaN or infinity is ever made.
 
 from __future__ import annotations
 
-from .op import BinaryOp, Namer, NaryOp, Numberer, UnaryOp
+from .op import BinaryOp, Namer, NaryOp, Numberer, UnaryOp, parenthesize
 from .value import Value
 
 NEEDS_A_POSITIVE_BASE = (
