@@ -164,16 +164,15 @@
     items.forEach(function (li) { li.hidden = false; });
     if (!S.presenting()) return;
     var overflows = function () { return panel.scrollHeight > panel.clientHeight + 1 || panel.scrollWidth > panel.clientWidth + 1; };
-    var hidden = 0;
-    while (overflows() && hidden < items.length) { items[items.length - 1 - hidden].hidden = true; hidden++; }
-    if (hidden) {
-      more = S.el("p", "more", "… and " + hidden + " more line" + (hidden > 1 ? "s" : "") + " (P: leave presenter mode to read them all)");
-      more.id = "panel-more";
-      var last = items[items.length - hidden];
-      last.parentNode.parentNode.insertBefore(more, last.parentNode.nextSibling);
-      while (overflows() && hidden < items.length) { items[items.length - 1 - hidden].hidden = true; hidden++;
-        more.textContent = "… and " + hidden + " more lines (P: leave presenter mode to read them all)"; }
-    }
+    var hidden = 0, hide = function () { items[items.length - 1 - hidden].hidden = true; hidden++; };
+    var say = function () { return "… and " + hidden + " more line" + (hidden > 1 ? "s" : "") + " (P: leave presenter mode to read them all)"; };
+    while (overflows() && hidden < items.length) hide();
+    if (!hidden) return;
+    more = S.el("p", "more", say());  // the note takes room too: hide until both fit
+    more.id = "panel-more";
+    var last = items[items.length - hidden];
+    last.parentNode.parentNode.insertBefore(more, last.parentNode.nextSibling);
+    while (overflows() && hidden < items.length) { hide(); more.textContent = say(); }
   };
   window.addEventListener("resize", function () {  // the window changed: the same zoom rule, the current node kept in view
     if (S.presenting()) { S.fitPanel(); setZoom(presenterZoom()); } else S.follow(currentElement());
