@@ -7,7 +7,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 PIP     = $(BIN)/python -m pip --quiet --disable-pip-version-check
-TEST_EXTRAS ?= test,oracle,draw,plot,bench
+TEST_EXTRAS ?= test,oracle,draw,plot,bench,slides
 LINTED  = tinygrad_mm tests visualize benchmarks scripts
 
 .PHONY: demo test lint bench notebook venv clean

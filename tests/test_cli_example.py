@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 from pathlib import Path
 
@@ -146,3 +147,15 @@ def test_the_expanded_hinge_from_the_command_line(tmp_path: Path, capsys, corrup
     assert main(["render", "--small", "--expanded-hinge", "--corrupt", *corrupt, "--out", str(out)]) == 0
     words = svg_words(out)
     assert any(w.startswith("m =") or w == m for w in words) and "max(0,·)" in words
+
+
+def test_demo_check_tolerates_rounding_in_the_branch_sum(tmp_path: Path) -> None:
+    """The branch parts are added in another order than backward() adds them: one ulp apart is no mismatch."""
+    from tinygrad_mm.cli.demo import adds_up
+
+    parts = [-1.0619399999999999, 0.597457, 0.561751]
+    assert adds_up(parts, sum(parts)) and adds_up(parts, math.nextafter(sum(parts), 1.0))
+    assert not adds_up(parts, sum(parts) + 1e-9) and adds_up([0.0, 0.0], 0.0) and not adds_up([0.0], 1e-300)
+    done = cli("demo", "--small", "--expanded-hinge", *K2, "--out", str(tmp_path))
+    assert done.returncode == 0, done.stdout + done.stderr  # printed ✗ MISMATCH and exited 1 for equal numbers
+    assert "MISMATCH" not in done.stdout and done.stdout.count("✓") == 2

@@ -67,12 +67,14 @@ def test_long_labels_keep_their_start_and_end() -> None:
     ("formula", "refused"),
     [
         ("x.__class__", "attribute access"),
-        ("__import__('os').system('touch pwned')", "calling anything but relu tanh sigmoid exp log sum dot"),
+        ("__import__('os').system('touch pwned')", "calling anything but neg relu tanh sigmoid exp log"),  # then any op class defined later, sum dot max
         ("open('pwned', 'w')", "calling anything but"),
         ("eval('1')", "calling anything but"),
         ("[v for v in (x,)]", "comprehensions"),
         ("sum(v for v in (x,))", "comprehensions"),
-        ("x[0]", "subscripts"),
+        ("x[y]", "subscripts other than x[0] or W[0,1]"),
+        ("x[0.5]", "subscripts other than"),
+        ("max(x, 1)", "max() unless it is max(0, …), the hinge"),
         ("(lambda: x)()", "calling anything but"),
         ("lambda: x", "lambdas"),
         ("x < 1", "comparisons"),
@@ -132,10 +134,16 @@ def test_nothing_runs_before_the_refusal(tmp_path: Path) -> None:
         ("x", ["x=nan"], "--set x=nan: nan is not a finite number"),
         ("x +", [], "--expr is not a formula at column 4: invalid syntax"),
         ("", [], "--expr is empty"),
-        ("x; y", [], "--expr holds 2 statements"),
+        ("x; y", [], "--expr refuses a formula without a name before the last statement (statement 1"),
         ("+".join(["x"] * 5000), ["x=1"], "--expr is nested too deeply for Python's parser"),
         ("3", [], "--expr '3' has no name or operation in it"),
-        ("x = x*2", ["x=1"], "--expr x = …: the root's name x is also a name in the formula"),
+        ("x = x*2", ["x=1"], "--expr x = …: the name x is also a name in its own formula"),
+        ("z = x*2; z = z + 1", ["x=1"], "--expr computes z twice"),
+        ("y = z + 1; z = x*2; y", ["x=1"], "--expr uses z before the statement that computes it"),
+        ("z = x*2; y = x + 1", ["x=1"], "--expr computes z but nothing after it uses it"),
+        ("z = x*2; y = z", ["x=1"], "--expr refuses y = z, which only gives a second name"),
+        ("z = x*2; y = z*z", ["x=1", "z=2"], "--set z: the formula computes it (z = …); remove it from --set"),
+        ("c = 2; c*x", ["x=1"], "--expr c = 2: a name for a number; give it with --set instead"),
         ("log(x - 1)", ["x=1"], "--expr: log(x - 1) cannot be computed at these values"),
         ("1/(x - 1)", ["x=1"], "--expr: 1/(x - 1) cannot be computed at these values"),
     ],
@@ -173,3 +181,117 @@ def test_trace_explain_and_html_of_a_named_formula(tmp_path: Path, capsys) -> No
     assert main(["html", *named, "--out", str(tmp_path / "o.html")]) == 0
     page = (tmp_path / "o.html").read_text(encoding="utf-8")
     assert "x*w1 + x2*w2" in page and "x = 2, w1 = −3" in page
+
+
+def notes_formula(example) -> tuple[str, list[str]]:
+    """The notes' J = max(0, Δ + s_c − s) with s = Uᵀσ(Wx + b), written element by element, and its --set values."""
+    scorer, lines = example.scorer, []
+    for sub in ("", "_c"):
+        for i in range(scorer.hidden):
+            row = ", ".join(f"W[{i},{j}]" for j in range(scorer.n))
+            xs = ", ".join(f"x{sub}[{j}]" for j in range(scorer.n))
+            lines += [f"z{sub}[{i}] = dot([{row}], [{xs}]) + b[{i}]", f"a{sub}[{i}] = sigmoid(z{sub}[{i}])"]
+        terms = " + ".join(f"U[{i}]*a{sub}[{i}]" for i in range(scorer.hidden))
+        lines.append(f"s{sub} = {terms}")
+    lines.append("J = max(0, 1 + s_c - s)")
+    values = [f"{p.label}={p.data!r}" for p in scorer.parameters()]
+    values += [f"x={','.join(repr(v.data) for v in example.x)}", f"x_c={','.join(repr(v.data) for v in example.x_c)}"]
+    return "\n".join(lines), values
+
+
+def test_the_notes_formula_typed_as_written_gives_the_closed_forms_gradients() -> None:
+    from tinygrad_mm.models.closed_form import for_example
+    from tinygrad_mm.models.cs224n import notes_example
+
+    example = notes_example(small=True)
+    closed = for_example(example)
+    text, values = notes_formula(example)
+    e = build_expression(text, parse_settings(values))
+    assert e.root.label == "J" and list(e.named)[-3:] == ["a_c[1]", "s_c", "J"]
+    assert e.root.data == pytest.approx(closed.J, rel=1e-12)
+    e.root.backward()
+    scorer = example.scorer
+    for i in range(scorer.hidden):
+        assert e.leaves[f"U[{i}]"].grad == pytest.approx(closed.U[i], rel=1e-9, abs=1e-15)
+        assert e.leaves[f"b[{i}]"].grad == pytest.approx(closed.b[i], rel=1e-9, abs=1e-15)
+        for j in range(scorer.n):
+            assert e.leaves[f"W[{i},{j}]"].grad == pytest.approx(closed.W[i][j], rel=1e-9, abs=1e-15)
+    assert [e.leaves[f"x[{j}]"].grad for j in range(scorer.n)] == pytest.approx(closed.x, rel=1e-9)
+    assert [e.leaves[f"x_c[{j}]"].grad for j in range(scorer.n)] == pytest.approx(closed.x_c, rel=1e-9)
+    assert e.named["s"].grad == -1.0 and e.named["s_c"].grad == 1.0  # the seeds' question: ∂J/∂s = −1, ∂J/∂s_c = +1
+
+
+def test_max_0_is_the_engines_hinge_with_its_gate_text(capsys) -> None:
+    from tinygrad_mm.models.losses import Hinge
+    from tinygrad_mm.views.text import gate_sentence, node_names
+
+    e = build_expression("J = max(0, 1 + s_c - s)", {"s": 0.2, "s_c": -0.1})
+    assert isinstance(e.root, Hinge) and e.root.data == pytest.approx(0.7)
+    same = Hinge.apply(e.root.parents[0])
+    same.label = "J"
+    assert gate_sentence(e.root, node_names(e.root)) == gate_sentence(same, node_names(same))
+    assert "the margin is violated" in gate_sentence(e.root, node_names(e.root))
+    e.root.backward()
+    assert (e.leaves["s"].grad, e.leaves["s_c"].grad) == (-1.0, 1.0)
+    met = build_expression("max(1 + s_c - s, 0)", {"s": 2.0, "s_c": 0.0})
+    met.root.backward()
+    assert met.root.data == 0.0 and met.leaves["s"].grad == 0.0 and "nothing flows back" in gate_sentence(met.root, node_names(met.root))
+    assert main(["trace", "-e", "J = max(0, 1 + s_c - s)", "--set", "s=0.2", "s_c=-0.1"]) == 0
+    assert "J = 0.7" in capsys.readouterr().out
+
+
+def test_named_sub_expressions_by_semicolons_or_new_lines() -> None:
+    one = build_expression("z = w*x + b; J = max(0, 1 - z)", {"w": 2.0, "x": 0.25, "b": 0.1})
+    two = build_expression("z = w*x + b\n\nJ = max(0,\n 1 - z)\n", {"w": 2.0, "x": 0.25, "b": 0.1})
+    for e in (one, two):
+        assert list(e.named) == ["z", "J"] and e.root.label == "J" and e.named["z"].label == "z"
+        assert e.root.data == pytest.approx(0.4)
+        e.root.backward()
+        assert (e.leaves["w"].grad, e.leaves["x"].grad, e.leaves["b"].grad) == (-0.25, -2.0, -1.0)
+    assert sorted(n.label for n in topological_order(one.root)) == sorted(["w", "x", "w*x", "b", "z", "", "1 - z", "J"])
+
+
+def test_vectors_by_index_and_repeated_set_merge(tmp_path: Path) -> None:
+    assert parse_settings(["v=1,2.5,-3", "W[0, 1]=4"]) == {"v[0]": 1.0, "v[1]": 2.5, "v[2]": -3.0, "W[0,1]": 4.0}
+    e = build_expression("dot([v[0], v[1], v[2]], [W[0,1], 1, 2])", parse_settings(["v=1,2.5,-3", "W[0,1]=4"]))
+    assert e.root.data == pytest.approx(4 + 2.5 - 6) and set(e.leaves) == {"v[0]", "v[1]", "v[2]", "W[0,1]"}
+    done = cli("trace", "-e", "x*y", "--set", "x=2", "--set", "y=3")  # used to drop x=2 silently
+    assert done.returncode == 0 and "x*y = 6" in done.stdout, done.stderr
+    done = cli("trace", "-e", "x*y", "--set", "x=2", "--set", "x=3", "y=1")
+    assert_one_line_error(done, 2, "--set: x is set twice")
+
+
+def test_a_formula_may_start_with_a_minus_and_names_are_read_as_python_reads_them() -> None:
+    done = cli("trace", "-e", "-log(p)", "--set", "p=0.5")
+    assert done.returncode == 0 and "-log(p) = 0.6931" in done.stdout, done.stderr  # was "expected one argument"
+    done = cli("trace", "-e", "µ*x", "--set", "µ=2", "x=3")  # the micro sign: Python reads it as the Greek μ
+    assert done.returncode == 0 and "µ*x = 6" in done.stdout, done.stderr
+    assert parse_settings(["µ=2"]) == {"μ": 2.0}
+    with pytest.raises(UserError, match="--set: μ is set twice \\(also as µ\\)"):
+        parse_settings(["µ=2", "μ=3"])
+    done = cli("trace", "-e", "-x", "--set", "x=1")
+    assert_one_line_error(done, 2, "argument -e/--expr: expected one argument (a formula that starts with a minus")
+
+
+def test_a_new_op_class_is_reachable_from_a_formula() -> None:
+    from tinygrad_mm.cli.expr import functions
+    from tinygrad_mm.engine.op import UnaryOp
+
+    class Softsign(UnaryOp):
+        """x / (1 + |x|).    ∂/∂x = 1 / (1 + |x|)²"""
+
+        __slots__ = ()
+        op, symbol, formula, derivatives = "softsign", "softsign", "softsign({x})", ("1/(1 + |{x}|)²",)
+
+        @staticmethod
+        def forward(x: float) -> float:
+            return x / (1.0 + abs(x))
+
+        def local_grads(self) -> tuple[float]:
+            return (1.0 / (1.0 + abs(self.x._data)) ** 2,)
+
+    assert functions()["softsign"] is Softsign and list(functions())[:6] == ["neg", "relu", "tanh", "sigmoid", "exp", "log"]
+    e = build_expression("softsign(x) + relu(x)", {"x": 1.0})
+    assert e.root.data == pytest.approx(1.5)
+    e.root.backward()
+    assert e.leaves["x"].grad == pytest.approx(1.25)

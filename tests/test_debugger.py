@@ -6,6 +6,7 @@ pdb really runs (in a subprocess, fed commands on stdin), on the notes' small ex
 from __future__ import annotations
 
 import inspect
+import os
 import subprocess
 import sys
 import textwrap
@@ -25,10 +26,25 @@ SCRIPT = textwrap.dedent(
 PATH = ["n", "n", "n", "n", "n", "s", "n", "n"]
 
 
-def pdb_session(commands: list[str]) -> list[str]:
+# The way a student usually starts: breakpoint() in a script, on the line before J.backward().
+BREAKPOINT_SCRIPT = textwrap.dedent(
+    """
+    from tinygrad_mm.models.cs224n import notes_example
+    J = notes_example(small=True).J
+    breakpoint()
+    J.backward()
+    print("grads:", J.parents[0].grad, J.parents[1].grad)
+    """
+)
+# The README's path from there: into backward(), over the set-up lines, into propagate(), over the local derivatives.
+BREAKPOINT_PATH = ["s", "n", "n", "n", "n", "n", "n", "s", "n", "n"]
+
+
+def pdb_session(commands: list[str], script: str = SCRIPT) -> list[str]:
     """The lines pdb prints as the current line (``-> …``) after each command, and everything else it printed."""
+    env = {**os.environ, "PYTHONBREAKPOINT": "pdb.set_trace"}  # breakpoint() is pdb, whatever the caller's setting
     done = subprocess.run(
-        [sys.executable, "-c", SCRIPT], input="\n".join(commands) + "\n", capture_output=True, text=True, timeout=120
+        [sys.executable, "-c", script], input="\n".join(commands) + "\n", capture_output=True, text=True, timeout=120, env=env
     )
     assert done.returncode == 0, done.stderr
     return done.stdout.splitlines()
@@ -64,3 +80,11 @@ def test_stepping_into_local_grads_shows_the_code_generated_from_the_ops_stateme
     assert "<generated: tinygrad_mm.models.losses.MaxMargin>" in text  # the frame's file: whose statement it is
     assert "-> if self._data > 0.0:" in text  # flows_when = "out > 0"
     assert "return (-1.0, 1.0)" in text  # `l` lists the source: derivatives = ("-1", "+1")
+
+
+def test_from_breakpoint_the_readme_path_of_ten_commands_reaches_the_chain_rule_line():
+    out = pdb_session([*BREAKPOINT_PATH, "p self", "c"], BREAKPOINT_SCRIPT)
+    current = [line.split("-> ", 1)[1] for line in out if line.startswith(("-> ", "(Pdb) -> "))]
+    assert out[0] == "> <string>(5)<module>()"  # breakpoint() stops on the line after it: J.backward()
+    assert current[0] == "def backward(self) -> None:" and current[len(BREAKPOINT_PATH) - 1] == "self.a.grad += self.grad * da"
+    assert "<MaxMargin J = max(0, 1 + s_c − s) = " in "\n".join(out) and "grads: -1.0 1.0" in "\n".join(out)

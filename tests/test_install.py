@@ -64,8 +64,9 @@ def test_the_wheel_carries_every_module_the_templates_and_py_typed(wheel, source
     assert {name.split("/")[0] for name in names} == {"tinygrad_mm", info}  # no tests, scripts or notebooks
     requirements = re.findall(r"^Requires-Dist: (.*)$", meta, flags=re.MULTILINE)
     assert requirements and all("extra ==" in r for r in requirements)  # `pip install tinygrad-mm` pulls nothing
-    assert set(re.findall(r"^Provides-Extra: (.*)$", meta, flags=re.MULTILINE)) == {"draw", "plot", "notebook", "bench", "oracle", "test"}
+    assert set(re.findall(r"^Provides-Extra: (.*)$", meta, flags=re.MULTILINE)) == {"draw", "plot", "notebook", "bench", "oracle", "slides", "test"}
     assert any(r.startswith("graphviz") and 'extra == "draw"' in r for r in requirements)
+    assert any(r.startswith("pypdf") and 'extra == "slides"' in r for r in requirements)  # slides/worksheet join pages
     assert re.search(r"^tinygrad-mm = tinygrad_mm\.cli:main$", entry_points, flags=re.MULTILINE)
 
 
@@ -113,14 +114,14 @@ def test_the_test_environment_has_every_test_dependency():
         if not requirement.specifier.contains(version, prereleases=True):
             missing.append(f"{requirement} (found {version})")
     assert not missing, f"make test installs these, missing here: {missing}; run: make test"
-    assert {"oracle", "draw", "bench", "test"} <= set(extras)
+    assert {"oracle", "draw", "bench", "slides", "test"} <= set(extras)
 
 
 @pytest.mark.parametrize(
     ("target", "expected"),
     [
         ("demo", ["-m pip --quiet --disable-pip-version-check install -e .\n", "tinygrad-mm demo"]),
-        ("test", ['install -e ".[test,oracle,draw,plot,bench]"', "system-deps.sh graphviz chromium", "ruff check", "-m pytest"]),
+        ("test", ['install -e ".[test,oracle,draw,plot,bench,slides]"', "system-deps.sh graphviz chromium", "ruff check", "-m pytest"]),
         ("notebook", ['install -e ".[notebook]"', "jupyter lab visualize/cs224n_backprop.ipynb"]),
         ("bench", ['install -e ".[bench]"', "benchmarks/compare.py"]),
     ],

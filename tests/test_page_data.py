@@ -122,7 +122,7 @@ def test_too_large_a_graph_names_the_options_that_exist():
     assert page(example.J, max_nodes=100, collapse=scopes_in(example.J, 1))
     with pytest.raises(ValueError, match="collapse: unknown scope \\['nope'\\]; the scopes in this graph are: 's = Uᵀf"):
         page(example.J, collapse=["nope"])
-    with pytest.raises(TypeError, match="quiz must be True or False"):
+    with pytest.raises(TypeError, match="quiz must be True, False or one of .all., .seeds."):
         page(example.J, quiz="yes")
     with pytest.raises(ValueError, match="digits must be an int from 1 to 17"):
         page(example.J, digits=0)

@@ -1,5 +1,5 @@
-"""Slides and frames: one PDF page per backward step (pages counted), frames that never move a node, the page's
-colours, the pure-Python page joining (classic and PDF 1.5 object-stream files), and the ``slides`` command."""
+"""Slides and frames: a title page and one PDF page per backward step, every page and frame the same size (pypdf
+reads them), frames that never move a node, the page's colours, the missing extra named, and the ``slides`` command."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import re
 import struct
 import subprocess
 import sys
-import zlib
 from pathlib import Path
 from xml.etree import ElementTree
 
@@ -21,7 +20,7 @@ from tinygrad_mm.views import dot
 from tinygrad_mm.views.drawing import scopes_in
 from tinygrad_mm.views.drawing_style import STEP_COLOURS
 from tinygrad_mm.views.files import OutputPathError
-from tinygrad_mm.views.pdf_pages import PDFError, join_pdfs, page_count, read_objects
+from tinygrad_mm.views.pdf_pages import join_pdfs, page_count, page_sizes
 from tinygrad_mm.views.slides import step_sources, write_frames, write_slides
 
 
@@ -38,14 +37,20 @@ def pages_in(pdf: bytes) -> int:
     return count
 
 
-def test_one_pdf_page_per_step(tmp_path, small):
-    path = write_slides(small.J, tmp_path / "steps.pdf")
+def test_a_title_page_then_one_pdf_page_per_step_all_the_same_size(tmp_path, small):
+    path = write_slides(small.J, tmp_path / "steps.pdf", "The notes' small example")
     pdf = path.read_bytes()
-    assert pdf.startswith(b"%PDF") and pages_in(pdf) == page_count(pdf) == len(record(small.J).steps) == 27
+    assert pdf.startswith(b"%PDF") and pages_in(pdf) == page_count(pdf) == len(record(small.J).steps) + 1 == 28
+    (size,) = set(page_sizes(pdf))  # every page, the title page too (it holds the legend: no page of its own)
+    assert size[0] / size[1] == pytest.approx(16 / 9, abs=0.01)
     full = notes_example()
-    collapsed = write_slides(full.J, tmp_path / "full.pdf", collapse=scopes_in(full.J, 1)).read_bytes()
-    assert pages_in(collapsed) == 8  # J, the two branches (one step each), the leaf groups W, b, U, x, x_c
+    collapsed = write_slides(full.J, tmp_path / "full.pdf", collapse=scopes_in(full.J, 1), aspect="4:3").read_bytes()
+    assert pages_in(collapsed) == 8 + 1  # the title; J, the two branches (one step each), the leaf groups W, b, U, x, x_c
+    (size,) = set(page_sizes(collapsed))
+    assert size[0] / size[1] == pytest.approx(4 / 3, abs=0.01)
     assert all(node.grad == 0.0 for node in topological_order(full.J))  # looking changed no gradient
+    with pytest.raises(ValueError, match="aspect must be one of 16:9, 4:3"):
+        write_slides(small.J, tmp_path / "x.pdf", aspect="1:1")
 
 
 def test_frames_keep_every_node_in_place_and_colour_the_step(tmp_path, small):
@@ -54,7 +59,8 @@ def test_frames_keep_every_node_in_place_and_colour_the_step(tmp_path, small):
     nodes = topological_order(small.J)
     assert [f.name for f in frames] == [f"step-{k:03d}.svg" for k in range(1, len(steps) + 1)]
     drawn = [{g.get("id"): g for g in ElementTree.parse(f).getroot().iter(f"{SVG}g") if g.get("class") == "node"} for f in frames]
-    tops = [ElementTree.parse(f).getroot().get("viewBox").split() for f in frames]  # the caption's height varies
+    tops = [ElementTree.parse(f).getroot().get("viewBox").split() for f in frames]
+    assert all(top == tops[0] for top in tops)  # every frame the same size: the caption has its own band
     placed = [{k: (round(b[0], 2), round(b[1] + float(top[3]), 2)) for k, b in ((k, bbox(g)) for k, g in nodes_of.items())}
               for nodes_of, top in zip(drawn, tops, strict=True)]  # fmt: skip
     assert all(p == placed[0] for p in placed)  # measured from the top left, no node ever moves
@@ -84,71 +90,34 @@ def test_frames_never_replace_a_file_they_did_not_write(tmp_path, small):
     again = write_frames(small.J, tmp_path / "frames")
     assert write_frames(small.J, tmp_path / "frames") == again  # its own frames: replaced
     assert again[0].read_bytes().startswith(b"\x89PNG")
+    assert len({struct.unpack(">II", f.read_bytes()[16:24]) for f in again}) == 1  # one size for every PNG frame
     with pytest.raises(ValueError, match="frames are png or svg"):
         write_frames(small.J, tmp_path / "x", "gif")
 
 
-def test_joining_counts_pages_and_keeps_references_whole():
+def test_joining_keeps_every_page_in_order():
     pdfs = [dot.render(f'digraph {{ a{k} -> b; label="page {k} ü" }}', "pdf") for k in range(3)]
     joined = join_pdfs(pdfs)
     assert pages_in(joined) == page_count(joined) == 3
-    objects, root = read_objects(joined)
-    for body in objects.values():
-        for number in re.findall(rb"(\d+) 0 R", body.split(b"stream")[0]):
-            assert int(number) in objects  # every reference points at an object of the file
-    starts = re.search(rb"xref\n0 (\d+)\n(.*?)trailer", joined, re.S)
-    for number, line in enumerate(starts.group(2).splitlines()):
-        if line.endswith(b" n "):
-            assert joined[int(line[:10]) :].startswith(b"%d 0 obj" % number)
+    assert page_sizes(joined) == [page_sizes(pdf)[0] for pdf in pdfs]
 
 
-def object_stream_pdf(pdf: bytes) -> bytes:
-    """The same document written as PDF 1.5 with an object stream and a cross-reference stream (as newer cairo does)."""
-    objects, root = read_objects(pdf)
-    plain = {n: b for n, b in objects.items() if b"stream" not in b}
-    streams = {n: b for n, b in objects.items() if n not in plain}
-    holder, xref = max(objects) + 1, max(objects) + 2
-    header = b" ".join(b"%d %d" % (n, sum(len(plain[m]) + 1 for m in sorted(plain) if m < n)) for n in sorted(plain)) + b"\n"
-    packed = zlib.compress(header + b"".join(plain[n] + b"\n" for n in sorted(plain)))
-    out = bytearray(b"%PDF-1.5\n")
-    offsets = {}
-    for number, body in [*sorted(streams.items()), (holder, b"<< /Type /ObjStm /N %d /First %d /Filter /FlateDecode /Length %d >>\nstream\n"
-                                                      % (len(plain), len(header), len(packed)) + packed + b"\nendstream")]:  # fmt: skip
-        offsets[number] = len(out)
-        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
-    table = []
-    index = {n: k for k, n in enumerate(sorted(plain))}
-    for number in range(xref + 1):
-        if number in offsets:
-            table.append(bytes([1]) + offsets[number].to_bytes(4, "big") + bytes(2))
-        elif number in index:
-            table.append(bytes([2]) + holder.to_bytes(4, "big") + index[number].to_bytes(2, "big"))
-        elif number == xref:
-            table.append(bytes([1]) + len(out).to_bytes(4, "big") + bytes(2))
-        else:
-            table.append(bytes(7))
-    rows, previous = bytearray(), bytes(7)
-    for row in table:  # PNG "Up" predictor: each byte minus the one above it
-        rows += bytes([2]) + bytes((a - b) & 0xFF for a, b in zip(row, previous, strict=True))
-        previous = row
-    data = zlib.compress(bytes(rows))
-    start = len(out)
-    out += (b"%d 0 obj\n<< /Type /XRef /Size %d /W [1 4 2] /Root %d 0 R /Filter /FlateDecode "
-            b"/DecodeParms << /Columns 7 /Predictor 12 >> /Length %d >>\nstream\n" % (xref, xref + 1, root, len(data)))  # fmt: skip
-    out += data + b"\nendstream\nendobj\nstartxref\n%d\n%%%%EOF\n" % start
-    return bytes(out)
+NO_PYPDF = """
+import sys
+sys.modules["pypdf"] = None  # as if the slides extra were not installed
+from tinygrad_mm.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
 
 
-def test_joining_reads_pdf_15_object_streams_too():
-    classic = dot.render("digraph { x -> y }", "pdf")
-    modern = object_stream_pdf(classic)
-    assert b"/ObjStm" in modern and b"\nxref\n" not in modern
-    assert page_count(modern) == 1
-    joined = join_pdfs([modern, classic, modern])
-    assert pages_in(joined) == page_count(joined) == 3
-    for bad, why in ((b"hello", "not a PDF"), (classic.replace(b"/Root", b"/Encrypt 1 0 R /Root"), "encrypted")):
-        with pytest.raises(PDFError, match=why):
-            read_objects(bad)
+def test_without_pypdf_slides_name_the_extra_and_frames_still_work(tmp_path):
+    done = subprocess.run([sys.executable, "-c", NO_PYPDF, "slides", "--small", "--out", "s.pdf"], capture_output=True,
+                          text=True, cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 1 and done.stderr.count("\n") == 1 and "Traceback" not in done.stderr
+    assert "needs the pypdf package: pip install \"tinygrad-mm[slides]\"" in done.stderr and not (tmp_path / "s.pdf").exists()
+    done = subprocess.run([sys.executable, "-c", NO_PYPDF, "slides", "--small", "--frames", "f", "--frame-format", "svg"],
+                          capture_output=True, text=True, cwd=tmp_path, check=False)  # fmt: skip
+    assert done.returncode == 0 and len(list((tmp_path / "f").glob("step-*.svg"))) == 27, done.stderr
 
 
 def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
@@ -158,8 +127,12 @@ def run_cli(*args: str, cwd) -> subprocess.CompletedProcess:
 def test_the_slides_command(tmp_path):
     done = run_cli("slides", "--small", "--out", "steps.pdf", "--fontsize", "16", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
-    assert done.stdout == "wrote steps.pdf: 27 pages, one per backward step\n"
-    assert pages_in((tmp_path / "steps.pdf").read_bytes()) == 27
+    assert done.stdout == "wrote steps.pdf: 28 pages, a title page (with the legend), then one per backward step\n"
+    assert pages_in((tmp_path / "steps.pdf").read_bytes()) == 28
+    done = run_cli("slides", "--small", "--out", "square.pdf", "--aspect", "4:3", cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    (size,) = set(page_sizes((tmp_path / "square.pdf").read_bytes()))
+    assert size[0] / size[1] == pytest.approx(4 / 3, abs=0.01)
     done = run_cli("slides", "--small", "--frames", "frames", "--frame-format", "svg", cwd=tmp_path)
     assert done.returncode == 0, done.stderr
     assert len(list((tmp_path / "frames").glob("step-*.svg"))) == 27 and not (tmp_path / "out").exists()
@@ -177,7 +150,7 @@ def test_a_graph_without_scopes_makes_slides_too(tmp_path):
     x = Value(0.5, "x")
     y = (x * x).tanh()
     y.label = "y"
-    assert page_count(write_slides(y, tmp_path / "y.pdf", fontsize=18, scale=1.5).read_bytes()) == 3  # y, x·x, x
+    assert page_count(write_slides(y, tmp_path / "y.pdf", fontsize=18, scale=1.5).read_bytes()) == 4  # title; y, x·x, x
 
 
 def test_the_readme_screenshots_script_takes_every_picture(tmp_path):

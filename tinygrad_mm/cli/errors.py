@@ -19,6 +19,7 @@ LIBRARY_ERRORS = (
     ("tinygrad_mm.views.explain", "PathExplosionError", 2),
     ("tinygrad_mm.views.dot", "GraphvizNotFoundError", 1),
     ("tinygrad_mm.views.dot", "GraphvizError", 1),
+    ("tinygrad_mm.views.pdf_pages", "MissingExtraError", 1),  # slides as one PDF without pypdf: names the extra
     ("tinygrad_mm.engine.errors", "DomainError", 1),  # an op undefined at the user's numbers, e.g. log(0)
     ("tinygrad_mm.engine.errors", "GradientError", 1),
     ("tinygrad_mm.engine.errors", "StaleGraphError", 1),

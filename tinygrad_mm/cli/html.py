@@ -25,8 +25,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
         "--out", type=output_file, metavar="FILE", help="where to write the page (default: out/NAME.html, e.g. out/notes-example.html)"
     )
     add_collapse_arguments(parser)
-    parser.add_argument("--quiz", action="store_true", help="the student types each gradient before it is revealed")
+    parser.add_argument("--quiz", nargs="?", const="all", choices=("all", "seeds"), default=False,
+                        help="the student answers before each step is revealed: the gates (is the margin violated? "
+                        "∂J/∂s, ∂J/∂s_c), what a shared weight receives per branch, every gradient; '--quiz seeds': "
+                        "only the seeds' question at the gates")
     parser.add_argument("--forward", action="store_true", help="first compute the values node by node, then run backward")
+    parser.add_argument("--present", action="store_true", help="open in presenter mode (large labels for a projector; P toggles)")
     parser.set_defaults(func=run)
 
 
@@ -41,7 +45,7 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / f"{source.name}.html"
     try:
         path = to_html(source.root, out, source.title, source.subtitle, collapse=collapse, max_nodes=args.max_nodes,
-                       quiz=args.quiz, forward=args.forward, digits=args.digits)  # fmt: skip
+                       quiz=args.quiz, forward=args.forward, digits=args.digits, present=args.present)  # fmt: skip
     except GraphTooLargeError:
         raise
     except (ValueError, TypeError) as err:

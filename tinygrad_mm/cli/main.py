@@ -16,14 +16,15 @@ from __future__ import annotations
 
 import argparse
 import os
+import re
 import sys
 from collections.abc import Sequence
 
-from . import code, demo, explain, html, pictures, render, slides, trace, train
+from . import code, demo, explain, html, pictures, render, slides, trace, train, worksheet
 from .errors import BROKEN_PIPE, INTERRUPTED, user_error
 
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
-COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, code)
+COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, worksheet, code)
 
 
 class OneLineParser(argparse.ArgumentParser):
@@ -32,6 +33,8 @@ class OneLineParser(argparse.ArgumentParser):
     def error(self, message: str) -> None:  # type: ignore[override]
         if message.startswith("unrecognized arguments"):
             message += " (positional arguments, such as SCRIPT.py, go before the options)"
+        if message.startswith("argument -e/--expr: expected one argument"):
+            message += " (a formula that starts with a minus, such as -x: write -e='-x')"
         self.exit(2, f"{self.prog}: {message} (see {self.prog} --help)\n")
 
 
@@ -52,7 +55,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     program = "tinygrad-mm"
     try:
         parser = build_parser()
-        args = parser.parse_args(argv)
+        args = parser.parse_args(formula_after_e(list(sys.argv[1:] if argv is None else argv)))
         if not getattr(args, "func", None):
             parser.print_help()
             return 2
@@ -76,6 +79,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         if mistake.details:
             print(mistake.details, end="" if mistake.details.endswith("\n") else "\n", file=sys.stderr)
         return mistake.code
+
+
+def formula_after_e(argv: list[str]) -> list[str]:
+    """``-e -log(p)`` as ``--expr=-log(p)``: a formula may start with a minus, which argparse would take for an option.
+
+    Only a value that cannot be an option (``-log(p)``, ``-x*2``, ``- x``) is attached; ``-e --out`` stays a mistake.
+    """
+    out: list[str] = []
+    attached = False
+    for arg, value in zip(argv, [*argv[1:], None], strict=True):
+        if attached:
+            attached = False
+        elif arg in ("-e", "--expr") and value and value.startswith("-") and not re.fullmatch(r"--?[A-Za-z][\w-]*(=.*)?", value):
+            out.append(f"--expr={value}")
+            attached = True
+        else:
+            out.append(arg)
+    return out
 
 
 def readable_streams() -> None:

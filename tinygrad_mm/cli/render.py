@@ -16,10 +16,10 @@ from .view_options import add_collapse_arguments, add_picture_arguments, collaps
 def register(subparsers: argparse._SubParsersAction) -> None:
     parser = subparsers.add_parser(
         "render",
-        help="draw the CS224N example's graph with the gradient on every edge (svg/png/pdf/dot/json)",
-        description="Build J = max(0, 1 + s_c - s) for the notes' windows, run J.backward() and draw the graph: "
-        "∂J/∂s = -1 and ∂J/∂s_c = +1 enter at the two scores and add up at the shared W, b, U. "
-        "By default the two branches s and s_c are collapsed into one box each (--small draws every node).",
+        help="draw a graph with the gradient on every edge (svg/png/pdf/dot/json): the CS224N example, your script, or a formula",
+        description="Draw a graph after backward(): by default the notes' J = max(0, 1 + s_c - s), where "
+        "∂J/∂s = -1 and ∂J/∂s_c = +1 enter at the two scores and add up at the shared W, b, U (the two branches "
+        "collapsed into one box each; --small draws every node); or your own SCRIPT.py's root, or a formula (-e).",
     )
     add_graph_arguments(parser)
     parser.add_argument("--out", type=output_file, metavar="FILE", help="output file (default: out/notes-example.FORMAT)")

@@ -56,10 +56,12 @@ def add_graph_arguments(parser: argparse.ArgumentParser) -> None:
     mine.add_argument("--no-autolabel", action="store_true", help="do not label unlabelled Values with their variable names")
     mine.add_argument(
         "-e", "--expr", metavar="FORMULA",
-        help="a formula, e.g. 'tanh(x*w1 + x2*w2 + b)': numbers, names, + - * / **, relu tanh sigmoid exp log, "
-        "sum(...), dot([...], [...]); 'NAME = formula' names the root",
+        help="a formula, e.g. 'tanh(x*w1 + x2*w2 + b)' or 'J = max(0, 1 + s_c - s)': numbers, names, x[0], W[0,1], "
+        "+ - * / **, the ops' functions (relu tanh sigmoid exp log …), max(0, …), sum(...), dot([...], [...]); "
+        "'NAME = formula' names a result, and statements separated by ';' or new lines build on each other",
     )  # fmt: skip
-    mine.add_argument("--set", nargs="+", default=[], metavar="NAME=VALUE", help="the formula's numbers, e.g. --set x=2 w1=-3")
+    mine.add_argument("--set", nargs="+", action="extend", default=[], metavar="NAME=VALUE",
+                      help="the formula's numbers, e.g. --set x=2 w1=-3 v=1,2,3 (v[0], v[1], v[2]); repeat --set to add more")
     add_example_arguments(parser)
 
 

@@ -43,9 +43,12 @@ def parenthesize(text: str) -> str:
 
 
 def _atomic(text: str) -> bool:
-    """A name (letters, digits, ``_.[],'#``), or a call or parenthesis that closes at the very end: ``tanh(z + 1)``."""
+    """A name (letters, digits, ``_.[],'#``), a call or parenthesis that closes at the very end (``tanh(z + 1)``), or an element of one (``(Wx)[7]``)."""
     if text and all(c.isalnum() or c in _NAME_CHARACTERS for c in text):
         return True
+    if text.endswith("]") and "[" in text:  # an element of a unit: (Wx)[7]
+        base, index = text[: text.rindex("[")], text[text.rindex("[") + 1 : -1]
+        return bool(base) and all(c.isalnum() or c in ", " for c in index) and _atomic(base)
     start = text.find("(")
     return start >= 0 and all(c.isalnum() or c == "_" for c in text[:start]) and _closes_at_end(text, start)
 

@@ -4,7 +4,7 @@ or, for teaching, ``expanded``: the margin m = Δ + s_c − s from ordinary ops,
 from __future__ import annotations
 
 from ..engine.checks import finite_float
-from ..engine.op import BinaryOp, Namer, Numberer, Op
+from ..engine.op import BinaryOp, Namer, Numberer, Op, parenthesize
 from ..engine.ops import Relu
 from ..engine.value import Value, operand
 
@@ -36,7 +36,7 @@ class MaxMargin(BinaryOp):
 
     def gate_text(self, name: Namer, number: Numberer) -> str:
         """The seeds' question, answered here: why ∂J/∂s = −1 and ∂J/∂s_c = +1 (or both 0)."""
-        s, s_c, J = name(self.a), name(self.b), name(self)
+        s, s_c, J = (parenthesize(name(v)) for v in (self.a, self.b, self))  # compound names in parentheses
         margin = self.delta + self.b._data - self.a._data
         arithmetic = (
             f"Δ + {s_c} − {s} = {number(self.delta)} + {_signed(number, self.b._data)} − "
@@ -76,10 +76,12 @@ class Hinge(Relu):
         """Why ∂J/∂m is 1 (the margin is violated) or 0 (met), with m's own arithmetic when m is computed."""
         m, J = name(self.x), name(self)
         value = number(self.x._data)
-        arithmetic = f"{m} = {_margin_arithmetic(self.x, name, number)}{value}"
+        shown = _margin_arithmetic(self.x, name, number)
+        arithmetic = f"{m} = {shown if not shown.startswith(m + ' = ') else shown[len(m) + 3 :]}{value}"
+        d = f"∂{parenthesize(J)}/∂{parenthesize(m)}"  # a compound name in parentheses: ∂J/∂(1 + s_c − s)
         if self.gate():
-            return f"{arithmetic} > 0: the margin is violated, so here {J} = {m}, and ∂{J}/∂{m} = 1"
-        return f"{arithmetic} ≤ 0: the margin is met, {J} = 0 is flat here, so ∂{J}/∂{m} = 0 — nothing flows back"
+            return f"{arithmetic} > 0: the margin is violated, so here {J} = {m}, and {d} = 1"
+        return f"{arithmetic} ≤ 0: the margin is met, {J} = 0 is flat here, so {d} = 0 — nothing flows back"
 
 
 def _margin_arithmetic(m: Value, name: Namer, number: Numberer) -> str:

@@ -8,6 +8,8 @@
     viewer.py         the click-through page (templates/), built from page_views.py (one drawing per set of
                       collapsed scopes), page_data.py (every step's text and numbers) and step_state.py
                       (what each step changes on the drawing: the page and the slides apply the same changes)
-    slides.py         one PDF page or picture per step;  pdf_pages.py: joining one-page PDFs
+    slides.py         one PDF page or picture per step, all one size (slide_layout.py); pdf_pages.py: pypdf joins them;
+                      animation.py: the frames as one animated SVG;  worksheet.py: blank slots and the answer key
+    quiz.py           the page's quiz questions (gates, branches);  branches.py: a shared node's branches, by name
     notebook.py       Jupyter: show() and a Value's own display;  gallery.py: the classroom pictures
 """

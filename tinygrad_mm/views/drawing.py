@@ -46,7 +46,7 @@ from .drawing_style import (
     unit_attributes,
 )
 from .graph import GraphModel, Layout, array_name, array_shape, graph_model
-from .text import number
+from .text import number, op_summary
 
 if TYPE_CHECKING:
     import graphviz
@@ -216,7 +216,7 @@ class Drawing:
             symbol += f'<BR/><FONT POINT-SIZE="{self.pt(10)}">{dot.html(node.closed_label)}</FONT>'
             attrs.update(style="filled,dashed", fillcolor=CLOSED_FILL, color="#777777", fontcolor="#555555")
         attrs.update(unit_attributes(self.marks.units.get(f"v{i}op"), "filled"))
-        attrs["tooltip"] = dot.label(node.general_formula())
+        attrs["tooltip"] = dot.label(op_summary(node, self.m.names, self.num), 300)  # the graph's names: nothing clashes
         return dot.node(f"v{i}op", {"label": f"<{symbol}>", **attrs})
 
     def _breakdown(self, i: int) -> str:
@@ -338,7 +338,7 @@ class Drawing:
         return f'<FONT COLOR="{colour}">{dot.html(self.num(carried))}</FONT>'
 
     def _edge_tooltip(self, e: Any) -> str:
-        child, parent = dot.label(self.m.name(e.child), 40), dot.label(self.m.name(e.parent), 40)
+        child, parent = dot.label(self.m.shown_name(e.child), 40), dot.label(self.m.shown_name(e.parent), 40)
         local = f"∂{child}/∂{parent} = {self.num(e.local if math.isfinite(e.local) else None)}"
         if e.to_constant:
             return f"local derivative {local}; {parent} is a constant, which needs no gradient"

@@ -22,6 +22,7 @@ from functools import cached_property
 
 from ..engine import Op, Pass, Value, record, topological_order
 from ..engine.value import latest_root_over
+from .branches import branch_of
 from .text import node_names, partial, standalone
 
 
@@ -110,31 +111,21 @@ class GraphModel:
         return list(dict.fromkeys(self.index[n] for n in near if isinstance(n, Op) and n.gate() is not None))
 
     def branch(self, i: int) -> str:
-        """The branch node i lies on: the last labelled node on its one-consumer path toward the root.
-
-        For W[0,1] in the window scorer the path runs dot → z[0] → a[0] → s → J,
-        so the branch is ``s`` (or ``s_c`` for the corrupted window).
-        """
-        path, j = [], i
-        while j not in self._branch:
-            path.append(j)
-            out = self.consumers[j]
-            if len(out) != 1 or out[0].child == self.root_index:
-                break
-            j = out[0].child
-        after = self._branch.get(j, "")  # "" when the walk stopped at path[-1]
-        for j in reversed(path):
-            after = after or self.nodes[j].label
-            self._branch[j] = after
-        return self._branch[i] or self.name(i)
+        """The branch node i lies on (`branches.branch_of`): for z[0] in the window scorer, ``s`` (or ``s_c``)."""
+        if i not in self._branch:
+            self._branch[i] = branch_of(self, i)
+        return self._branch[i]
 
     def contributions(self, i: int) -> list[tuple[str, float]]:
-        """Node i's gradient split by branch: ``[(branch name, Σ carried along its edges into that branch)]``."""
+        """Node i's gradient split by branch: ``[(branch name, Σ carried along its edges into that branch)]``.
+
+        The branches are where node i's own paths to the root part (`branches.branch_of`): ``s``, ``s_c1``, ``s_c2``.
+        """
         by_branch: dict[str, float] = {}
         for edge in self.consumers[i]:
             carried = edge.carried
             if carried is not None:
-                name = self.branch(edge.child)
+                name = branch_of(self, edge.child, i)
                 by_branch[name] = by_branch.get(name, 0.0) + carried
         return list(by_branch.items())
 

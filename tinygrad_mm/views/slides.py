@@ -1,21 +1,25 @@
 """Slides and frames of the backward pass: one Graphviz picture per step, in the page's colours, with its arithmetic.
 
-`step_sources` yields one DOT text per step of the page's first view (the scopes in
+`step_sources` gives one DOT text per step of the page's first view (the scopes in
 ``collapse`` drawn as boxes): the node being processed yellow, gradients still
 accumulating dashed orange, final ones green, the edges that send now red (earlier:
 orange; 0: grey, dashed), each gradient written in its node's slot — the page's own
 per-step state (``step_state``) — and the step's arithmetic as a caption, the same
 words as the page (``page_data``).  Every slot has a
 fixed size, so Graphviz lays every step out the same: nodes never move between slides.
+Every page has the same size and aspect (16:9, or 4:3), the graph in a fixed area and the
+caption in its own band under it (`slide_layout.Page`).
 
-`write_slides` renders each step with ``dot -Tpdf`` and joins the pages (``pdf_pages``):
-one page per step.  `write_frames` writes one PNG or SVG per step into a folder.
+`write_slides` renders a title page (with the legend) and each step with ``dot -Tpdf`` and
+joins the pages with pypdf (``pdf_pages``, the ``slides`` extra): steps + 1 pages.
+`write_frames` writes one PNG or SVG per step into a folder, all the same size (no extra needed).
 """
 
 from __future__ import annotations
 
 import dataclasses
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -25,13 +29,15 @@ from .draw_options import DEFAULT_MAX_NODES, DrawOptions, GraphTooLargeError
 from .drawing import Drawing
 from .drawing_style import Marks
 from .files import OutputPathError, write_atomic
-from .graph import graph_model
+from .graph import GraphModel, graph_model
 from .page_data import StepText
 from .page_views import ViewSteps, plan_views
-from .pdf_pages import join_pdfs
-from .step_state import fold
+from .pdf_pages import join_pdfs, pypdf_module
+from .slide_layout import Page, before_last_brace, svg_size
+from .step_state import State, fold
 
 FRAME_FORMATS = ("png", "svg")
+FRAME_HEIGHT = 1080  # pixels, of a PNG frame
 FRAMES_MARK = ".tinygrad-mm-frames"  # in a folder of frames: the files step-NNN.* are ours to replace
 
 
@@ -44,26 +50,69 @@ def step_sources(
     fontsize: float = 12.0,
     dpi: float | None = None,
     scale: float = 1.0,
-) -> Iterator[str]:
-    """One DOT text per backward step (see the module docstring); looking changes no ``.grad``."""
-    model = graph_model(root, gradients=True)
-    options = DrawOptions.of(None, {"collapse": collapse or [], "max_nodes": max_nodes, "show_grad": False,
-                                    "legend": False, "title": None, "grad_slots": True, "fontsize": fontsize,
-                                    "dpi": dpi, "scale": scale})  # fmt: skip
-    layout = plan_views(model, options.checked_collapse(model), max_nodes)[0][0].layout
-    if layout.size() > max_nodes:
-        raise GraphTooLargeError.for_drawing(model, layout.size(), max_nodes)
-    text = StepText(model, digits)
-    view = ViewSteps(text, layout)
-    records = view.backward()
-    drawing_model = dataclasses.replace(model, backward=None)  # gradients appear in the slots, step by step
+    aspect: str = "16:9",
+) -> list[str]:
+    """One DOT text per backward step, each a page of the same size (`slide_layout.Page`); no ``.grad`` changes."""
+    return deck(root, collapse, max_nodes, digits, fontsize, dpi, scale, aspect)[1]
+
+
+def deck(root: Value, collapse: list[str] | None = None, max_nodes: int = DEFAULT_MAX_NODES, digits: int = 4,
+         fontsize: float = 12.0, dpi: float | None = None, scale: float = 1.0, aspect: str = "16:9") -> tuple[Page, list[str]]:  # fmt: skip
+    """The deck's page (around the first step's drawing: all share one layout) and every step's DOT on it."""
+    steps = list(_step_drawings(root, collapse, max_nodes, digits, fontsize, dpi, scale))
+    page = Page.around(*svg_size(dot.render(steps[0][0], "svg", "the first slide")), aspect)
+    slides = [page.slide(source, caption) for source, caption in steps]
+    pad = page.pad(slides[0])  # one layout, one caption band: the same pad makes every slide the page
+    return page, [page.padded(slide, pad) for slide in slides]
+
+
+def _step_drawings(
+    root: Value, collapse: list[str] | None, max_nodes: int, digits: int, fontsize: float, dpi: float | None, scale: float
+) -> Iterator[tuple[str, list[str]]]:
+    """Each backward step's drawing (no caption: the page adds it in its own band) and its caption's lines."""
+    steps = StepDrawing.of(root, collapse, max_nodes, digits, fontsize, dpi, scale)
     state = None
-    for k, record in enumerate(records):
+    for k, record in enumerate(steps.records):
         state = fold([record["show"]], state)
+        yield steps.source(steps.marks(state)), caption(steps.text, record, k + 1, len(steps.records))
+
+
+@dataclass
+class StepDrawing:
+    """What every picture of one backward pass shares: the drawing options, the step text, the view's step records."""
+
+    model: GraphModel
+    options: DrawOptions
+    text: StepText
+    view: ViewSteps
+    records: list[dict]
+
+    @classmethod
+    def of(cls, root: Value, collapse: list[str] | None = None, max_nodes: int = DEFAULT_MAX_NODES, digits: int = 4,
+           fontsize: float = 12.0, dpi: float | None = None, scale: float = 1.0) -> StepDrawing:  # fmt: skip
+        model = graph_model(root, gradients=True)
+        options = DrawOptions.of(None, {"collapse": collapse or [], "max_nodes": max_nodes, "show_grad": False,
+                                        "legend": False, "title": None, "grad_slots": True, "fontsize": fontsize,
+                                        "dpi": dpi, "scale": scale})  # fmt: skip
+        layout = plan_views(model, options.checked_collapse(model), max_nodes)[0][0].layout
+        if layout.size() > max_nodes:
+            raise GraphTooLargeError.for_drawing(model, layout.size(), max_nodes)
+        text = StepText(model, digits)
+        view = ViewSteps(text, layout)
+        return cls(model, options, text, view, view.backward())
+
+    def source(self, marks: Marks) -> str:
+        """The DOT text of the drawing with these marks (gradients only in the slots, as the marks write them)."""
+        return Drawing(dataclasses.replace(self.model, backward=None), self.options, marks).source()
+
+    def marks(self, state: State) -> Marks:
+        """The drawing's marks for one folded page state (`step_state.fold`): the page's own colours and slots."""
         slots = {slot: (text, shown) for slot, (text, _, shown) in state["badges"].items()}
-        marks = Marks(units=dict(state["units"]), edges=dict(state["edges"]), slots=slots, slot_chars=view.slot_chars)  # type: ignore[arg-type]
-        marks.caption = caption(text, record, k + 1, len(records))
-        yield Drawing(drawing_model, options, marks).source()
+        return Marks(units=dict(state["units"]), edges=dict(state["edges"]), slots=slots, slot_chars=self.view.slot_chars)  # type: ignore[arg-type]
+
+    def final(self) -> Marks:
+        """The marks after the last step: every slot holds its final gradient."""
+        return self.marks(fold(record["show"] for record in self.records))
 
 
 def caption(text: StepText, record: dict, k: int, total: int) -> list[str]:
@@ -82,14 +131,23 @@ def caption(text: StepText, record: dict, k: int, total: int) -> list[str]:
     return lines
 
 
-def write_slides(root: Value, path: str | Path, **options: Any) -> Path:
-    """Write one PDF page per backward step of ``root`` to ``path`` (options as `step_sources`); returns the path."""
-    pages = [dot.render(source, "pdf", f"slide {k + 1}") for k, source in enumerate(step_sources(root, **options))]
+def write_slides(root: Value, path: str | Path, title: str | None = None, subtitle: str = "", **options: Any) -> Path:
+    """Write the deck to ``path``: a title page (title, subtitle, the colours' legend), then one page per backward
+    step, every page the same size (options as `step_sources`, e.g. ``aspect="4:3"``); returns the path.
+
+    Joining the pages needs pypdf (``pip install "tinygrad-mm[slides]"``), checked before anything is drawn.
+    """
+    pypdf_module()  # without pypdf: MissingExtraError, naming the extra, before any work
+    page, sources = deck(root, **options)
+    cover = page.padded(page.title(title or f"Backprop, step by step: {root.label or 'the output'}", subtitle, len(sources)))
+    pages = [dot.render(cover, "pdf", "the title page")]
+    pages += [dot.render(source, "pdf", f"slide {k + 1}") for k, source in enumerate(sources)]
     return write_atomic(Path(path), join_pdfs(pages))
 
 
 def write_frames(root: Value, folder: str | Path, format: str = "png", **options: Any) -> list[Path]:
-    """Write ``folder/step-001.png`` … (or ``.svg``), one per backward step; returns the files.
+    """Write ``folder/step-001.png`` … (or ``.svg``), one per backward step, all the size of the deck's pages (a PNG is
+    1080 pixels tall); returns the files.
 
     The folder is created if needed.  Files named like frames that were not written by an earlier
     call (no ``.tinygrad-mm-frames`` mark in the folder) are never replaced: `OutputPathError`.
@@ -99,7 +157,9 @@ def write_frames(root: Value, folder: str | Path, format: str = "png", **options
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise OutputPathError(f"cannot write frames into {str(folder)!r}: it is a file, not a folder")
-    sources = list(step_sources(root, **options))
+    page, sources = deck(root, **options)
+    if format == "png":  # 1080 pixels tall: 1920 × 1080 at 16:9, 1440 × 1080 at 4:3
+        sources = [before_last_brace(source, f"\tgraph [dpi={FRAME_HEIGHT * 72 / page.height:.4f}]\n") for source in sources]
     names = [folder / f"step-{k + 1:03d}.{format}" for k in range(len(sources))]
     mark = folder / FRAMES_MARK
     taken = [p for p in names if p.exists()]

@@ -6,7 +6,8 @@
   as one).  The drawing's user-chosen spec (``draw_options.NumberFormat``) is `format_number` too.
 - `node_names`: every node of a graph → its name.  A label if it has one; a constant is
   its value; an unlabelled op is named by what it computes (``x·w``) when that is short,
-  else by its op and topological index (``dot#37``, the ``37`` of the drawing's ``v37``).
+  a long dot product by the product it is (``(Wx)[7]``, `product_name`), else by its op and
+  topological index (``sum#37``, the ``37`` of the drawing's ``v37``).
   The drawing, the trace, the page and the code all use these names.
 - `derivative_sentence`: ``o = tanh(n): ∂o/∂n = 1 − o² = 1 − 0.7071² = 0.5``, from the op
   class's own templates (engine/op.py).
@@ -130,10 +131,45 @@ def node_names(graph: Value | Sequence[Value], digits: int = 4) -> dict[Value, s
             names[node] = number(node._data, 6)
         elif isinstance(node, Op):
             formula = node.formula_text(names.__getitem__, lambda x: number(x, 6))
-            names[node] = formula if len(formula) <= MAX_NAME else f"{node.op}#{i}"
+            short = formula if len(formula) <= MAX_NAME else product_name(node)
+            names[node] = short or f"{node.op}#{i}"
         else:
             names[node] = f"{node.kind}#{i}"
     return names
+
+
+def product_name(node: Value) -> str | None:
+    """A long Σⱼ aⱼ·bⱼ (a dot node) named as the product it is: ``(Wx)[7]`` for Σⱼ W[7,j]·x[j], ``U·a`` for
+    Σⱼ U[j]·a[j]; None for any other node, or elements that do not line up as a matrix row (or vector) and a vector."""
+    parents = getattr(node, "parents", ())
+    n = len(parents) // 2
+    if getattr(node, "op", "") != "dot" or n == 0:
+        return None
+    left, right = [_element(p.label) for p in parents[:n]], [_element(p.label) for p in parents[n:]]
+    if None in left or None in right:
+        return None
+    (a, rows), (b, cols) = _one_array(left), _one_array(right)  # type: ignore[arg-type]
+    if not a or not b or any(len(c) != 1 for c in cols):
+        return None
+    if all(len(r) == 1 for r in rows) and rows == cols:
+        return f"{a}·{b}"
+    if all(len(r) == 2 for r in rows) and len({r[0] for r in rows}) == 1 and [r[1:] for r in rows] == cols:
+        return f"({a}{b})[{rows[0][0]}]"
+    return None
+
+
+def _element(label: str) -> tuple[str, tuple[str, ...]] | None:
+    """``("W", ("7", "3"))`` for ``W[7,3]``; None for a label that is not an array element."""
+    if not label.endswith("]") or "[" not in label:
+        return None
+    name, _, inside = label[:-1].partition("[")
+    return (name, tuple(t.strip() for t in inside.split(","))) if name and inside else None
+
+
+def _one_array(elements: list[tuple[str, tuple[str, ...]]]) -> tuple[str, list[tuple[str, ...]]]:
+    """The array's name if all elements share it (else ""), and their indices."""
+    names = {name for name, _ in elements}
+    return (names.pop() if len(names) == 1 else ""), [index for _, index in elements]
 
 
 _OPERATORS = (" + ", " - ", " − ", "*", "·")  # a label with one of these reads as a formula
@@ -203,3 +239,13 @@ def gate_sentence(node: Value, names: dict[Value, str], digits: int = 4) -> str 
     if not isinstance(node, Op):
         return None
     return node.gate_text(names.__getitem__, lambda x: number(x, digits))
+
+
+def op_summary(node: Op, names: dict[Value, str], num: Callable[[float], str], parents_shown: int = 4) -> str:
+    """``J = max(0, 1 + s_c − s): ∂J/∂s = −1, ∂J/∂s_c = +1`` — the op in the graph's own names (an op's tooltip)."""
+    name = names.__getitem__
+    formula = node.formula_text(name, num)
+    head = formula if names[node] == formula else f"{standalone(node, names)} = {formula}"
+    parts = [f"{partial(node, p, names)} = {node.derivative_text(k, name, num)}" for k, p in enumerate(node.parents[:parents_shown])]
+    more = ", …" if len(node.parents) > parents_shown else ""
+    return f"{head}: {', '.join(parts)}{more}"

@@ -8,8 +8,9 @@ script only switches CSS classes and fills in text, so nodes never move.  Each v
 has a fixed-size slot, drawn by Graphviz as part of the node, where the page writes the
 gradient: it can never overlap another node.  The file needs no network: the template's
 CSS and scripts (``templates/``) are inlined too.  Options: ``collapse``, ``max_nodes``,
-``quiz`` (type each gradient before it is revealed), ``forward`` (first compute the values,
-node by node), ``digits``.
+``quiz`` (answer each step's questions before it is revealed, `quiz.quiz_questions`; ``"seeds"``:
+only the gates' — the seeds' question), ``forward`` (first compute the values, node by node),
+``digits``, ``present`` (open in presenter mode).
 
 Safety: the SVG is edited as XML (ElementTree), never as text; labels reach the page only
 as escaped SVG text (Graphviz escapes them, `check_svg` refuses any SVG that still holds
@@ -40,6 +41,7 @@ from .files import write_atomic
 from .graph import GraphModel, graph_model
 from .page_data import StepText
 from .page_views import ViewPlan, ViewSteps, plan_views
+from .quiz import QUIZZES, quiz_questions
 
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 ElementTree.register_namespace("", SVG_NS)
@@ -166,14 +168,18 @@ def page(
     *,
     collapse: list[str] | None = None,
     max_nodes: int = DEFAULT_MAX_NODES,
-    quiz: bool = False,
+    quiz: bool | str = False,
     forward: bool = False,
     digits: int = 4,
+    present: bool = False,
 ) -> str:
     """The whole self-contained HTML page for ``root`` (see the module docstring); no ``.grad`` changes."""
     if not isinstance(root, Value):
         raise TypeError(f"the page needs a tinygrad_mm Value as the root, got {type(root).__name__}; pass the output node")
-    for name, flag in (("quiz", quiz), ("forward", forward)):
+    quiz = "all" if quiz is True else quiz  # True: every question; "seeds": the seeds' question only (views/quiz.py)
+    if quiz is not False and quiz not in QUIZZES:
+        raise TypeError(f"quiz must be True, False or one of {', '.join(map(repr, QUIZZES))}, got {quiz!r}")
+    for name, flag in (("forward", forward), ("present", present)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
@@ -197,7 +203,8 @@ def page(
     data: dict[str, Any] = {
         "root": model.root_index, "root_name": model.root_name, "root_shown": model.shown_name(model.root_index),
         "root_data": text.num(root._data), "nodes": text.nodes(), "steps": [text.step(t) for t in range(len(text.steps))],
-        "views": view_data, "summary": text.summary(), "quiz": quiz, "forward": forward,
+        "views": view_data, "summary": text.summary(), "quiz": quiz, "forward": forward, "present": present,
+        "questions": quiz_questions(model, text, quiz) if quiz else {},
         "expand_all": next((k for k, plan in enumerate(views) if not plan.collapse), None),
         "fills": {kind: colour for kind, colour in FILL.items() if kind != "op"},  # the drawing's colours, for the legend
     }  # fmt: skip

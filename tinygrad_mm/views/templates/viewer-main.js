@@ -4,13 +4,15 @@
 
   S.go = function (p, force) {
     p = Math.max(0, Math.min(S.total(), p));
-    if (!force && p === S.pos + 1 && S.shouldAsk(p)) { S.ask(p - S.F() - 1); update(false); return; }
+    if (!force && p === S.pos + 1 && S.shouldAsk(p)) { S.ask(p - S.F() - 1); S.fitPanel(); update(false); return; }
     S.asking = null;
     $("quiz").hidden = true;
+    if (data.quiz && p > S.pos) S.skipQuestions(S.done(), Math.max(0, p - S.F()));  // jumped past questions: skipped
     S.pos = p;
     S.render();
     S.panel();
-    if (data.quiz) S.showScore();
+    if (data.quiz) { S.showScore(); S.quizSummary(); }
+    S.fitPanel();
     update(true);
   };
   function update(follow) {
@@ -84,11 +86,34 @@
   // ---- zoom: Graphviz sizes the SVG in points; the view follows the current node without moving the layout
   S.follow = function (target) {
     if (!target) return;
-    var g = S.graph.getBoundingClientRect(), r = target.getBoundingClientRect(), margin = 60;
-    if (r.left < g.left + margin || r.right > g.right - margin) S.graph.scrollLeft += r.left + r.width / 2 - (g.left + g.width / 2);
-    if (r.top < g.top + margin || r.bottom > g.bottom - margin) S.graph.scrollTop += r.top + r.height / 2 - (g.top + g.height / 2);
+    var g = S.graph.getBoundingClientRect(), r = S.presenting() ? neighbourhood(target) : target.getBoundingClientRect(), margin = 60;
+    if (r.right - r.left > g.width - 2 * margin || r.bottom - r.top > g.height - 2 * margin) {  // too big: the node itself
+      r = target.getBoundingClientRect(); margin = 12;
+    }
+    if (r.left < g.left + margin || r.right > g.right - margin) S.graph.scrollLeft += (r.left + r.right) / 2 - (g.left + g.width / 2);
+    if (r.top < g.top + margin || r.bottom > g.bottom - margin) S.graph.scrollTop += (r.top + r.bottom) / 2 - (g.top + g.height / 2);
   };
-  function natural() {
+  function neighbourhood(target) {  // the current unit, the edges it sends along and the units they reach: one box
+    var els = [target], V = S.V(), done = S.done(), step = S.asking !== null ? V.steps[S.asking] : done > 0 ? V.steps[done - 1] : null;
+    var edges = data.forward && S.pos <= S.F() ? (S.pos > 0 ? V.forward[S.pos - 1].edges : [])
+      : step ? step.edges.map(function (e) { return e[0]; }) : [];
+    edges.forEach(function (id) {
+      var edge = S.byId[id], title = edge && edge.querySelector("title");
+      if (!edge) return;
+      els.push(edge);
+      var ends = title ? title.textContent.split("->") : [];
+      [0, 1].forEach(function (k) { if (ends[k] && S.byId[ends[k].trim()]) els.push(S.byId[ends[k].trim()]); });
+    });
+    var box = { left: Infinity, top: Infinity, right: -Infinity, bottom: -Infinity };
+    els.forEach(function (e) {
+      var r = e.getBoundingClientRect();
+      box.left = Math.min(box.left, r.left); box.top = Math.min(box.top, r.top);
+      box.right = Math.max(box.right, r.right); box.bottom = Math.max(box.bottom, r.bottom);
+    });
+    return box;
+  }
+  S.neighbourhood = neighbourhood;
+  function natural() {  // the drawing's size at zoom 1, read once per drawing (S.showView resets it), never after a zoom
     if (!S.natural) S.natural = { w: S.svg.width.baseVal.valueInSpecifiedUnits, h: S.svg.height.baseVal.valueInSpecifiedUnits };
     return S.natural;
   }
@@ -100,21 +125,58 @@
     S.follow(currentElement());
   }
   function fitZoom() {  // the zoom at which the whole graph fits the pane
-    var n = natural(), px = 4 / 3, big = document.body.classList.contains("presenter") ? 2.25 : 1.5;
+    var n = natural(), px = 4 / 3, big = S.presenting() ? 2.25 : 1.5;
     return Math.min((S.graph.clientWidth - 24) / (n.w * px), (S.graph.clientHeight - 24) / (n.h * px), big);
   }
   S.fit = function (fallback) {
+    if (S.presenting()) { setZoom(presenterZoom()); return; }
     var z = fitZoom();
     setZoom(z >= 0.5 || fallback === undefined ? z : fallback);
   };
 
+  // ---- presenter mode (P, or `html --present`): large labels, the neighbourhood in view, the header out of the way.
+  // Its zoom depends only on the drawing and the window, never on the zoom before: P toggles, it never drifts.
+  S.presenting = function () { return document.body.classList.contains("presenter"); };
+  function smallestFont() {  // the smallest font of the drawing, in points (every label, gradient slots included)
+    var sizes = [].map.call(S.svg.querySelectorAll("text[font-size]"), function (t) { return parseFloat(t.getAttribute("font-size")); });
+    return sizes.length ? Math.min.apply(null, sizes) : 14;
+  }
+  S.labelPixels = function () {  // the smallest label a room can read: 12 px at 768 px tall, 16 px at 1080 and taller
+    return Math.max(12, Math.min(16, window.innerHeight / 67.5));
+  };
+  function presenterZoom() {
+    return Math.min(6, Math.max(fitZoom(), S.labelPixels() / (smallestFont() * 4 / 3)));
+  }
+  S.presenterZoom = presenterZoom;
   function presenter(on) {
+    if (on === S.presenting()) return;
+    if (on) S.zoomBefore = S.zoom;
     document.body.classList.toggle("presenter", on);
     $("presenter").setAttribute("aria-pressed", String(on));
-    S.natural = null;
-    var z = fitZoom();
-    setZoom(on ? Math.max(z, Math.min(S.zoom * 1.5, 2.25)) : Math.min(S.zoom / 1.5, Math.max(z, 0.75)));
+    S.fitPanel();
+    setZoom(on ? presenterZoom() : S.zoomBefore);
   }
+  S.presenter = presenter;
+  S.fitPanel = function () {  // presenting, the panel has a fixed size: lines that do not fit become "… and n more"
+    var panel = $("panel"), more = $("panel-more");
+    if (more) more.parentNode.removeChild(more);
+    var items = [].slice.call(panel.querySelectorAll("#step-lines > li, #step-received li, #quiz-summary li, #summary li"));
+    items.forEach(function (li) { li.hidden = false; });
+    if (!S.presenting()) return;
+    var overflows = function () { return panel.scrollHeight > panel.clientHeight + 1 || panel.scrollWidth > panel.clientWidth + 1; };
+    var hidden = 0, hide = function () { items[items.length - 1 - hidden].hidden = true; hidden++; };
+    var say = function () { return "… and " + hidden + " more line" + (hidden > 1 ? "s" : "") + " (P: leave presenter mode to read them all)"; };
+    while (overflows() && hidden < items.length) hide();
+    if (!hidden) return;
+    more = S.el("p", "more", say());  // the note takes room too: hide until both fit
+    more.id = "panel-more";
+    var last = items[items.length - hidden];
+    last.parentNode.parentNode.insertBefore(more, last.parentNode.nextSibling);
+    while (overflows() && hidden < items.length) { hide(); more.textContent = say(); }
+  };
+  window.addEventListener("resize", function () {  // the window changed: the same zoom rule, the current node kept in view
+    if (S.presenting()) { S.fitPanel(); setZoom(presenterZoom()); } else S.follow(currentElement());
+  });
 
   $("next").addEventListener("click", function () { play(false); next(); });
   $("prev").addEventListener("click", prev);
@@ -159,6 +221,7 @@
   var started = performance.now();
   S.showView(0);
   S.fit(0.75);  // a large graph starts readable; the view follows the current node
+  if (data.present) presenter(true);  // tinygrad-mm html --present
   S.go(0, true);
   S.timing = { script: started, ready: performance.now() };  // for benchmarks/viewer_load.py
   document.body.setAttribute("data-ready", "1");

@@ -105,7 +105,9 @@ var tgmm = (function () {
   };
   S.switchView = function (k, into) {
     var done = S.doneSet(), forwardStage = data.forward && S.pos < S.F();
-    var boxDone = into && into.every(function (c) { return done[c]; });
+    var here = S.done() > 0 ? S.covers(S.V().steps[S.done() - 1]) : [];
+    var onBox = into && here.length === into.length && into.every(function (c, n) { return here[n] === c; });
+    var boxDone = into && !onBox && into.every(function (c) { return done[c]; });  // opened on its own step: its first inner step
     S.showView(k);
     var W = S.V(), q = 0;
     if (into && !boxDone) {
