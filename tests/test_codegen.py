@@ -19,13 +19,13 @@ from helpers import random_graph
 
 import tinygrad_mm
 from tinygrad_mm import Value
-from tinygrad_mm.compiled import readable
 from tinygrad_mm.compiled.naming import Names, literal, sanitise
 from tinygrad_mm.compiled.templates import Templates
 from tinygrad_mm.engine import DomainError, Op, gradients_of, topological_order
 from tinygrad_mm.engine.op import BinaryOp, NaryOp, UnaryOp
 from tinygrad_mm.models import losses  # noqa: F401 (its op classes join the census)
 from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.views import python_code as readable
 
 CLI = [sys.executable, "-m", "tinygrad_mm"]
 

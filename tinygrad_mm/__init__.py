@@ -46,7 +46,7 @@ _LAZY = {  # public name → the module that defines it, imported when the name 
     "to_html": "views.viewer",
     "show": "views.notebook",
     "compile": "compiled",
-    "to_python": "compiled",
+    "to_python": "views.python_code",
 }
 
 __all__ = [

@@ -33,8 +33,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..compiled import to_python
     from ..views.files import write_atomic
+    from ..views.python_code import to_python
 
     root = load_graph(args).root
     try:

@@ -1,7 +1,8 @@
 """Compiled backprop: the chain rule written out as Python.
 
     compile(fn)       a step that runs fn's forward and backward over plain floats (compiler.py)
-    to_python(root)   a standalone, commented Python file computing root and every gradient (readable.py)
+
+(``tinygrad_mm.to_python(root)``, the same code written to be read, is in views/python_code.py.)
 
     tracing.py    run fn once on Value leaves; the graph's signature
     arguments.py  what a call passes: numbers, lists/tuples of numbers, Value leaves
@@ -13,12 +14,4 @@
 
 from .compiler import CompiledStep, compile
 
-__all__ = ["CompiledStep", "compile", "to_python"]
-
-
-def __getattr__(name: str) -> object:
-    if name == "to_python":  # it needs the views (names, numbers, files): imported when first used
-        from .readable import to_python
-
-        return to_python
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+__all__ = ["CompiledStep", "compile"]

@@ -3,10 +3,18 @@
 Every call flattens its arguments (`flatten`) into
 
 - a *key*: their structure — nesting, lengths, which places hold numbers and which hold
-  Values, and which places hold the *same* Value — so a call with another structure
-  traces again;
+  Values, which places hold the *same* Value, and every *static* value — so a call with
+  another structure traces again;
 - the runtime numbers, in order (each checked: a finite real);
 - the distinct Value leaves, in order of first appearance.
+
+*Static* values are those Python logic in the function can see, so they are part of the
+key and passed to the function as they are (``if training:``, ``range(n)``): a bool
+anywhere, and a whole argument that is an int, None, a str or bytes.  A float, and an
+int inside a list or tuple (data, such as labels ±1), is a runtime number.
+
+Keyword arguments are taken in the order the call gives them (the caller binds them by
+name first: `compiler.CompiledStep`), the same order in `flatten` and in `rebuild`.
 
 `rebuild` puts leaves back into the same structure, to call the user's function.
 Nothing here recurses: the nesting is walked with a stack.
@@ -23,6 +31,7 @@ from ..engine import Value
 from ..engine.checks import finite_float
 
 Path = str  # where a leaf sits in the arguments, e.g. "X[3][0]"
+STATIC = frozenset({bool, int, str, bytes, type(None)})  # a whole argument of these types is static (see above)
 _FLOAT_MAX = sys.float_info.max
 
 
@@ -48,11 +57,17 @@ def flatten(args: tuple, kwargs: dict[str, Any], names: list[str]) -> tuple[tupl
 
     This runs on every call, so it keeps no paths: a bad argument is looked for again, with paths, by `_named_problem`.
     """
-    key: list[object] = [len(args), *sorted(kwargs)]
+    key: list[object] = [len(args), *kwargs]
     numbers: list[float] = []
     values: list[Value] = []
     seen: dict[int, int] = {}
-    stack: list[object] = [kwargs[k] for k in sorted(kwargs, reverse=True)] + list(reversed(args))
+    stack: list[object] = []
+    for place, item in enumerate([*args, *kwargs.values()]):
+        if type(item) in STATIC:  # seen by Python logic: part of the key, passed as it is
+            key.append((place, type(item), item))
+        else:
+            stack.append(item)
+    stack.reverse()
     while stack:
         item = stack.pop()
         kind = type(item)
@@ -71,6 +86,8 @@ def flatten(args: tuple, kwargs: dict[str, Any], names: list[str]) -> tuple[tupl
         elif kind is int and -_FLOAT_MAX <= item <= _FLOAT_MAX:  # type: ignore[operator]
             numbers.append(float(item))  # type: ignore[arg-type]
             key.append(0)
+        elif kind is bool:  # a flag, never data
+            key.append(("bool", item))
         elif isinstance(item, Value) and item.is_leaf:
             if item.kind == "constant":  # a fixed number: the same as passing its value
                 numbers.append(item._data)
@@ -108,7 +125,7 @@ def _named_problem(args: tuple, kwargs: dict[str, Any], names: list[str]) -> Arg
     problem: list[ArgumentError] = []
 
     def check(item: object, path: Path) -> object:
-        if problem or isinstance(item, Value) and item.is_leaf:
+        if problem or isinstance(item, Value) and item.is_leaf or type(item) is bool:
             return item
         if type(item) is float or type(item) is int or _number(item) is not None:
             finite_float(item, f"argument {path} of the compiled step")  # raises for NaN, ±inf, a huge int
@@ -123,7 +140,8 @@ def _named_problem(args: tuple, kwargs: dict[str, Any], names: list[str]) -> Arg
 
 
 def rebuild(args: tuple, kwargs: dict[str, Any], leaf: Callable[[object, Path], object], names: list[str]) -> tuple[tuple, dict[str, Any]]:
-    """``args`` and ``kwargs`` with every number and Value replaced by ``leaf(it, path)``, same nesting."""
+    """``args`` and ``kwargs`` with every number and Value replaced by ``leaf(it, path)``, same nesting;
+    static values (a whole argument of a `STATIC` type, a bool anywhere) are kept as they are."""
     top = [*args, *(kwargs[k] for k in kwargs)]
     paths = [names[i] if i < len(names) else f"args[{i}]" for i in range(len(args))] + list(kwargs)
     out: list[object] = []
@@ -137,7 +155,9 @@ def rebuild(args: tuple, kwargs: dict[str, Any], leaf: Callable[[object, Path], 
                 frames[-1][2].append(kind(built) if kind is tuple else built)
             continue
         item, path = pending.pop()
-        if type(item) is list or type(item) is tuple:
+        if type(item) is bool or (len(frames) == 1 and type(item) in STATIC):
+            built.append(item)
+        elif type(item) is list or type(item) is tuple:
             children = [(item[i], f"{path}[{i}]") for i in range(len(item) - 1, -1, -1)]
             frames.append((children, type(item), [], path))
         else:

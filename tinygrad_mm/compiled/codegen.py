@@ -22,7 +22,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..engine import Value, backprop_order, topological_order
-from .naming import Names, gradient_names, literal, variable_names
+from .naming import Names, comment_text, gradient_names, literal, string_body, variable_names
 from .rolling import Roll
 from .templates import Templates, bindings
 
@@ -71,7 +71,7 @@ def node_lines(plan: Plan, nodes: Iterable[Value], var: dict[Value, str], explai
     lines: list[str] = []
     for node in nodes:
         if explain:
-            lines.append(f"# {explain(node)}")
+            lines.append(f"# {comment_text(explain(node))}")
         rendered, args = plan.templates.of(node, var, plan.grad)  # type: ignore[arg-type]
         lines.append(f"{var[node]} = {rendered.forward.format(*args)}")
     return lines
@@ -100,7 +100,7 @@ def edge_lines(
             continue
         rendered, args = plan.templates.of(node, var, grad)  # type: ignore[arg-type]
         if explain:
-            lines.append(f"# {explain(node)}")
+            lines.append(f"# {comment_text(explain(node))}")
         conditions = [grad[node]] if skip_zero and len(edges) > 1 else []
         if rendered.gate is not None:
             conditions.append(rendered.gate.format(*args))
@@ -115,7 +115,7 @@ def edge_lines(
         for k, p in edges:
             operator = "+=" if p in defined else "="
             defined.add(p)
-            comment = f"  # {explain_edge(node, k)}" if explain_edge else ""
+            comment = f"  # {comment_text(explain_edge(node, k))}" if explain_edge else ""
             lines.append(f"{indent}{grad[p]} {operator} {rendered.edges[k].format(*args)}{comment}")
     return lines
 
@@ -218,8 +218,8 @@ def step_source(
         first_member[loop.first[0]] = loop
         rolled.update(loop.roll.members)
         rolled.update(v for s in loop.roll.slots if not s.shared for v in s.leaves)
-    body = [f'"""{title}"""']
-    for names, source in (([var[v] for v in inputs], "_inputs"), ([var[v] for v in leaves], "_data")):
+    body = [f'"""{string_body(title)}"""']
+    for names, source in (([var.get(v, "_") for v in inputs], "_inputs"), ([var[v] for v in leaves], "_data")):
         if names:
             body.append(f"{', '.join(names)}, = {source}")
     if leaves:

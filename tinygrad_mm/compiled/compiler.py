@@ -33,6 +33,8 @@ set to ∂loss/∂node (the leaves keep their own), for drawings, ``explain`` an
 from __future__ import annotations
 
 import functools
+import inspect
+import threading
 from collections.abc import Callable
 from typing import Any
 
@@ -55,10 +57,27 @@ class CompiledStep:
         self.name = getattr(fn, "__qualname__", type(fn).__name__)
         self.programs: dict[tuple, Program] = {}
         self.stats = {"calls": 0, "traces": 0, "compiled": 0, "engine": 0}
-        self._latest: tuple[Program, tuple, dict[str, Any]] | None = None
+        self._latest: tuple[Program, tuple, dict[str, Any], str] | None = None  # (…, why the engine ran it, or "")
+        self._signature = _signature_of(fn)
+        self._lock = threading.RLock()  # one call at a time: each reads, then writes, every leaf's .grad
         functools.update_wrapper(self, fn, updated=())
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        with self._lock:  # another thread's call waits: concurrent calls would lose each other's gradients
+            return self._call(*self._bind(args, kwargs))
+
+    def _bind(self, args: tuple, kwargs: dict[str, Any]) -> tuple[tuple, dict[str, Any]]:
+        """The call's arguments as Python binds them to ``fn``'s parameters: a parameter given by keyword is put in
+        its place; keyword-only and ``**`` ones follow in the parameters' order (``**`` ones by name)."""
+        if not kwargs or self._signature is None:
+            return args, kwargs
+        bound = self._signature.bind(*args, **kwargs)  # Python's own TypeError for a call fn would refuse
+        named = bound.kwargs  # the parameters' order, then the ** ones in the call's order: sorted below
+        own = self._signature.parameters
+        extra = sorted(name for name in named if name not in own)
+        return bound.args, {name: named[name] for name in named if name not in extra} | {name: named[name] for name in extra}
+
+    def _call(self, args: tuple, kwargs: dict[str, Any]) -> Any:
         self.stats["calls"] += 1
         key, numbers, values = flatten(args, kwargs, self.names)
         program = self.programs.get(key)
@@ -67,8 +86,8 @@ class CompiledStep:
             fresh = trace(self.fn, args, kwargs, self.names)
             if program is None or not _same(program.trace, fresh):
                 program = self._remember(key, Program(fresh, self.name, self.cache))
-        self._latest = (program, args, kwargs)
         result = program.run(numbers, values)
+        self._latest = (program, args, kwargs, program.failure if result is None else "")
         if result is None:
             return self._engine(args, kwargs)
         if fresh is not None:
@@ -93,13 +112,22 @@ class CompiledStep:
 
     @property
     def mode(self) -> str:
-        """How the latest call ran: ``python`` (generated code), ``tape`` (a large graph), ``engine``; "" before any call."""
-        return self._latest[0].kind if self._latest else ""
+        """How the latest call ran: ``python`` (generated code), ``tape`` (a large graph), ``engine`` (the graph
+        cannot be compiled, or this call's numbers made the compiled code fail: `source`'s first line says why);
+        "" before any call."""
+        if self._latest is None:
+            return ""
+        return "engine" if self._latest[3] else self._latest[0].kind
 
     @property
     def source(self) -> str:
-        """The generated code of the latest call's graph (the chain rule written out); "" before any call."""
-        return self._latest[0].source if self._latest else ""
+        """The generated code of the latest call's graph (the chain rule written out); "" before any call.
+
+        If the engine ran the latest call, the first line is a comment saying why."""
+        if self._latest is None:
+            return ""
+        program, _, _, why = self._latest
+        return (f"# the latest call ran on the engine: {why}\n" if why else "") + program.source
 
     def graph(self) -> Value:
         """The latest call's graph, built by the engine from its arguments, every interior ``.grad`` = ∂loss/∂node.
@@ -108,7 +136,7 @@ class CompiledStep:
         """
         if self._latest is None:
             raise RuntimeError(f"{self.name}: the compiled step has not been called yet, so there is no graph to show")
-        _, args, kwargs = self._latest
+        _, args, kwargs, _ = self._latest
         result, _, _ = call_on_leaves(self.fn, args, kwargs, self.names)
         root, _, _ = split_result(result, self.fn)
         for node, grad in gradients_of(root).items():
@@ -120,6 +148,14 @@ class CompiledStep:
         calls, traces = self.stats["calls"], self.stats["traces"]
         counts = f"{calls} call{'s' * (calls != 1)}, {traces} trace{'s' * (traces != 1)}"
         return f"<compiled step {self.name}: {counts}, mode {self.mode or '—'}>"
+
+
+def _signature_of(fn: Callable[..., Any]) -> inspect.Signature | None:
+    """``fn``'s signature, to bind keyword arguments as Python does; None if Python cannot say (a builtin)."""
+    try:
+        return inspect.signature(fn)
+    except (TypeError, ValueError):
+        return None
 
 
 def _same(old: Trace, new: Trace) -> bool:

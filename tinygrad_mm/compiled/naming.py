@@ -11,6 +11,7 @@ NFKC normalisation, and so does the registry).
 
 from __future__ import annotations
 
+import builtins
 import keyword
 import re
 import unicodedata
@@ -19,7 +20,23 @@ from collections.abc import Iterable
 from ..engine import Value
 
 _RUNS = re.compile(r"__+")
-RESERVED = frozenset({"math", "print", "repr", "sum", "max", "float", "range", "zip", "len"})  # what generated code calls
+RESERVED = frozenset(dir(builtins)) | {"math", "step"}  # never shadowed: generated code may call any of them
+
+
+def string_body(text: str) -> str:
+    """``text`` as the inside of a Python string literal, triple-quoted or not: a backslash or a quote is escaped,
+    and so is every character that is not printable (a newline, a control or direction character)."""
+    if text.isprintable() and "\\" not in text and '"' not in text and "'" not in text:
+        return text
+    return "".join(
+        "\\" + c if c in "\\\"'" else c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+        for c in text
+    )
+
+
+def comment_text(text: str) -> str:
+    """``text`` safe in a ``#`` comment: every character that is not printable (a newline ends a comment) escaped."""
+    return text if text.isprintable() else "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii") for c in text)
 
 
 def literal(x: float) -> str:
@@ -31,7 +48,7 @@ def literal(x: float) -> str:
 def sanitise(text: str, fallback: str = "v") -> str:
     """``text`` as a Python identifier: NFKC-normalised (``x²`` → ``x2``, as Python reads identifiers), ``'`` read as
     ``_prime``, any other character that cannot be in a name → ``_`` (runs of them → one), a leading digit behind
-    ``fallback``, a keyword or a name the generated code uses followed by ``_``."""
+    ``fallback``, a keyword, a builtin (``map``, ``sum``) or a name the generated code uses followed by ``_``."""
     text = unicodedata.normalize("NFKC", text.replace("'", "_prime").replace("′", "_prime"))
     kept = (c if (c.isalnum() or c == "_") and ("_" + c).isidentifier() else "_" for c in text)  # not · (a product)
     name = _RUNS.sub("_", "".join(kept)).strip("_")

@@ -18,6 +18,7 @@ from types import CodeType
 from ..engine import Value
 from . import cache
 from .codegen import plan_for, step_source
+from .naming import comment_text
 from .rolling import ROLL_MIN, Roll, find_rolls
 from .tape import Tape, TapeError
 from .templates import resolve_forward
@@ -40,6 +41,7 @@ class Program:
         self.function: Callable | None = None
         self.source = ""
         self.origin = "tape"  # or "compiled" (code generated and compiled now), "cache" (memory or disk)
+        self.failure = ""  # why the latest `run` returned None (the engine ran that call)
         edges, widest = _edges(trace)
         self.lines = edges  # about: a line per node and per edge, before loop rolling
         rollable = edges > MAX_LINES and widest >= ROLL_MIN  # nothing to roll without a node of many operands
@@ -68,13 +70,17 @@ class Program:
         try:
             self.tape = Tape(trace.backprop, trace.inputs, self.leaves)
         except TapeError as err:
-            self.source = f"# {name}: runs on the engine: {err}\n"
+            self.source = f"# {comment_text(name)}: runs on the engine: {comment_text(str(err))}\n"
         else:
             self.source = (
-                f"# {name}: {len(trace.backprop):,} nodes run on the tape (tape.py): the code would have about "
+                f"# {comment_text(name)}: {len(trace.backprop):,} nodes run on the tape (tape.py): the code would have about "
                 f"{self.lines:,} lines (more than {MAX_LINES:,}) or a node with more than {MAX_OPERANDS:,} operands; "
                 "read it with tinygrad_mm.to_python(step.graph())\n"
             )
+
+    def _fail(self, why: str) -> None:
+        self.failure = why.replace("\n", " ")
+        return None
 
     @property
     def kind(self) -> str:
@@ -94,21 +100,25 @@ class Program:
             if self.function is not None:
                 loss, finite, new_grads, outputs = self.function(numbers, data, grads)
                 if type(finite) is not float or finite - finite != 0.0:  # inf, NaN, or a complex power on the way
-                    return None
+                    return self._fail(NOT_FINITE)
             elif self.tape is not None:
                 vals, all_grads = self.tape.run(numbers, data, grads)
                 if not self.tape.finite(vals, all_grads):
-                    return None
+                    return self._fail(NOT_FINITE)
                 tape = self.tape
                 loss, new_grads = vals[tape.root], all_grads[tape.leaf_start : tape.leaf_stop]
                 outputs = [vals[tape.slot[v]] for v in self.trace.outputs]
             else:
-                return None
-        except (ArithmeticError, ValueError, TypeError):  # math domain, overflow, a complex power: the engine says which
-            return None
+                return self._fail(self.source.partition(": ")[2].strip() or "the graph cannot be compiled")
+        except (ArithmeticError, ValueError, TypeError) as err:  # math domain, overflow, a complex power: the engine says which
+            return self._fail(f"the compiled code stopped ({type(err).__name__}: {err})")
         for leaf, grad in zip(leaves, new_grads):  # noqa: B905 (one gradient per leaf)
             leaf.grad = grad
+        self.failure = ""
         return loss, list(outputs)
+
+
+NOT_FINITE = "a value or gradient was not finite (or a sum of them overflowed): the engine names it, or computes it"
 
 
 def _edges(trace: Trace) -> tuple[int, int]:

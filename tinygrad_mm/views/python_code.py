@@ -1,5 +1,10 @@
 """``tinygrad_mm.to_python(root)``: a graph's forward and backward pass as a standalone, commented Python file.
 
+Code to read lives with the views (it names and numbers nodes as they do); the code
+itself is written by the compiled layer's generator (`compiled.codegen`), as `compile` writes it.
+Every label is escaped (`printable` in comments, `string_body` in the docstring):
+whatever a label holds, running the file only computes and prints the gradients.
+
 The file reads top to bottom like the notes: the leaves with their values, the forward
 pass (one line per node, its formula in a comment), then the backward pass — the chain
 rule, one line per edge, ``grad_parent (+)= grad_node * ∂node/∂parent`` with the local
@@ -13,9 +18,12 @@ from __future__ import annotations
 
 import os
 
+from ..compiled.codegen import Plan, edge_lines, node_lines, plan_for
+from ..compiled.naming import string_body
 from ..engine import Value
 from ..engine.op import Op, parenthesize
-from .codegen import Plan, edge_lines, node_lines, plan_for
+from .files import write_atomic
+from .text import gate_sentence, node_names, number, printable
 
 MAX_NODES = 200_000  # a file with more lines than this is no longer something to read
 
@@ -32,24 +40,18 @@ def to_python(root: Value, path: str | os.PathLike[str] | None = None) -> str:
         )
     source = _source(plan)
     if path is not None:
-        from ..views.files import write_atomic  # a layer above (as the engine draws through views): imported on use
-
         write_atomic(path, source)
     return source
 
 
 def _short(node: Value, plan: Plan) -> str:
     """A node in a comment: its label, its number (a constant), or its variable."""
-    from ..views.text import number, printable
-
     if node.label:
         return printable(node.label)
     return number(node._data, 6) if node.kind == "constant" else plan.var[node]
 
 
 def _source(plan: Plan) -> str:
-    from ..views.text import gate_sentence, node_names, number, printable  # the views' one way to name and number
-
     display = {node: printable(name) for node, name in node_names(plan.topo, digits=6).items()}
     root = _short(plan.root, plan)
     short = lambda node: _short(node, plan)  # noqa: E731
@@ -90,6 +92,8 @@ def _plain(math_text: str) -> str:
 
 
 def _docstring(root: str, nodes: int, ops: int) -> str:
+    """The file's docstring; ``root`` (a label: any text) escaped so that it can only ever be text in it."""
+    root = string_body(root)
     return f'''"""Backpropagation through {root}, written out line by line by tinygrad_mm.to_python ({nodes} nodes, {ops} ops).
 
 The forward pass computes every node from its parents.  The backward pass is the
