@@ -15,8 +15,9 @@ import math
 from collections.abc import Callable
 from types import CodeType
 
-from ..engine import Value
+from ..engine import Value, backprop_order
 from . import cache
+from .chains import collapse_chains
 from .codegen import plan_for, step_source
 from .naming import comment_text
 from .rolling import ROLL_MIN, Roll, find_rolls
@@ -42,23 +43,29 @@ class Program:
         self.source = ""
         self.origin = "tape"  # or "compiled" (code generated and compiled now), "cache" (memory or disk)
         self.failure = ""  # why the latest `run` returned None (the engine ran that call)
+        self.outputs = trace.outputs  # the nodes the step returns, in the graph the code is written from
         edges, widest = _edges(trace)
+        graph = trace
+        if edges > MAX_LINES or widest > MAX_OPERANDS:  # large: maybe not once its chains of additions are one Σ each
+            graph = collapsed(trace)
+            edges, widest = _edges(graph)
         self.lines = edges  # about: a line per node and per edge, before loop rolling
         rollable = edges > MAX_LINES and widest >= ROLL_MIN  # nothing to roll without a node of many operands
         if widest > MAX_OPERANDS or (edges > MAX_LINES and not rollable):
-            self._use_tape(trace, name)
+            self._use_tape(graph, name)
             return
         signature = trace.signature()
         entry = cache.lookup(signature, disk=disk_cache)  # only code that passed the size rule is ever stored
         if entry is not None:
             (source, code), self.origin = entry, "cache"
         else:
-            rolls = _rolls(trace)
+            graph = collapsed(graph)
+            rolls = _rolls(graph)
             self.lines = edges - sum(1 + len(v.parents) for roll in rolls for cone in roll.cones[1:] for v in cone)
             if self.lines > MAX_LINES:
-                self._use_tape(trace, name)
+                self._use_tape(graph, name)
                 return
-            source = _generate(trace, rolls, name)
+            source = _generate(graph, rolls, name)
             code = compile(source, _filename(signature), "exec")
             cache.store(signature, source, code, disk=disk_cache)
             self.origin = "compiled"
@@ -67,6 +74,7 @@ class Program:
         self.function = _define(code)
 
     def _use_tape(self, trace: Trace, name: str) -> None:
+        self.outputs = trace.outputs
         try:
             self.tape = Tape(trace.backprop, trace.inputs, self.leaves)
         except TapeError as err:
@@ -107,7 +115,7 @@ class Program:
                     return self._fail(NOT_FINITE)
                 tape = self.tape
                 loss, new_grads = vals[tape.root], all_grads[tape.leaf_start : tape.leaf_stop]
-                outputs = [vals[tape.slot[v]] for v in self.trace.outputs]
+                outputs = [vals[tape.slot[v]] for v in self.outputs]
             else:
                 return self._fail(self.source.partition(": ")[2].strip() or "the graph cannot be compiled")
         except (ArithmeticError, ValueError, TypeError) as err:  # math domain, overflow, a complex power: the engine says which
@@ -119,6 +127,23 @@ class Program:
 
 
 NOT_FINITE = "a value or gradient was not finite (or a sum of them overflowed): the engine names it, or computes it"
+
+
+def collapsed(trace: Trace) -> Trace:
+    """The trace with every chain of additions as one Σ node (chains.py), for code generation; itself if it has none
+    or is collapsed already."""
+    if trace.collapsed:
+        return trace
+    found = collapse_chains(list(reversed(trace.backprop)), trace.uses, set(trace.outputs))
+    if found is None:
+        trace.collapsed = True
+        return trace
+    root, new = found
+    backprop = backprop_order(root)
+    graph = Trace(root, backprop, set(backprop), trace.inputs, trace.arguments, trace.bound, [new[v] for v in trace.outputs],
+                  trace.output_shape, trace.signature())  # fmt: skip
+    graph.collapsed = True
+    return graph
 
 
 def _edges(trace: Trace) -> tuple[int, int]:

@@ -30,7 +30,7 @@ from typing import Any
 from ..engine import Value, backprop_order, count_uses
 from .arguments import Path, rebuild
 
-SIGNATURE_VERSION = "tinygrad_mm compiled step 1"  # bump when generated code changes for the same graph
+SIGNATURE_VERSION = "tinygrad_mm compiled step 2"  # bump when generated code changes for the same graph
 
 
 @dataclass
@@ -46,6 +46,7 @@ class Trace:
     outputs: list[Value]  # the extra values fn returned, flattened
     output_shape: list[object] | None  # how to nest them again (see `nest`); None: fn returned the loss alone
     _signature: str = ""
+    collapsed: bool = False  # chains of additions already one Σ each (program.collapsed)
 
     @property
     def leaves(self) -> list[Value]:
