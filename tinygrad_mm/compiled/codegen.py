@@ -18,6 +18,7 @@ Many identical subgraphs side by side (one per sample) become one loop (rolling.
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
@@ -41,18 +42,79 @@ class Plan:
     grad: dict[Value, str]  # non-constant node → its gradient's variable
     names: Names = field(default_factory=Names)
     templates: Templates = field(default_factory=Templates)
+    aliased: set[Value] = field(default_factory=set)  # nodes whose gradient is another node's variable (`alias`)
+    inlined: set[Value] = field(default_factory=set)  # nodes written inside their user's expression (`inline`)
 
 
-def plan_for(root: Value, backprop: list[Value] | None = None, exact: bool = True) -> Plan:
+def plan_for(
+    root: Value, backprop: list[Value] | None = None, exact: bool = True, uses: dict[Value, int] | None = None,
+    keep: set[Value] | frozenset[Value] = frozenset(),
+) -> Plan:
     """The `Plan` of ``root``'s graph (``backprop``: its ``backprop_order``, if already computed).
 
     ``exact``: code that runs instead of the engine (see `Templates`); False for code to read.
+    ``uses``: the graph's ``count_uses``, to share gradient variables where they are copies (`alias`) and write
+    the terms of a sum inside it (`inline`), except the nodes in ``keep``; code to read leaves it out and writes
+    every node and every copy.
     """
     names = Names()
     topo = topological_order(root)
     var = variable_names(topo, names)
     grad = gradient_names(var, names)
-    return Plan(root, topo, backprop or backprop_order(root), var, grad, names, Templates(exact))
+    plan = Plan(root, topo, backprop or backprop_order(root), var, grad, names, Templates(exact))
+    if uses is not None:
+        alias(plan, uses)
+        inline(plan, uses, keep)
+    return plan
+
+
+MAX_INLINED = 512  # operations in one inlined expression: Python compiles far longer ones, but not without limit
+
+
+def inline(plan: Plan, uses: dict[Value, int], keep: set[Value] | frozenset[Value]) -> None:
+    """A term of a sum, used nowhere else, whose value no derivative needs, is written inside the sum's expression:
+    ``z = b + w0 * h0 + w1 * h1`` instead of a line per product.  The floats are the same (Python evaluates the
+    expression in the same order), and the sum is not finite whenever a term is not, so the step still sees it."""
+    weight: dict[Value, int] = {}
+    for node in plan.topo:
+        if node.is_leaf:
+            continue
+        rendered, operands = plan.templates.kind(node)  # type: ignore[arg-type]
+        total = 1
+        needed = " ".join(rendered.edges) + (rendered.gate or "")
+        for j, operand in enumerate(operands):
+            field_ = f"{{{j}}}"
+            k = node.parents.index(operand)
+            if (
+                operand in weight  # an op node, not kept, whose own value no derivative needs (below)
+                and uses[operand] == 1
+                and rendered.edges[k].lstrip("-") == f"{{{len(operands) + 1}}}"  # a term: ∂ = ±1, no gate
+                and rendered.gate is None
+                and rendered.forward.count(field_) == 1
+                and field_ not in needed
+                and total + weight[operand] <= MAX_INLINED
+            ):
+                plan.inlined.add(operand)
+                total += weight[operand]
+        if node not in keep and f"{{{len(operands)}}}" not in needed:  # no derivative needs its own value
+            weight[node] = total
+
+
+def alias(plan: Plan, uses: dict[Value, int]) -> None:
+    """An op node used once, through an edge that passes the gradient on unchanged (∂ = 1, no gate: a term of a
+    sum), gets exactly its user's gradient: ``grad_term = grad_sum``.  Instead of that line, the term's gradient *is*
+    the sum's variable (the same float; its own edges still skip a 0 as ``backward()`` does)."""
+    for node in plan.backprop:  # users before the nodes they use: a user's own gradient variable is settled first
+        if node.is_leaf:
+            continue
+        rendered, operands = plan.templates.kind(node)  # type: ignore[arg-type]
+        if rendered.gate is not None:
+            continue
+        passed = f"{{{len(operands) + 1}}}"  # the contribution that is the user's gradient itself
+        for k, parent in enumerate(node.parents):
+            if not parent.is_leaf and uses[parent] == 1 and rendered.edges[k] == passed:
+                plan.grad[parent] = plan.grad[node]
+                plan.aliased.add(parent)
 
 
 class _Overlay(dict):
@@ -67,14 +129,36 @@ class _Overlay(dict):
 
 
 def node_lines(plan: Plan, nodes: Iterable[Value], var: dict[Value, str], explain: Explain | None = None) -> list[str]:
-    """``node = <its op's code>`` for each op node of ``nodes`` (given parents first)."""
+    """``node = <its op's code>`` for each op node of ``nodes`` (given parents first); an inlined node has no line."""
     lines: list[str] = []
     for node in nodes:
+        if node in plan.inlined:
+            continue
         if explain:
             lines.append(f"# {comment_text(explain(node))}")
-        rendered, args = plan.templates.of(node, var, plan.grad)  # type: ignore[arg-type]
-        lines.append(f"{var[node]} = {rendered.forward.format(*args)}")
+        lines.append(f"{var[node]} = {expression(plan, node, var)}")
     return lines
+
+
+def expression(plan: Plan, node: Value, var: dict[Value, str]) -> str:
+    """The node's value as Python: its op's code over its operands' variables, or their expressions if inlined."""
+    rendered, args = plan.templates.of(node, var, plan.grad)  # type: ignore[arg-type]
+    if plan.inlined:
+        forward = rendered.forward
+        for j, operand in enumerate(plan.templates.kind(node)[1]):  # type: ignore[arg-type]
+            if operand in plan.inlined:
+                text = expression(plan, operand, var)
+                leading = forward.startswith((f"{{{j}}} + ", f"{{{j}}} - ")) and _additive_operand(text)
+                args[j] = text if leading else f"({text})"  # a + b + c needs no parentheses; anything else may
+    return rendered.forward.format(*args)
+
+
+def _additive_operand(text: str) -> bool:
+    """True if ``text`` can stand unparenthesised left of ``+``: a sum, a product, a power, a call, a name."""
+    body = ast.parse(text, mode="eval").body
+    if isinstance(body, ast.BinOp):
+        return isinstance(body.op, (ast.Add, ast.Sub, ast.Mult, ast.Div, ast.Pow, ast.Mod, ast.FloorDiv))
+    return isinstance(body, (ast.UnaryOp, ast.Call, ast.Name, ast.Constant, ast.Attribute, ast.Subscript))
 
 
 def edge_lines(
@@ -98,6 +182,11 @@ def edge_lines(
         edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant"]
         if not edges:
             continue
+        if plan.aliased:
+            defined.update(p for _, p in edges if p in plan.aliased)
+            edges = [(k, p) for k, p in edges if p not in plan.aliased]  # its gradient is this node's: nothing to add
+            if not edges:
+                continue
         rendered, args = plan.templates.of(node, var, grad)  # type: ignore[arg-type]
         if explain:
             lines.append(f"# {comment_text(explain(node))}")
@@ -150,7 +239,8 @@ class _Loop:
         self.shared_leaves = [s.leaves[0] for s in roll.slots if s.shared and s.leaves[0].kind != "constant"]
 
     def forward(self, plan: Plan) -> list[str]:
-        values = tuple_text([self.var[node] for node in self.first])
+        self.kept = [node for node in self.first if node not in plan.inlined]  # the values the loop saves
+        values = tuple_text([self.var[node] for node in self.kept])
         body = node_lines(plan, reversed(self.first), self.var)
         body += [f"_values = {values}", f"{self.saved}.append(_values)", "_finite += sum(_values)"]
         roots = ", ".join(plan.var[cone[0]] for cone in self.roll.cones)
@@ -171,7 +261,7 @@ class _Loop:
         inner = set(defined) | {self.first[0]}
         root = plan.grad[self.first[0]]
         body = [f"if not {root}:", "    continue  # as backward(): a cone whose gradient is 0 sends nothing anywhere"]
-        body.append(f"{tuple_text([self.var[node] for node in self.first])} = _values")
+        body.append(f"{tuple_text([self.var[node] for node in self.kept])} = _values")
         body += edge_lines(plan, self.first, self.var, inner, skip_zero=True)
         checked = [plan.grad[n] for n in self.first + self.own_leaves]  # the values were checked going forward
         body.append(f"_finite += sum({tuple_text(checked)})")
@@ -182,7 +272,8 @@ class _Loop:
 
     def places(self) -> dict[Value, str]:
         """Where each node of the loop can be read after it: ``_saved0[k][j]``."""
-        return {node: f"{self.saved}[{k}][{j}]" for k, cone in enumerate(self.roll.cones) for j, node in enumerate(cone)}
+        kept = [j for j, node in enumerate(self.first) if node in self.kept]
+        return {cone[j]: f"{self.saved}[{k}][{i}]" for k, cone in enumerate(self.roll.cones) for i, j in enumerate(kept)}
 
 
 def _picked(indexes: list[int]) -> str:
@@ -240,7 +331,7 @@ def step_source(
             body += first_member[node].backward(plan, defined)
         elif not node.is_leaf and node not in rolled:
             body += edge_lines(plan, [node], var, defined, skip_zero=True)
-    checked = [var[v] for v in plan.topo if not v.is_leaf and v not in rolled]
+    checked = [var[v] for v in plan.topo if not v.is_leaf and v not in rolled and v not in plan.inlined]
     checked += [grad[v] for v in plan.topo if v.kind != "constant" and v not in rolled]
     body += [f"_finite += sum({tuple_text(checked[i : i + 256])})" for i in range(0, len(checked), 256)]
     places = {node: place for loop in loops for node, place in loop.places().items()} if loops and outputs else {}

@@ -163,7 +163,8 @@ def _rolls(trace: Trace) -> list[Roll]:
 
 
 def _generate(trace: Trace, rolls: list[Roll], name: str) -> str:
-    plan = plan_for(trace.root, trace.backprop)
+    keep = {cone[0] for roll in rolls for cone in roll.cones} | set(trace.outputs)  # read by name after a loop, returned
+    plan = plan_for(trace.root, trace.backprop, uses=trace.uses, keep=keep)
     title = (
         f"{name}: forward and backward over floats, {len(trace.backprop):,} nodes, written by tinygrad_mm.compile. "
         "Returns (loss, finite, leaf gradients, extra outputs)."
