@@ -23,8 +23,10 @@ collapsed graph: ``step.graph()``, the views and the engine keep the user's node
 
 from __future__ import annotations
 
+import functools
+
 from ..engine import Value
-from ..engine.copying import _new as copy_with
+from ..engine.copying import _slots
 from ..engine.ops import Add, Sum
 
 MAX_TERMS = 256  # terms of one collapsed Σ (Python compiles a 256-term sum in one expression easily)
@@ -66,7 +68,7 @@ def collapse_chains(order: list[Value], uses: dict[Value, int], keep: set[Value]
         elif node in inside:
             continue  # an addition inside a chain: its Σ stands for it
         elif any(new[p] is not p for p in node.parents):
-            new[node] = copy_with(node, lambda v: _translate(v, new))
+            new[node] = _copy(node, new)
         else:
             new[node] = node
     return new[order[-1]], new
@@ -80,6 +82,20 @@ def _links(top: Value, count: int) -> list[Value]:
         node = node.a  # type: ignore[attr-defined]
         links.append(node)
     return links
+
+
+_operand_slots = functools.cache(_slots)  # an op class → its slots beyond the engine's: operands and constants
+
+
+def _copy(node: Value, new: dict[Value, Value]) -> Value:
+    """A node of ``node``'s class, value and label, its operands replaced by the nodes standing for them."""
+    copy = type(node).node(node._data)
+    for name in _operand_slots(type(node)):
+        if hasattr(node, name):
+            setattr(copy, name, _translate(getattr(node, name), new))
+    if node.label:
+        copy.label = node.label
+    return copy
 
 
 def _translate(slot: object, new: dict[Value, Value]) -> object:

@@ -48,18 +48,18 @@ class Plan:
 
 def plan_for(
     root: Value, backprop: list[Value] | None = None, exact: bool = True, uses: dict[Value, int] | None = None,
-    keep: set[Value] | frozenset[Value] = frozenset(),
+    keep: set[Value] | frozenset[Value] = frozenset(), unnamed: set[Value] | frozenset[Value] = frozenset(),
 ) -> Plan:
     """The `Plan` of ``root``'s graph (``backprop``: its ``backprop_order``, if already computed).
 
     ``exact``: code that runs instead of the engine (see `Templates`); False for code to read.
     ``uses``: the graph's ``count_uses``, to share gradient variables where they are copies (`alias`) and write
     the terms of a sum inside it (`inline`), except the nodes in ``keep``; code to read leaves it out and writes
-    every node and every copy.
+    every node and every copy.  ``unnamed``: nodes the code never names (`variable_names`).
     """
     names = Names()
     topo = topological_order(root)
-    var = variable_names(topo, names)
+    var = variable_names(topo, names, unnamed)
     grad = gradient_names(var, names)
     plan = Plan(root, topo, backprop or backprop_order(root), var, grad, names, Templates(exact))
     if uses is not None:
@@ -77,7 +77,7 @@ def inline(plan: Plan, uses: dict[Value, int], keep: set[Value] | frozenset[Valu
     expression in the same order), and the sum is not finite whenever a term is not, so the step still sees it."""
     weight: dict[Value, int] = {}
     for node in plan.topo:
-        if node.is_leaf:
+        if node.is_leaf or node not in plan.var:  # a leaf, or a node no code names
             continue
         rendered, operands = plan.templates.kind(node)  # type: ignore[arg-type]
         total = 1
@@ -105,7 +105,7 @@ def alias(plan: Plan, uses: dict[Value, int]) -> None:
     sum), gets exactly its user's gradient: ``grad_term = grad_sum``.  Instead of that line, the term's gradient *is*
     the sum's variable (the same float; its own edges still skip a 0 as ``backward()`` does)."""
     for node in plan.backprop:  # users before the nodes they use: a user's own gradient variable is settled first
-        if node.is_leaf:
+        if node.is_leaf or node not in plan.grad:  # a leaf, or a node no code names
             continue
         rendered, operands = plan.templates.kind(node)  # type: ignore[arg-type]
         if rendered.gate is not None:

@@ -65,22 +65,31 @@ class Names:
     """Unique identifiers: ``claim(wanted)`` returns ``wanted`` or ``wanted_2``, ``wanted_3``… if taken."""
 
     def __init__(self, taken: Iterable[str] = ()) -> None:
-        self.taken = {unicodedata.normalize("NFKC", name) for name in taken}
+        self.taken = {_normal(name) for name in taken}
 
     def claim(self, wanted: str) -> str:
         name, n = wanted, 1
-        while unicodedata.normalize("NFKC", name) in self.taken:
+        while _normal(name) in self.taken:
             n += 1
             name = f"{wanted}_{n}"
-        self.taken.add(unicodedata.normalize("NFKC", name))
+        self.taken.add(_normal(name))
         return name
 
 
-def variable_names(order: list[Value], names: Names | None = None) -> dict[Value, str]:
-    """Every node of ``order`` (a topological order) → its variable name; constants → their literal."""
+def _normal(name: str) -> str:
+    """The identifier as Python compares it (NFKC); an ASCII name already is."""
+    return name if name.isascii() else unicodedata.normalize("NFKC", name)
+
+
+def variable_names(order: list[Value], names: Names | None = None, unnamed: set[Value] | frozenset[Value] = frozenset()) -> dict[Value, str]:
+    """Every node of ``order`` (a topological order) → its variable name; constants → their literal.
+
+    ``unnamed``: nodes no code names (the copies of a rolled loop's body): left out."""
     names = names or Names()
     variables: dict[Value, str] = {}
     for i, node in enumerate(order):
+        if node in unnamed:
+            continue
         if node.kind == "constant":
             variables[node] = literal(node._data)
         elif node.label:

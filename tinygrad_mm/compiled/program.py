@@ -164,7 +164,8 @@ def _rolls(trace: Trace) -> list[Roll]:
 
 def _generate(trace: Trace, rolls: list[Roll], name: str) -> str:
     keep = {cone[0] for roll in rolls for cone in roll.cones} | set(trace.outputs)  # read by name after a loop, returned
-    plan = plan_for(trace.root, trace.backprop, uses=trace.uses, keep=keep)
+    unnamed = {node for roll in rolls for cone in roll.cones[1:] for node in cone[1:]}  # the loop's body is the first cone
+    plan = plan_for(trace.root, trace.backprop, uses=trace.uses, keep=keep, unnamed=unnamed)
     title = (
         f"{name}: forward and backward over floats, {len(trace.backprop):,} nodes, written by tinygrad_mm.compile. "
         "Returns (loss, finite, leaf gradients, extra outputs)."
