@@ -61,7 +61,7 @@ def graph() -> dict[str, set[str]]:
 
 # Upward imports not yet mended (issue 17, part 3): the compiled layer's readable code and its cache still borrow
 # from the views (names, numbers, the atomic writer).  Their owners are moving those; remove each line when it lands.
-KNOWN_UPWARD = {("compiled.readable", "views"), ("compiled.cache", "views")}
+KNOWN_UPWARD = {("compiled.cache", "views")}
 
 
 def layer(module: str) -> int | None:
@@ -80,7 +80,7 @@ def test_each_layer_imports_only_itself_and_the_layers_before_it_even_inside_fun
 
 def test_the_import_reader_sees_imports_inside_functions():
     found = graph()
-    assert "compiled.readable" in found["compiled"]  # compiled/__init__.py imports it inside __getattr__
+    assert "compiled" in found["models.train"]  # models/train.py imports compile inside _compiled()
     assert "views.notebook" in found[""]  # the package root gives Value its Jupyter display, on first use
 
 
