@@ -59,8 +59,7 @@ def graph() -> dict[str, set[str]]:
     return {name: imports(name, path) for name, path in modules().items()}
 
 
-# Upward imports not yet mended (issue 17, part 3): the compiled layer's readable code and its cache still borrow
-# from the views (names, numbers, the atomic writer).  Their owners are moving those; remove each line when it lands.
+# Upward imports not yet mended (issue 17, part 3): none left (to_python moved to views, the cache writes its own entries).
 KNOWN_UPWARD: set[tuple[str, str]] = set()
 
 
