@@ -29,6 +29,7 @@ ENGINES = {
     "tinygrad_mm": "bench_tinygrad",
     "tinygrad_mm/binary": "bench_tinygrad_binary",
     "tinygrad_mm/compiled": "bench_compiled",
+    "tinygrad_mm/compiled-mg": "bench_compiled_micrograd",
 }
 
 
@@ -113,17 +114,22 @@ def first_call(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
 
 def cached_call(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
     """Seconds for the first call in a new process whose disk cache an earlier process filled (trace + load)."""
-    os.environ["XDG_CACHE_HOME"] = spec["cache_dir"]
-    entries = os.path.join(spec["cache_dir"], "tinygrad_mm", "compiled")
+    os.environ["XDG_CACHE_HOME"] = _cache_home(spec)
+    entries = os.path.join(_cache_home(spec), "tinygrad_mm", "compiled")
     if not (os.path.isdir(entries) and os.listdir(entries)):  # the earlier process: fill the cache
-        subprocess.run([sys.executable, __file__, "tinygrad_mm/compiled", "fill_cache", sys.argv[3]], check=True,
+        subprocess.run([sys.executable, __file__, sys.argv[1], "fill_cache", sys.argv[3]], check=True,
                        capture_output=True, env={**os.environ})  # fmt: skip
     seconds, check = engine.moons_first_call(spec, cache=True)
     return {"value": seconds, "check": check}
 
 
+def _cache_home(spec: dict[str, Any]) -> str:
+    """This engine's own disk cache (each compiled engine fills its own)."""
+    return os.path.join(spec["cache_dir"], sys.argv[1].replace("/", "_"))
+
+
 def fill_cache(engine: ModuleType, spec: dict[str, Any]) -> dict[str, Any]:
-    os.environ["XDG_CACHE_HOME"] = spec["cache_dir"]
+    os.environ["XDG_CACHE_HOME"] = _cache_home(spec)
     seconds, check = engine.moons_first_call(spec, cache=True)
     return {"value": seconds, "check": check}
 

@@ -135,18 +135,22 @@ def micrograd_demo_trainer(mlp: Callable, value: Callable, spec: dict[str, Any])
     return step
 
 
+def micrograd_demo_loss(model: Any, inputs: Sequence[Sequence[Any]], y: Sequence[float]) -> Any:
+    """micrograd's demo loss, as its notebook writes it: svm max-margin with Python's ``sum()`` and L2 as ``sum(p*p …)``."""
+    scores = list(map(model, inputs))
+    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
+    data_loss = sum(losses) * (1.0 / len(losses))
+    reg_loss = ALPHA * sum(p * p for p in model.parameters())
+    return data_loss + reg_loss
+
+
 def micrograd_demo_step(model: Any, X: Sequence[Sequence[float]], y: Sequence[float], lr: float, value: Callable) -> float:
     """micrograd's demo training step, op for op (``value`` makes a leaf); returns the loss before the update.
 
     This is the loss function of micrograd's ``demo.ipynb`` (without the accuracy
     count, which is not autograd work), then ``zero_grad``, ``backward`` and SGD.
     """
-    inputs = [list(map(value, xrow)) for xrow in X]
-    scores = list(map(model, inputs))
-    losses = [(1 + -yi * scorei).relu() for yi, scorei in zip(y, scores, strict=True)]
-    data_loss = sum(losses) * (1.0 / len(losses))
-    reg_loss = ALPHA * sum(p * p for p in model.parameters())
-    total_loss = data_loss + reg_loss
+    total_loss = micrograd_demo_loss(model, [list(map(value, xrow)) for xrow in X], y)
     model.zero_grad()
     total_loss.backward()
     for p in model.parameters():
