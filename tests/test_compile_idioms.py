@@ -178,3 +178,19 @@ def test_the_compiled_step_runs_a_bounded_number_of_lines_per_edge(idiom) -> Non
     root = step.graph()
     assert lines_per_edge(lambda: step(X, y), root, "<tinygrad_mm step") < 1.5
     assert lines_per_edge(root.backward, root) > 5
+
+
+@pytest.mark.parametrize("n", [300, 5000])
+def test_a_long_sum_of_squares_compiles_in_pieces_and_equals_the_engine(n) -> None:
+    """sum(p*p for p in params) over thousands of parameters: Σ nodes of at most 256 terms, expressions Python can
+    compile, the floats of the chain of additions."""
+    params = [tinygrad_mm.Parameter(random.Random(i).uniform(-1, 1), f"p{i}") for i in range(n)]
+    step = tinygrad_mm.compile(lambda: sum(p * p for p in params) * 0.5, cache=False)
+    loss = step()
+    got = [p.grad for p in params]
+    for p in params:
+        p.grad = 0.0
+    root = sum(p * p for p in params) * 0.5
+    root.backward()
+    assert loss == root.data and got == [p.grad for p in params]
+    assert step.mode == "python" and max(line.count(" + ") for line in step.source.splitlines()) <= 512

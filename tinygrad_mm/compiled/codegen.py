@@ -80,7 +80,7 @@ def inline(plan: Plan, uses: dict[Value, int], keep: set[Value] | frozenset[Valu
         if node.is_leaf or node not in plan.var:  # a leaf, or a node no code names
             continue
         rendered, operands = plan.templates.kind(node)  # type: ignore[arg-type]
-        total = 1
+        total = len(node.parents)  # the operations of its expression, with what is inlined into it
         needed = " ".join(rendered.edges) + (rendered.gate or "")
         for j, operand in enumerate(operands):
             field_ = f"{{{j}}}"
