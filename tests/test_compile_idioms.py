@@ -194,3 +194,28 @@ def test_a_long_sum_of_squares_compiles_in_pieces_and_equals_the_engine(n) -> No
     root.backward()
     assert loss == root.data and got == [p.grad for p in params]
     assert step.mode == "python" and max(line.count(" + ") for line in step.source.splitlines()) <= 512
+
+
+@pytest.mark.parametrize("tape", [False, True])
+def test_a_compiled_step_keeps_no_graph_alive(tape, monkeypatch) -> None:
+    """Once compiled, the traced graph is let go: the garbage collector has nothing to walk on every call."""
+    import gc
+    import weakref
+
+    from tinygrad_mm.compiled import program
+
+    if tape:
+        monkeypatch.setattr(program, "MAX_LINES", 0)
+    params = [tinygrad_mm.Parameter(0.1 * i, f"keep{i}_{tape}") for i in range(20)]  # (no code cached from the other)
+    built: list = []
+
+    def fn(X):
+        loss = sum((p * x).tanh() for p, x in zip(params, X, strict=True))
+        built.append(weakref.ref(loss))
+        return loss * 2.0, loss
+
+    step = tinygrad_mm.compile(fn, cache=False)
+    first = step([0.5] * 20)
+    assert step.mode == ("tape" if tape else "python") and first[0] == 2.0 * first[1]
+    gc.collect()
+    assert built[0]() is None

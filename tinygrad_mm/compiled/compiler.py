@@ -81,17 +81,18 @@ class CompiledStep:
         self.stats["calls"] += 1
         key, numbers, values = flatten(args, kwargs, self.names)
         program = self.programs.get(key)
-        fresh = None
+        fresh = expected = None
         if program is None or self.check:
             fresh = trace(self.fn, args, kwargs, self.names)
+            expected = [fresh.root._data, *[v._data for v in fresh.outputs]]  # (a Program forgets the graph)
             if program is None or not _same(program.trace, fresh):
                 program = self._remember(key, Program(fresh, self.name, self.cache))
         result = program.run(numbers, values)
         self._latest = (program, args, kwargs, program.failure if result is None else "")
         if result is None:
             return self._engine(args, kwargs)
-        if fresh is not None:
-            _agree(result, fresh, self.name)
+        if expected is not None:
+            _agree(result, expected, self.name)
         self.stats["compiled"] += 1
         return _shaped(*result, program.trace.output_shape)
 
@@ -167,10 +168,9 @@ def _same(old: Trace, new: Trace) -> bool:
     )
 
 
-def _agree(result: tuple[float, list[float]], fresh: Trace, name: str) -> None:
-    """check=True: the compiled loss and outputs must be the engine's, bit for bit."""
+def _agree(result: tuple[float, list[float]], expected: list[float], name: str) -> None:
+    """The compiled loss and outputs must be the engine's (the trace's), bit for bit."""
     loss, outputs = result
-    expected = [fresh.root._data, *[v._data for v in fresh.outputs]]
     if [loss, *outputs] != expected:
         raise RuntimeError(
             f"{name}: the compiled step computed {[loss, *outputs]} but the engine computes {expected}; "

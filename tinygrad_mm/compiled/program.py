@@ -26,6 +26,7 @@ from .templates import resolve_forward
 from .tracing import Trace
 
 MAX_LINES = 50_000
+LOOKUP_NODES = 200_000  # a graph of at most this many nodes may have cached code (collapsed, rolled): look it up first
 MAX_OPERANDS = 1_000
 
 Result = tuple[float, list[float]]  # (loss, extra outputs)
@@ -43,19 +44,29 @@ class Program:
         self.source = ""
         self.origin = "tape"  # or "compiled" (code generated and compiled now), "cache" (memory or disk)
         self.failure = ""  # why the latest `run` returned None (the engine ran that call)
-        self.outputs = trace.outputs  # the nodes the step returns, in the graph the code is written from
-        edges, widest = _edges(trace)
+        self.output_slots: list[int] = []  # on the tape: where the values the step returns are
+        self.lines = 0  # about: a line per node and per edge, before loop rolling
+        try:
+            self._build(trace, name, disk_cache)
+        finally:
+            trace.release()  # nothing keeps the graph alive: the garbage collector need not walk it on every call
+
+    def _build(self, trace: Trace, name: str, disk_cache: bool) -> None:
+        entry = None
+        if len(trace.backprop) <= LOOKUP_NODES:  # code may be cached: look before any other work
+            entry = cache.lookup(trace.signature(), disk=disk_cache)  # only code that passed the size rule is stored
         graph = trace
-        if edges > MAX_LINES or widest > MAX_OPERANDS:  # large: maybe not once its chains of additions are one Σ each
+        edges, widest = _edges(trace) if entry is None else (0, 0)
+        self.lines = edges
+        if entry is None and (edges > MAX_LINES or widest > MAX_OPERANDS):  # large: maybe not once sums are one Σ each
             graph = collapsed(trace)
             edges, widest = _edges(graph)
-        self.lines = edges  # about: a line per node and per edge, before loop rolling
-        rollable = edges > MAX_LINES and widest >= ROLL_MIN  # nothing to roll without a node of many operands
-        if widest > MAX_OPERANDS or (edges > MAX_LINES and not rollable):
-            self._use_tape(graph, name)
-            return
+            self.lines = edges
+            rollable = edges > MAX_LINES and widest >= ROLL_MIN  # nothing to roll without a node of many operands
+            if widest > MAX_OPERANDS or (edges > MAX_LINES and not rollable):
+                self._use_tape(graph, name)
+                return
         signature = trace.signature()
-        entry = cache.lookup(signature, disk=disk_cache)  # only code that passed the size rule is ever stored
         if entry is not None:
             (source, code), self.origin = entry, "cache"
         else:
@@ -74,9 +85,10 @@ class Program:
         self.function = _define(code)
 
     def _use_tape(self, trace: Trace, name: str) -> None:
-        self.outputs = trace.outputs
         try:
             self.tape = Tape(trace.backprop, trace.inputs, self.leaves)
+            self.output_slots = [self.tape.slot[v] for v in trace.outputs]
+            self.tape.slot = {}  # (it named every node: the graph would stay alive)
         except TapeError as err:
             self.source = f"# {comment_text(name)}: runs on the engine: {comment_text(str(err))}\n"
         else:
@@ -115,7 +127,7 @@ class Program:
                     return self._fail(NOT_FINITE)
                 tape = self.tape
                 loss, new_grads = vals[tape.root], all_grads[tape.leaf_start : tape.leaf_stop]
-                outputs = [vals[tape.slot[v]] for v in self.outputs]
+                outputs = [vals[i] for i in self.output_slots]
             else:
                 return self._fail(self.source.partition(": ")[2].strip() or "the graph cannot be compiled")
         except (ArithmeticError, ValueError, TypeError) as err:  # math domain, overflow, a complex power: the engine says which

@@ -22,12 +22,14 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from array import array
 import marshal
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Value, backprop_order, count_uses
+from ..engine.value import _LABELS  # every label, read once per signature
 from .arguments import Path, rebuild
 
 SIGNATURE_VERSION = "tinygrad_mm compiled step 2"  # bump when generated code changes for the same graph
@@ -47,6 +49,13 @@ class Trace:
     output_shape: list[object] | None  # how to nest them again (see `nest`); None: fn returned the loss alone
     _signature: str = ""
     collapsed: bool = False  # chains of additions already one Σ each (program.collapsed)
+
+    def release(self) -> None:
+        """Forget the graph (root, nodes, outputs), once a program is built from it: what stays is the signature and the
+        leaves a call reads (kept by `Program` for `check=True` and for reading parameters)."""
+        self.signature()
+        self.root, self.backprop, self.nodes, self.outputs = None, [], set(), []  # type: ignore[assignment]
+        self.__dict__.pop("uses", None)
 
     @property
     def leaves(self) -> list[Value]:
@@ -70,25 +79,28 @@ class Trace:
         index = {node: i for i, node in enumerate(self.backprop)}
         given = {v: i for i, v in enumerate(self.inputs)} | {v: -1 - i for i, v in enumerate(self.arguments)}
         classes: dict[type, int] = {}
-        flat: list[object] = []
+        flat: list[int] = []
         extras: list[object] = []  # (position, constants or label or leaf): the rarer things
+        labels = dict(_LABELS.items())  # one plain dict: far cheaper than a weak lookup per node
         for i, node in enumerate(self.backprop):
             if node.is_leaf:
                 flat.append(-1)
-                extras.append((i, node._data.hex() if node.kind == "constant" else given.get(node, "bound"), node.label))
+                extras.append((i, node._data.hex() if node.kind == "constant" else given.get(node, "bound"), labels.get(node, "")))
                 continue
             parents = node.parents
             flat.append(classes.setdefault(type(node), len(classes)))
             flat.append(len(parents))
             flat += map(index.__getitem__, parents)
-            constants, label = node.constants(), node.label
+            constants, label = node.constants(), labels.get(node, "")
             if constants or label:
                 extras.append((i, constants, label))
         identities = [op_identity(cls) for cls in classes]
         outputs = [index[v] for v in self.outputs]
-        text = repr((SIGNATURE_VERSION, len(self.inputs), len(self.arguments), identities, flat, extras, outputs,
+        text = repr((SIGNATURE_VERSION, len(self.inputs), len(self.arguments), identities, extras, outputs,
                      self.output_shape))  # fmt: skip
-        self._signature = hashlib.sha256(text.encode()).hexdigest()
+        digest = hashlib.sha256(text.encode())
+        digest.update(array("q", flat).tobytes())  # the wiring: ints, hashed as machine words (repr is slower)
+        self._signature = digest.hexdigest()
         return self._signature
 
 
