@@ -22,8 +22,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
-from array import array
 import marshal
+from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
