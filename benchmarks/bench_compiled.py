@@ -44,9 +44,11 @@ def moons_step(spec: dict[str, Any], cache: bool) -> tuple[Callable[[], float], 
     return (lambda: step(spec["X"], spec["y"])), model
 
 
-def moons_trainer(spec: dict[str, Any]) -> Callable[[float], float]:
-    """``step(lr) -> loss``: zero_grad, the compiled forward + backward, SGD — traced and compiled before timing."""
-    step, model = moons_step(spec, cache=False)
+def moons_trainer(spec: dict[str, Any], make: Callable = moons_step) -> Callable[[float], float]:
+    """``step(lr) -> loss``: zero_grad, the compiled forward + backward, SGD — traced and compiled before timing.
+
+    ``make(spec, cache)``: the compiled step and its model (`moons_step`, or another idiom's)."""
+    step, model = make(spec, cache=False)
     step()  # trace and compile (off the clock); the gradients it added are cleared below
     params = model.parameters()
 
@@ -60,13 +62,13 @@ def moons_trainer(spec: dict[str, Any]) -> Callable[[float], float]:
     return train
 
 
-def moons_first_call(spec: dict[str, Any], cache: bool) -> tuple[float, list[float]]:
+def moons_first_call(spec: dict[str, Any], cache: bool, make: Callable = moons_step) -> tuple[float, list[float]]:
     """Seconds from ``compile(fn)`` to its first result (trace + compile, or trace + disk cache), and the loss.
 
     The process has imported tinygrad_mm.compiled already (as any program imports tinygrad_mm before it runs).
     """
     start = time.perf_counter()
-    step, _ = moons_step(spec, cache)
+    step, _ = make(spec, cache)
     loss = step()
     return time.perf_counter() - start, [loss]
 

@@ -8,15 +8,15 @@ Traced and compiled before the clock starts, except in the first-call benchmarks
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
+from functools import partial
 from typing import Any
 
+import bench_compiled
 import micrograd.nn
 from workloads import MOONS_SIZES, load_weights, micrograd_demo_loss
 
 import tinygrad_mm
-import tinygrad_mm.compiled  # imported before any clock starts, as `import tinygrad_mm` is
 from tinygrad_mm import Value
 
 micrograd.nn.Value = Value  # this process runs tinygrad_mm only
@@ -30,25 +30,5 @@ def moons_step(spec: dict[str, Any], cache: bool) -> tuple[Callable[[], float], 
     return (lambda: step(spec["X"], spec["y"])), model
 
 
-def moons_trainer(spec: dict[str, Any]) -> Callable[[float], float]:
-    """``step(lr) -> loss``: zero_grad, the compiled forward + backward, SGD — traced and compiled before timing."""
-    step, model = moons_step(spec, cache=False)
-    step()  # trace and compile (off the clock); the gradients it added are cleared below
-    params = model.parameters()
-
-    def train(lr: float) -> float:
-        model.zero_grad()
-        loss = step()
-        for p in params:
-            p.data -= lr * p.grad
-        return loss
-
-    return train
-
-
-def moons_first_call(spec: dict[str, Any], cache: bool) -> tuple[float, list[float]]:
-    """Seconds from ``compile(fn)`` to its first result (trace + compile, or trace + disk cache), and the loss."""
-    start = time.perf_counter()
-    step, _ = moons_step(spec, cache)
-    loss = step()
-    return time.perf_counter() - start, [loss]
+moons_trainer = partial(bench_compiled.moons_trainer, make=moons_step)  # timed as the project's idiom is
+moons_first_call = partial(bench_compiled.moons_first_call, make=moons_step)
