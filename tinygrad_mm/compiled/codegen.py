@@ -178,6 +178,7 @@ def edge_lines(
     """
     grad = plan.grad
     lines: list[str] = []
+    open_if: tuple[str, int] | None = None  # the if just written (its condition, where it is): the next node may join it
     for node in nodes:
         edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant"]
         if not edges:
@@ -195,12 +196,24 @@ def edge_lines(
             conditions.append(rendered.gate.format(*args))
         indent = ""
         if conditions:
+            condition = " and ".join(conditions)
+            zeros = []
             for _, p in edges:  # a gradient first reached inside the if is 0 where it does not run
                 if p not in defined:
-                    lines.append(f"{grad[p]} = 0.0" + ("  # stays 0 unless the if below lets gradient through" if explain else ""))
+                    zeros.append(f"{grad[p]} = 0.0" + ("  # stays 0 unless the if below lets gradient through" if explain else ""))
                     defined.add(p)
-            lines.append(f"if {' and '.join(conditions)}:")
+            if open_if is not None and open_if[0] == condition:
+                # the same condition as the node just before (the terms of one sum: their gradient is the sum's):
+                # one if for both; its body never writes the condition's variables, so it holds for both alike
+                lines[open_if[1] : open_if[1]] = zeros
+                open_if = (condition, open_if[1] + len(zeros))
+            else:
+                lines += zeros
+                lines.append(f"if {condition}:")
+                open_if = None if explain else (condition, len(lines) - 1)
             indent = "    "
+        else:
+            open_if = None
         for k, p in edges:
             operator = "+=" if p in defined else "="
             defined.add(p)
@@ -326,11 +339,15 @@ def step_source(
     defined = set(leaves)
     body.append(f"{grad[root]} {'+=' if root in defined else '='} 1.0")
     defined.add(root)
+    run: list[Value] = []  # consecutive nodes written out one by one: one call, so that their ifs can join
     for node in plan.backprop:
         if node in first_member:
+            body += edge_lines(plan, run, var, defined, skip_zero=True)
+            run = []
             body += first_member[node].backward(plan, defined)
         elif not node.is_leaf and node not in rolled:
-            body += edge_lines(plan, [node], var, defined, skip_zero=True)
+            run.append(node)
+    body += edge_lines(plan, run, var, defined, skip_zero=True)
     checked = [var[v] for v in plan.topo if not v.is_leaf and v not in rolled and v not in plan.inlined]
     checked += [grad[v] for v in plan.topo if v.kind != "constant" and v not in rolled]
     body += [f"_finite += sum({tuple_text(checked[i : i + 256])})" for i in range(0, len(checked), 256)]
