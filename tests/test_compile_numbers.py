@@ -219,3 +219,23 @@ def test_compiled_source_with_a_hostile_label_is_only_the_step(label) -> None:
     exec(compile(step.source, "<test>", "exec"), namespace)  # noqa: S102
     assert [name for name in namespace if not name.startswith("__")] == ["math", "step"]
     cache.forget_memory()
+
+
+def test_tinygrad_mm_code_escapes_a_hostile_label_in_the_file_it_writes(tmp_path) -> None:
+    from cli_helpers import cli
+
+    script = tmp_path / "graph.py"
+    script.write_text(
+        "from tinygrad_mm import Value\n"
+        "x = Value(2.0, 'x\"\"\"; print(\"PWNED\")  #')\n"
+        "w = Value(-3.0, 'w\\nprint(\"PWNED\")')\n"
+        "loss = (x * w).tanh()\n"
+        "loss.label = '$\\\\xi$ \"\"\" \\\\'\n",
+        encoding="utf-8",
+    )
+    out = tmp_path / "backprop.py"
+    done = cli("code", str(script), "--out", str(out), cwd=tmp_path)
+    assert done.returncode == 0, done.stderr
+    run = subprocess.run([sys.executable, str(out)], capture_output=True, text=True, check=False, timeout=60)
+    lines = run.stdout.splitlines()
+    assert run.returncode == 0 and run.stderr == "" and len(lines) == 2 and all(line.startswith("∂") for line in lines)
