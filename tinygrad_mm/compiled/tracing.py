@@ -29,6 +29,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Value, backprop_order, count_uses
+from ..engine.op import Op
 from ..engine.value import _LABELS  # every label, read once per signature
 from .arguments import Path, rebuild
 
@@ -79,6 +80,7 @@ class Trace:
         index = {node: i for i, node in enumerate(self.backprop)}
         given = {v: i for i, v in enumerate(self.inputs)} | {v: -1 - i for i, v in enumerate(self.arguments)}
         classes: dict[type, int] = {}
+        plain: dict[type, bool] = {}  # a class with no constants: no call to ask each of its nodes
         flat: list[int] = []
         extras: list[object] = []  # (position, constants or label or leaf): the rarer things
         labels = dict(_LABELS.items())  # one plain dict: far cheaper than a weak lookup per node
@@ -87,11 +89,13 @@ class Trace:
                 flat.append(-1)
                 extras.append((i, node._data.hex() if node.kind == "constant" else given.get(node, "bound"), labels.get(node, "")))
                 continue
-            parents = node.parents
-            flat.append(classes.setdefault(type(node), len(classes)))
+            parents, cls = node.parents, type(node)
+            flat.append(classes.setdefault(cls, len(classes)))
             flat.append(len(parents))
             flat += map(index.__getitem__, parents)
-            constants, label = node.constants(), labels.get(node, "")
+            if cls not in plain:
+                plain[cls] = cls.constants is Op.constants and not getattr(cls, "constant_fields", None)
+            constants, label = {} if plain[cls] else node.constants(), labels.get(node, "")
             if constants or label:
                 extras.append((i, constants, label))
         identities = [op_identity(cls) for cls in classes]
