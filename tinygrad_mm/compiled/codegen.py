@@ -68,7 +68,7 @@ def plan_for(
     return plan
 
 
-MAX_INLINED = 512  # operations in one inlined expression: Python compiles far longer ones, but not without limit
+MAX_INLINED = 512  # how deeply one expression nests (a + b + … nests once per term): Python's compiler has a limit
 
 
 def inline(plan: Plan, uses: dict[Value, int], keep: set[Value] | frozenset[Value]) -> None:
@@ -80,11 +80,13 @@ def inline(plan: Plan, uses: dict[Value, int], keep: set[Value] | frozenset[Valu
         if node.is_leaf or node not in plan.var:  # a leaf, or a node no code names
             continue
         rendered, operands = plan.templates.kind(node)  # type: ignore[arg-type]
-        total = len(node.parents)  # the operations of its expression, with what is inlined into it
+        own = total = len(node.parents)  # how deeply its expression nests, with what is inlined into it
         needed = " ".join(rendered.edges) + (rendered.gate or "")
         for j, operand in enumerate(operands):
             field_ = f"{{{j}}}"
             k = node.parents.index(operand)
+            leading = rendered.forward.startswith((f"{field_} + ", f"{field_} - "))  # a + b + c: the sum goes on
+            deeper = total + weight.get(operand, 0) if leading else max(total, own + 1 + weight.get(operand, 0))
             if (
                 operand in weight  # an op node, not kept, whose own value no derivative needs (below)
                 and uses[operand] == 1
@@ -92,10 +94,10 @@ def inline(plan: Plan, uses: dict[Value, int], keep: set[Value] | frozenset[Valu
                 and rendered.gate is None
                 and rendered.forward.count(field_) == 1
                 and field_ not in needed
-                and total + weight[operand] <= MAX_INLINED
+                and deeper <= MAX_INLINED
             ):
                 plan.inlined.add(operand)
-                total += weight[operand]
+                total = deeper
         if node not in keep and f"{{{len(operands)}}}" not in needed:  # no derivative needs its own value
             weight[node] = total
 
@@ -276,7 +278,7 @@ class _Loop:
         body = [f"if not {root}:", "    continue  # as backward(): a cone whose gradient is 0 sends nothing anywhere"]
         body.append(f"{tuple_text([self.var[node] for node in self.kept])} = _values")
         body += edge_lines(plan, self.first, self.var, inner, skip_zero=True)
-        checked = [plan.grad[n] for n in self.first + self.own_leaves]  # the values were checked going forward
+        checked = list(dict.fromkeys(plan.grad[n] for n in self.first + self.own_leaves))  # (values: checked going forward)
         body.append(f"_finite += sum({tuple_text(checked)})")
         root_grads = tuple_text([plan.grad[cone[0]] for cone in self.roll.cones])
         targets = ["_values", root, *self.targets]
@@ -349,7 +351,7 @@ def step_source(
             run.append(node)
     body += edge_lines(plan, run, var, defined, skip_zero=True)
     checked = [var[v] for v in plan.topo if not v.is_leaf and v not in rolled and v not in plan.inlined]
-    checked += [grad[v] for v in plan.topo if v.kind != "constant" and v not in rolled]
+    checked += dict.fromkeys(grad[v] for v in plan.topo if v.kind != "constant" and v not in rolled)  # once each
     body += [f"_finite += sum({tuple_text(checked[i : i + 256])})" for i in range(0, len(checked), 256)]
     places = {node: place for loop in loops for node, place in loop.places().items()} if loops and outputs else {}
     places.update({node: f"_inputs[{input_index[node]}]" for node in outputs if node in input_index})  # never a loop's
