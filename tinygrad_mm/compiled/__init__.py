@@ -7,9 +7,10 @@
     tracing.py    run fn once on Value leaves; the graph's signature
     arguments.py  what a call passes: numbers, lists/tuples of numbers, Value leaves
     codegen.py    the graph as Python lines (templates.py: each op's own code; naming.py: variable names)
+    chains.py     chains of additions (sum(), a generator, a for loop) → one Σ node each
     rolling.py    many identical per-sample subgraphs → one loop
     program.py    a trace ready to run: Python, or the tape (tape.py) past the size rule
-    cache.py      compiled code kept in memory and under ~/.cache/tinygrad_mm
+    cache.py      compiled code kept in memory and under ~/.cache/tinygrad_mm (bounded, checked, portable)
 """
 
 from .compiler import CompiledStep, compile
