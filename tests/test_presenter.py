@@ -45,6 +45,7 @@ def full_page(tmp_path_factory):
 def test_every_step_of_the_full_example_is_readable_and_in_view(open_viewer, full_page, width, height, label_px):
     view = open_viewer(full_page, width=width, height=height)
     page = view.page
+    page.wait_for_function("document.querySelector('header').getBoundingClientRect().bottom <= 8")  # its .15 s slide
     first = page.evaluate(MEASURE)
     assert first["presenting"] and first["header"] <= 8  # opens presenting; the header slid away (a 6 px edge left)
     steps = page.evaluate("tgmm.total()")

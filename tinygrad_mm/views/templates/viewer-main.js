@@ -96,7 +96,7 @@
   function neighbourhood(target) {  // the current unit, the edges it sends along and the units they reach: one box
     var els = [target], V = S.V(), done = S.done(), step = S.asking !== null ? V.steps[S.asking] : done > 0 ? V.steps[done - 1] : null;
     var edges = data.forward && S.pos <= S.F() ? (S.pos > 0 ? V.forward[S.pos - 1].edges : [])
-      : step ? step.edges.map(function (e) { return e[0]; }) : [];
+      : step ? Object.keys(step.show.edges).filter(function (id) { return step.show.edges[id] !== "done"; }) : [];  // sent now
     edges.forEach(function (id) {
       var edge = S.byId[id], title = edge && edge.querySelector("title");
       if (!edge) return;
