@@ -1,4 +1,4 @@
-"""The README's pictures of the step-through page, one per mode, taken in headless Chromium; and one slide.
+"""The README's pictures of the step-through page, one per mode, taken in headless Chromium; one slide; the matrix lens.
 
     .venv/bin/python docs/screenshots.py            # writes docs/img/*.png
     .venv/bin/python docs/screenshots.py OUT_DIR
@@ -18,6 +18,7 @@ sys.path.insert(0, str(ROOT))
 
 from tinygrad_mm.cli.sources import example_source  # noqa: E402
 from tinygrad_mm.models.cs224n import notes_example  # noqa: E402
+from tinygrad_mm.views.matrix_draw import write_matrix  # noqa: E402
 from tinygrad_mm.views.slides import write_frames  # noqa: E402
 from tinygrad_mm.views.viewer import to_html  # noqa: E402
 
@@ -38,6 +39,22 @@ def small_page(folder: Path, name: str, active: bool = True, **options) -> Path:
     example = notes_example(small=True, active=active)
     source = example_source(example, small=True)
     return to_html(example.J, folder / f"{name}.html", source.title, source.subtitle, **options)
+
+
+def matrix_page(folder: Path) -> Path:
+    """``tinygrad-mm matrix --out page.html``: the full example's page with the matrix lens open below the graph."""
+    example = notes_example()
+    source = example_source(example)
+    return to_html(example.J, folder / "matrix.html", source.title, source.subtitle, collapse=source.collapse, matrix=True)
+
+
+def hover_w_cell(page) -> None:
+    """Hover W[7,9] in the grid via s_c, then click it: its number and path above, its step in the graph."""
+    cell = page.eval_on_selector_all(
+        "#matrix g.mx-cell", "els => els.find(e => e.querySelector('title').textContent.startsWith('∂J/∂W[7,9] via s_c')).id"
+    )
+    page.click(f"#{cell}")
+    page.eval_on_selector("#matrix", "e => e.scrollTop = 0")
 
 
 def keys(*pressed: str) -> Callable:
@@ -70,6 +87,7 @@ SHOTS: dict[str, tuple[Callable[[Path], Path], tuple[int, int], Callable]] = {
     "viewer-presenter": (lambda f: small_page(f, "present"), (1024, 768), keys("ArrowRight", "ArrowRight", "ArrowRight", "p")),
     "viewer-forward": (lambda f: small_page(f, "forward", forward=True), (1600, 900), keys(*["ArrowRight"] * 6)),
     "viewer-summary": (lambda f: small_page(f, "summary"), (1600, 900), keys("End")),
+    "viewer-matrix": (matrix_page, (1600, 1000), hover_w_cell),
 }
 
 
@@ -96,6 +114,7 @@ def take(out: Path) -> list[Path]:
         slide = out / "slide-step-3.png"
         slide.write_bytes(frames[2].read_bytes())
         written.append(slide)
+        written.append(write_matrix(notes_example().J, out / "matrix-W.png", only=["W"]))  # tinygrad-mm matrix --arrays W
     return written
 
 

@@ -12,4 +12,7 @@
                       animation.py: the frames as one animated SVG;  worksheet.py: blank slots and the answer key
     quiz.py           the page's quiz questions (gates, branches);  branches.py: a shared node's branches, by name
     notebook.py       Jupyter: show() and a Value's own display;  gallery.py: the classroom pictures
+    matrix.py         the matrix lens: arrays found from labels, branches, each array's gradient per branch;
+                      matrix_formulas.py (the notes' δ = U∘f′(z), δxᵀ, checked), matrix_draw.py (the picture),
+                      matrix_page.py (the page's panel, templates/viewer-matrix.js, and the notebook's)
 """

@@ -94,14 +94,15 @@ def _path_counts(order: list[Value], node: Value) -> dict[Value, int]:
     return paths
 
 
-def explain(root: Value, node: Value | str, max_paths: int = MAX_PATHS) -> Explanation:
+def explain(root: Value, node: Value | str, max_paths: int = MAX_PATHS, names: dict[Value, str] | None = None) -> Explanation:
     """Decompose ∂root/∂node into its paths: ∂root/∂node = Σ_paths Π_edges ∂child/∂parent.
 
     Reads only the forward values (no backward pass needed, nothing changed).
     Raises `PathExplosionError` when there are more than ``max_paths`` paths
-    (counted first, without listing them): use `edge_breakdown` then.
+    (counted first, without listing them): use `edge_breakdown` then.  ``names``: `node_names(root)`,
+    if already computed (explaining many nodes of one graph).
     """
-    names = node_names(root)  # in topological order
+    names = names or node_names(root)  # in topological order
     target = find_node(root, node, names)
     paths_from = _path_counts(list(names), target)
     count = paths_from[root]

@@ -58,13 +58,19 @@ class InlineViewer:
         return f"<tinygrad_mm step-through viewer of {self.name}, {self.height} px tall: display it in Jupyter>"
 
 
-def show(root: Value, height: int = DEFAULT_HEIGHT, title: str | None = None, subtitle: str = "", **options: Any) -> InlineViewer:
+def show(root: Value, height: int = DEFAULT_HEIGHT, title: str | None = None, subtitle: str = "", lens: str = "graph",
+         **options: Any) -> InlineViewer:  # fmt: skip
     """The step-through viewer of ``root``'s backward pass, inline in a notebook (``height`` in pixels).
 
     The page is ``viewer.page(root, title, subtitle, **options)`` (its backward
     pass runs on the side: no ``.grad`` changes).  It is drawn now: later changes
-    to the graph do not reach an InlineViewer already made.
+    to the graph do not reach an InlineViewer already made.  ``lens="matrix"``: with the
+    matrix lens open under the graph (each array's gradient by branch, views/matrix_page.py).
     """
+    if lens not in ("graph", "matrix"):
+        raise ValueError(f"lens must be 'graph' or 'matrix', got {lens!r}")
+    if lens == "matrix":
+        options["matrix"] = True
     if not isinstance(root, Value):
         raise TypeError(f"show() takes a Value (the root of a graph, e.g. the loss), got {type(root).__name__}")
     if isinstance(height, bool) or not isinstance(height, int) or not MIN_HEIGHT <= height <= MAX_HEIGHT:

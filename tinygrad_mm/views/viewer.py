@@ -172,14 +172,17 @@ def page(
     forward: bool = False,
     digits: int = 4,
     present: bool = False,
+    matrix: bool = False,
 ) -> str:
-    """The whole self-contained HTML page for ``root`` (see the module docstring); no ``.grad`` changes."""
+    """The whole self-contained HTML page for ``root`` (see the module docstring); no ``.grad`` changes.
+
+    ``matrix=True``: with the matrix lens (views/matrix_page.py), open below the graph."""
     if not isinstance(root, Value):
         raise TypeError(f"the page needs a tinygrad_mm Value as the root, got {type(root).__name__}; pass the output node")
     quiz = "all" if quiz is True else quiz  # True: every question; "seeds": the seeds' question only (views/quiz.py)
     if quiz is not False and quiz not in QUIZZES:
         raise TypeError(f"quiz must be True, False or one of {', '.join(map(repr, QUIZZES))}, got {quiz!r}")
-    for name, flag in (("forward", forward), ("present", present)):
+    for name, flag in (("forward", forward), ("present", present), ("matrix", matrix)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
@@ -208,7 +211,12 @@ def page(
         "expand_all": next((k for k, plan in enumerate(views) if not plan.collapse), None),
         "fills": {kind: colour for kind, colour in FILL.items() if kind != "op"},  # the drawing's colours, for the legend
     }  # fmt: skip
-    script = "\n".join(_template(name) for name in SCRIPTS)
+    if matrix:  # the matrix lens: its picture in a <template>, its script in viewer-matrix.js
+        from .matrix_page import page_parts
+
+        lens_template, data["matrix"] = page_parts(root, lambda text: check_svg(parse_svg(text)), digits)
+        templates.append(lens_template)
+    script = "\n".join(_template(name) for name in SCRIPTS + ("viewer-matrix.js",) * matrix)
     fields = {
         "title": html.escape(title or f"Backprop, step by step: {model.root_name}"),
         "subtitle": html.escape(subtitle),
