@@ -45,7 +45,10 @@ def full_page(tmp_path_factory):
 def test_every_step_of_the_full_example_is_readable_and_in_view(open_viewer, full_page, width, height, label_px):
     view = open_viewer(full_page, width=width, height=height)
     page = view.page
-    page.wait_for_function("document.querySelector('header').getBoundingClientRect().bottom <= 8")  # its .15 s slide
+    for _ in range(100):  # the header's .15 s slide (wait_for_function would eval a string, which the page's CSP forbids)
+        if page.evaluate("document.querySelector('header').getBoundingClientRect().bottom") <= 8:
+            break
+        page.wait_for_timeout(20)
     first = page.evaluate(MEASURE)
     assert first["presenting"] and first["header"] <= 8  # opens presenting; the header slid away (a 6 px edge left)
     steps = page.evaluate("tgmm.total()")
