@@ -1,0 +1,480 @@
+// Step-through viewer, part 5: the live page. Edit a leaf (or Δ) and both passes are recomputed here, as backward()
+// does them, with each op's JavaScript printed from the op class's own statement (appended below by views/live.py:
+// tgmm.live.start([...])); then every number the page shows is rewritten and the page is drawn again.
+// A refused input (not a number, log of a negative, division by zero) shows the engine's message and keeps the last good state.
+function OpRefusal(message) { this.message = message; }   // thrown by the generated op code: the engine's own words
+function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", for those messages
+
+// Python's format(x, ".{p}g") with the typeset minus (views/text.number): the page's numbers, recomputed
+function fmtG(x, p, minus) {
+  if (x !== x) return "undefined";
+  if (x === Infinity) return "∞";
+  if (x === -Infinity) return minus + "∞";
+  if (x === 0) return "0";
+  var parts = x.toExponential(p - 1).split("e"), exp = Number(parts[1]), text;
+  var strip = function (s) { return s.indexOf(".") < 0 ? s : s.replace(/0+$/, "").replace(/\.$/, ""); };
+  if (exp < -4 || exp >= p) {
+    text = strip(parts[0]) + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
+  } else {
+    text = strip(x.toFixed(Math.max(0, p - 1 - exp)));
+  }
+  if (Number(text) === 0) return "0";
+  return text.replace(/-/g, minus);
+}
+
+(function (S) {
+  var data = S.data, $ = S.$, L = { edited: false };
+  S.live = L;
+  var live = data.live, nodes, ops, N, order, stepOf = {}, digits, original = {};
+
+  function num(x) { return fmtG(x, digits, "−"); }
+  function factor(text) { return text.charAt(0) === "−" ? "(" + text + ")" : text; }
+  function isConstant(i) { return nodes[i].op === undefined && !nodes[i].edit; }
+
+  // ---- the two passes: values by topological index, then backward()'s loop in its order
+  function localGrads(i, val, consts) {
+    var nd = nodes[i], op = ops[nd.op], args = nd.parents.map(function (p) { return val[p]; });
+    var c = consts[i] || nd.constants;
+    if (op.nary) {
+      var n = args.length / op.fields, out = new Array(args.length);
+      for (var t = 0; t < n; t++) {
+        var term = [];
+        for (var f = 0; f < op.fields; f++) term.push(args[f * n + t]);
+        var d = op.grads.apply(null, term.concat([val[i]]));
+        for (f = 0; f < op.fields; f++) out[f * n + t] = d[f];
+      }
+      return { local: out, open: null };
+    }
+    var every = args.concat([val[i]], c), open = op.gate ? op.gate.apply(null, every) : null;
+    return { local: open === false ? args.map(function () { return 0; }) : op.grads.apply(null, every), open: open };
+  }
+  function forward(edits, consts) {
+    var val = new Float64Array(N);
+    for (var i = 0; i < N; i++) {
+      var nd = nodes[i];
+      if (nd.op === undefined) { val[i] = edits[i] !== undefined ? edits[i] : nd.value; continue; }
+      var op = ops[nd.op], args = nd.parents.map(function (p) { return val[p]; }), v;
+      try {
+        if (op.nary) {
+          var n = args.length / op.fields;
+          v = 0;
+          for (var t = 0; t < n; t++) {
+            var term = [];
+            for (var f = 0; f < op.fields; f++) term.push(args[f * n + t]);
+            v += op.forward.apply(null, term);
+          }
+        } else {
+          v = op.forward.apply(null, args.concat(consts[i] || nd.constants));
+        }
+      } catch (e) {
+        if (e instanceof OpRefusal) return { error: { node: i, message: cannot(i, val, e.message, consts) } };
+        throw e;
+      }
+      if (!(v - v === 0)) {
+        var why = v === v ? "the result overflows a float (|result| > 1.8e308); scale the input down" : "the result would be nan";
+        return { error: { node: i, message: cannot(i, val, why, consts) } };
+      }
+      val[i] = v;
+    }
+    return { val: val };
+  }
+  function cannot(i, val, why, consts) {  // the engine's DomainError, word for word (Op.undefined)
+    var nd = nodes[i], c = consts[i] || nd.constants;
+    var inputs = nd.parents.map(function (p, k) { return nd.described[k] + " (data=" + g6(val[p]) + ")"; });
+    var note = nd.note ? nd.note.replace(/⟨(\d+)⟩/g, function (_, k) { return fmtG(c[Number(k)], 6, "-"); }) : "";
+    return "cannot compute " + nd.cannot + " for " + inputs.join(", ") + ": " + note + why;
+  }
+  function backward(val, consts) {
+    var grad = new Float64Array(N), steps = [];
+    grad[live.order[0]] = 1;
+    for (var t = 0; t < order.length; t++) {
+      var i = order[t], nd = nodes[i], g = grad[i], step = { g: g, local: [], c: [], before: [], after: [], open: null };
+      if (nd.op !== undefined) {
+        var lg = localGrads(i, val, consts), sent = g !== 0;
+        step.local = lg.local; step.open = lg.open;
+        var running = {};
+        nd.parents.forEach(function (p, k) {
+          var c = sent && !isConstant(p) ? g * lg.local[k] : 0;
+          if (running[p] === undefined) running[p] = grad[p];
+          step.before.push(running[p]);
+          running[p] += c;
+          step.after.push(running[p]);
+          step.c.push(c);
+        });
+        if (sent) nd.parents.forEach(function (p, k) { if (!isConstant(p)) grad[p] += g * lg.local[k]; });
+      }
+      steps.push(step);
+    }
+    return { grad: grad, steps: steps };
+  }
+  L.compute = function (edits, consts) {  // {val, grad, steps} or {error}
+    var f = forward(edits, consts);
+    if (f.error) return f;
+    var b = backward(f.val, consts);
+    for (var i = 0; i < N; i++) {
+      if (!(b.grad[i] - b.grad[i] === 0)) {
+        return { error: { node: i, message: "∂" + data.root_name + "/∂" + data.nodes[i].shown + " is " + num(b.grad[i]) +
+          ": a derivative is infinite here (backward() would raise GradientError); no gradient was changed" } };
+      }
+    }
+    return { val: f.val, grad: b.grad, steps: b.steps };
+  };
+
+  // ---- what the page shows, rewritten from a computed state
+  function rewrite(state) {
+    var val = state.val, grad = state.grad, steps = state.steps, received = [];
+    for (var i = 0; i < N; i++) { data.nodes[i].data = num(val[i]); received.push([]); }
+    order.forEach(function (i, t) {
+      (nodes[i].parents || []).forEach(function (p, k) { if (!isConstant(p)) received[p].push([t, k]); });
+    });
+    data.root_data = num(val[data.root]);
+    order.forEach(function (i, t) { rewriteStep(data.steps[t], i, t, steps, received, val); });
+    data.summary.forEach(function (row) {
+      row.text = live.partials[row.node] + " = " + num(grad[row.node]);
+      var branches = live.summary[row.node] || [];
+      if (row.branches !== undefined && branches.length > 1) {
+        var text = "";
+        branches.forEach(function (b, n) {
+          var c = 0;
+          b[1].forEach(function (tk) { c += steps[tk[0]].c[tk[1]]; });
+          var term = num(c) + " (via " + b[0] + ")";
+          text += n === 0 ? term : (term.charAt(0) === "−" ? " − " + term.slice(1) : " + " + term);
+        });
+        row.branches = text + " = " + num(grad[row.node]);
+      }
+    });
+    data.views.forEach(function (V, k) { rewriteView(V, live.views[k], steps, grad); });
+  }
+  function rewriteStep(s, i, t, steps, received, val) {
+    var st = steps[t], nd = nodes[i];
+    s.grad = num(st.g); s.grad_exact = st.g; s.zero = st.g === 0;
+    s.edges.forEach(function (e, k) {
+      if (e.constant) return;
+      var p = nd.parents[k], closed = st.open === false, sym = closed ? "0" : nd.factors[k];
+      var head = nd.head.replace(/⟨(\d+)⟩/g, function (_, j) { return num(currentConstant(i, Number(j))); });
+      e.text = live.partials[p] + " += " + live.partials[i] + " · " + sym + " = " + num(st.g) + " · " +
+        factor(num(st.local[k])) + " = " + num(st.c[k]);
+      e.why = head + ": " + nd.locals[k] + " = " + (closed ? "0" : nd.syms[k]) + " = " + num(st.local[k]);
+      e.acc = st.before[k] === 0 ? live.partials[p] + ": " + num(st.after[k])
+        : live.partials[p] + ": " + num(st.before[k]) + " + " + factor(num(st.c[k])) + " = " + num(st.after[k]);
+      e.after_exact = st.after[k]; e.zero = st.c[k] === 0;
+    });
+    s.received = received[i].map(function (tk) { return { step: tk[0], from: order[tk[0]], text: num(steps[tk[0]].c[tk[1]]) }; });
+    if (nd.gate) s.gate = gateText(nd.gate, st.open, val);
+    if (s.quiz) s.quiz.tol = tolerance(st.g, s.grad);
+  }
+  function gateText(words, open, val) {
+    var here = words.where.map(function (w) { return w[0] + " = " + num(val[w[1]]); }).join(", ");
+    if (open) return words.condition + " holds here (" + here + "): the gradient flows, " + words.partials.join(", ");
+    return words.condition + " fails here (" + here + "): " + words.closed + ", so " + words.flat +
+      (words.partials.length > 1 ? " are" : " is") + " 0 — nothing flows back";
+  }
+  function tolerance(x, shown) {  // page_data.tolerance: half a unit in the last digit shown
+    var parts = shown.replace(/−/g, "-").toLowerCase().split("e"), mantissa = parts[0], exponent = parts[1];
+    var decimals = (mantissa.split(".")[1] || "").length;
+    if (!isFinite(x) || (!/[1-9]/.test(mantissa) && exponent === undefined)) return decimals ? 0.5 * Math.pow(10, -decimals) : 5e-5;
+    return 0.5 * Math.pow(10, -decimals + Number(exponent || 0)) * (1 + 1e-9);
+  }
+  function rewriteView(V, lv, steps, grad) {  // the fold's records of one view, with the new numbers (page_views.ViewSteps)
+    var running = {}, received = new Array(N).fill(0), norms = {}, prefix = lv.prefix;
+    Object.keys(lv.groups).forEach(function (gid) { norms[gid] = 0; });
+    V.steps.forEach(function (rec) {
+      var ts = rec.t !== undefined ? [rec.t] : rec.covers, changed = {}, sends = false;
+      ts.forEach(function (t) {
+        var i = order[t], st = steps[t];
+        if (t === 0) changed[i] = running[i] = st.g;
+        (nodes[i].parents || []).forEach(function (p, k) {
+          if (isConstant(p)) return;
+          var before = running[p] || 0;
+          running[p] = before + st.c[k];
+          received[p] += 1;
+          var slot = lv.slotOf[p];
+          if (slot !== undefined && norms[slot] !== undefined) norms[slot] += running[p] * running[p] - before * before;
+          changed[p] = running[p];
+          if (st.c[k] !== 0) sends = true;
+        });
+      });
+      var badges = [], groups = {};
+      Object.keys(changed).forEach(function (key) {
+        var p = Number(key), slot = lv.slotOf[p];
+        if (slot === undefined) return;
+        if (norms[slot] !== undefined) { groups[slot] = true; return; }
+        var final = received[p] === data.nodes[p].uses, exact = final ? grad[p] : changed[p];
+        badges.push([slot, "grad " + num(exact) + (final ? "" : " …"), exact, final ? "final" : "partial"]);
+      });
+      Object.keys(groups).sort().forEach(function (gid) {
+        var members = lv.groups[gid], final = members.every(function (i) { return received[i] === data.nodes[i].uses; });
+        var norm = final ? Math.sqrt(members.reduce(function (a, i) { return a + grad[i] * grad[i]; }, 0)) : Math.sqrt(Math.max(norms[gid], 0));
+        badges.push([gid, (prefix[gid] || gid) + " = " + num(norm) + (final ? "" : " …"), norm, final ? "final" : "partial"]);
+      });
+      rec.badges = badges;
+      rec.edges.forEach(function (e) {
+        var m = /^e(\d+)_(\d+|out)$/.exec(e[0]);
+        if (m && rec.t !== undefined) {
+          var st = steps[rec.t];
+          e[1] = m[2] === "out" ? (st.c.every(function (c) { return c === 0; }) ? 1 : 0) : (st.c[Number(m[2])] === 0 ? 1 : 0);
+        } else {
+          e[1] = sends ? 0 : 1;
+        }
+      });
+      if (rec.t !== undefined) rec.zero = steps[rec.t].g === 0;
+    });
+  }
+  function currentConstant(i, j) { return (L.consts[i] || nodes[i].constants)[j]; }
+
+  // ---- the drawing: every node's "data …" text
+  function paintSvg() {
+    if (!L.state) return;
+    Object.keys(S.byId).forEach(function (id) {
+      var m = /^v(\d+)$/.exec(id);
+      if (!m) return;
+      var texts = S.byId[id].querySelectorAll("text.data");
+      for (var n = 0; n < texts.length; n++) {
+        if (texts[n].textContent.indexOf("data ") === 0) texts[n].textContent = "data " + num(L.state.val[Number(m[1])]);
+      }
+    });
+  }
+
+  // ---- applying an edit: all or nothing
+  L.apply = function (edits, consts) {
+    var state = L.compute(edits, consts);
+    if (state.error) { showError(state.error); return false; }
+    L.edits = edits; L.consts = consts; L.state = state;
+    L.edited = Object.keys(edits).length > 0 || Object.keys(consts).length > 0;
+    clearError();
+    rewrite(state);
+    paintSvg();
+    S.go(S.pos, true);
+    showNudge();
+    writeHash();
+    return true;
+  };
+  L.set = function (name, value) {  // by the name shown in the live box (a leaf's name, or Δ); false if refused
+    var edits = Object.assign({}, L.edits), consts = {};
+    Object.keys(L.consts).forEach(function (i) { consts[i] = L.consts[i].slice(); });
+    if (typeof value !== "number" || !(value - value === 0)) {
+      showError({ node: null, message: name + ": " + JSON.stringify(String(value)) + " is not a number; type a number such as 0.5 or -2e-3" });
+      return false;
+    }
+    var target = L.targets[name];
+    if (!target) { showError({ node: null, message: "no leaf named " + name + " on this page" }); return false; }
+    if (target.knob) {
+      var k = target.knob;
+      consts[k.node] = (consts[k.node] || nodes[k.node].constants).slice();
+      consts[k.node][k.constant] = value;
+    } else {
+      edits[target.node] = value;
+    }
+    return L.apply(edits, consts);
+  };
+  L.reset = function () {
+    restoreOriginal();
+    L.edits = {}; L.consts = {}; L.edited = false; L.state = L.compute({}, {});
+    clearError(); paintSvg(); S.go(S.pos, true); showNudge(); writeHash(); syncFields();
+  };
+  L.value = function (name) {
+    var target = L.targets[name];
+    if (target.knob) return currentConstant(target.knob.node, target.knob.constant);
+    return L.state.val[target.node];
+  };
+
+  // ---- the nudge: J(w + h) − J(w) beside ∂J/∂w · h
+  L.nudge = function (name, h) {
+    var target = L.targets[name], edits = Object.assign({}, L.edits), consts = {};
+    Object.keys(L.consts).forEach(function (i) { consts[i] = L.consts[i].slice(); });
+    var w = L.value(name);
+    if (target.knob) { consts[target.knob.node] = (consts[target.knob.node] || nodes[target.knob.node].constants).slice(); consts[target.knob.node][target.knob.constant] = w + h; }
+    else edits[target.node] = w + h;
+    var moved = L.compute(edits, consts);
+    if (moved.error) return { error: moved.error.message };
+    var slope = target.knob ? null : L.state.grad[target.node];
+    var change = moved.val[data.root] - L.state.val[data.root], predicted = slope === null ? null : slope * h;
+    var flipped = [];
+    order.forEach(function (i, t) {
+      var a = L.state.steps[t].open, b = moved.steps[t].open;
+      if (a !== null && a !== b) flipped.push(data.nodes[i].name);
+    });
+    return { change: change, predicted: predicted, ratio: predicted ? change / predicted : null, flipped: flipped };
+  };
+
+  // ---- the live box in the panel
+  function el(tag, cls, text) { return S.el(tag, cls, text); }
+  var box, select, field, slider, nudgeH, nudgeOut, errorLine;
+  function build() {
+    box = el("section", "live"); box.id = "live";
+    box.setAttribute("aria-label", "live: change a value");
+    var h = el("h2", "", "Live: change a value, watch both passes recompute");
+    box.appendChild(h);
+    var row = el("div", "live-row");
+    select = el("select"); select.id = "live-leaf"; select.setAttribute("aria-label", "value to change");
+    Object.keys(L.targets).forEach(function (name) { var o = el("option", "", name); o.value = name; select.appendChild(o); });
+    field = el("input"); field.id = "live-value"; field.type = "text"; field.setAttribute("inputmode", "decimal");
+    field.setAttribute("aria-label", "new value"); field.setAttribute("spellcheck", "false");
+    slider = el("input"); slider.id = "live-slider"; slider.type = "range"; slider.setAttribute("aria-label", "value slider");
+    var reset = el("button", "", "Reset values"); reset.type = "button"; reset.id = "live-reset";
+    row.appendChild(select); row.appendChild(field); row.appendChild(slider); row.appendChild(reset);
+    box.appendChild(row);
+    var nudgeRow = el("div", "live-row");
+    nudgeRow.appendChild(el("span", "", "nudge by h ="));
+    nudgeH = el("input"); nudgeH.id = "live-h"; nudgeH.type = "text"; nudgeH.value = "0.001"; nudgeH.setAttribute("aria-label", "nudge step h");
+    nudgeRow.appendChild(nudgeH);
+    box.appendChild(nudgeRow);
+    nudgeOut = el("p", "live-nudge"); nudgeOut.id = "live-nudge"; box.appendChild(nudgeOut);
+    errorLine = el("p", "live-error"); errorLine.id = "live-error"; errorLine.setAttribute("role", "alert"); errorLine.hidden = true;
+    box.appendChild(errorLine);
+    var panel = $("panel");
+    panel.insertBefore(box, panel.firstChild);
+    select.addEventListener("change", syncFields);
+    field.addEventListener("change", function () { L.set(select.value, parse(field.value)); });
+    slider.addEventListener("input", function () { if (L.set(select.value, Number(slider.value))) field.value = slider.value; });
+    reset.addEventListener("click", L.reset);
+    nudgeH.addEventListener("change", showNudge);
+    S.graph.addEventListener("pointerdown", dragStart);
+    syncFields();
+  }
+  function parse(text) {
+    var t = String(text).trim().replace(/−/g, "-");
+    return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : t;
+  }
+  function range(name) {
+    var v = L.originalValue(name), r = Math.max(1, 2 * Math.abs(v));
+    return L.targets[name].knob ? [0, Math.max(2, 2 * v)] : [v - r, v + r];
+  }
+  function syncFields() {
+    if (!select) return;
+    var name = select.value, v = L.value(name), r = range(name);
+    field.value = String(v);
+    slider.min = String(Math.min(r[0], v)); slider.max = String(Math.max(r[1], v));
+    slider.step = String((r[1] - r[0]) / 400); slider.value = String(v);
+    showNudge();
+  }
+  function showNudge() {
+    if (!nudgeOut || !select) return;
+    var name = select.value, h = parse(nudgeH.value);
+    if (typeof h !== "number" || h === 0) { nudgeOut.textContent = "h must be a nonzero number"; return; }
+    var r = L.nudge(name, h), J = data.root_name;
+    if (r.error) { nudgeOut.textContent = "at " + name + " + h: " + r.error; return; }
+    var text = J + "(" + name + " + h) − " + J + "(" + name + ") = " + num(r.change);
+    if (r.predicted !== null) {
+      text += ";  ∂" + J + "/∂" + name + " · h = " + num(r.predicted) + (r.ratio !== null ? ";  ratio " + fmtG(r.ratio, 6, "−") : "");
+    }
+    if (r.flipped.length) {
+      text += ".  They differ because " + r.flipped.join(", ") + " switches between " + name + " and " + name + " + h: " +
+        "a gate (relu at 0, the hinge at its margin) is a kink, where the slope on one side says nothing about the other.";
+    } else if (r.predicted !== null) {
+      text += ".  Away from a kink the ratio → 1 as h shrinks: that is what the gradient means.";
+    }
+    nudgeOut.textContent = text;
+  }
+  function showError(error) {
+    errorLine.hidden = false;
+    errorLine.textContent = (error.node !== null ? data.nodes[error.node].name + ": " : "") + error.message +
+      " — the page keeps the last values that worked.";
+    if (error.node !== null) {
+      var unit = S.byId["v" + error.node];
+      if (unit) unit.classList.add("live-refused");
+    }
+  }
+  function clearError() {
+    if (errorLine) { errorLine.hidden = true; errorLine.textContent = ""; }
+    var refused = S.svg ? S.svg.querySelectorAll(".live-refused") : [];
+    for (var n = 0; n < refused.length; n++) refused[n].classList.remove("live-refused");
+  }
+
+  // drag-to-nudge: press on a leaf node and move sideways
+  function dragStart(ev) {
+    var target = ev.target.closest ? ev.target.closest("g.node") : null, m = target && /^v(\d+)$/.exec(target.id);
+    if (!m || !nodes[Number(m[1])].edit) return;
+    var name = nameOf[Number(m[1])], start = L.value(name), x0 = ev.clientX, r = range(name), moved = false;
+    select.value = name; syncFields();
+    function move(e) {
+      var dx = e.clientX - x0;
+      if (Math.abs(dx) < 3 && !moved) return;
+      moved = true;
+      var v = start + dx * (r[1] - r[0]) / 400;
+      if (L.set(name, v)) { field.value = String(v); slider.value = String(v); }
+    }
+    function up() { window.removeEventListener("pointermove", move); window.removeEventListener("pointerup", up); }
+    window.addEventListener("pointermove", move);
+    window.addEventListener("pointerup", up);
+  }
+
+  // ---- the URL: #step=12&present&delta=0.2&W[0,3]=0.5 reopens the same view
+  function encode(s) { return s.replace(/[%&=#\s]/g, encodeURIComponent); }
+  function writeHash() {
+    if (!L.ready) return;
+    var parts = ["step=" + S.pos];
+    if (document.body.classList.contains("presenter")) parts.push("present");
+    Object.keys(L.targets).forEach(function (name) {
+      var t = L.targets[name], v = L.value(name);
+      if (v !== L.originalValue(name)) parts.push(encode(t.knob && name === "Δ" ? "delta" : name) + "=" + String(v));
+    });
+    try { history.replaceState(null, "", "#" + parts.join("&")); } catch (e) { /* a sandboxed frame: no URL state */ }
+  }
+  function readHash() {
+    var hash = location.hash.replace(/^#/, ""), step = null, present = false, edits = [];
+    if (!hash) return;
+    hash.split("&").forEach(function (part) {
+      var at = part.indexOf("="), key = decodeURIComponent(at < 0 ? part : part.slice(0, at)), value = at < 0 ? null : decodeURIComponent(part.slice(at + 1));
+      if (key === "step") step = Number(value);
+      else if (key === "present") present = true;
+      else edits.push([key === "delta" ? "Δ" : key, parse(value)]);
+    });
+    edits.forEach(function (e) { if (L.targets[e[0]]) L.set(e[0], e[1]); });
+    if (present && !document.body.classList.contains("presenter")) $("presenter").click();
+    if (step !== null && step === step) S.go(step, true);
+    syncFields();
+  }
+
+  // ---- Reset: the numbers the page was made with
+  function snapshot() {
+    original.steps = JSON.stringify(data.steps); original.views = JSON.stringify(data.views.map(function (V) { return V.steps; }));
+    original.summary = JSON.stringify(data.summary); original.nodes = data.nodes.map(function (n) { return n.data; });
+    original.root = data.root_data;
+  }
+  function restoreOriginal() {
+    var steps = JSON.parse(original.steps), views = JSON.parse(original.views), summary = JSON.parse(original.summary);
+    data.steps.forEach(function (s, t) { Object.assign(s, steps[t]); });
+    data.views.forEach(function (V, k) { V.steps.forEach(function (rec, t) { Object.assign(rec, views[k][t]); }); });
+    data.summary.forEach(function (row, n) { Object.assign(row, summary[n]); });
+    data.nodes.forEach(function (n, i) { n.data = original.nodes[i]; });
+    data.root_data = original.root;
+  }
+
+  var nameOf = {};
+  L.start = function (generated) {
+    if (!live) return;
+    if (live.off) {  // where live cannot serve: one line, and the page stays a correct snapshot
+      var off = el("p", "live-off", live.off); off.id = "live-off";
+      $("panel").insertBefore(off, $("panel").firstChild);
+      return;
+    }
+    ops = generated; nodes = live.nodes; N = nodes.length; order = live.order; digits = live.digits;
+    order.forEach(function (i, t) { stepOf[i] = t; });
+    L.targets = {}; L.edits = {}; L.consts = {};
+    nodes.forEach(function (nd, i) { if (nd.edit) { L.targets[data.nodes[i].name] = { node: i }; nameOf[i] = data.nodes[i].name; } });
+    live.knobs.forEach(function (k) { L.targets[k.name] = { knob: k }; });
+    L.originalValue = function (name) {
+      var t = L.targets[name];
+      return t.knob ? nodes[t.knob.node].constants[t.knob.constant] : nodes[t.node].value;
+    };
+    snapshot();
+    L.state = L.compute({}, {});
+    var show = S.showView;
+    S.showView = function (k) { show(k); paintSvg(); };
+    var go = S.go;
+    S.go = function (p, force) { go(p, force); writeHash(); };
+    var panel = S.panel;
+    S.panel = function () {
+      panel();
+      var V = S.V(), done = S.done(), step = done > 0 ? V.steps[done - 1] : null;
+      if (L.edited && step && step.t === undefined && step.covers) {
+        $("step-lines").appendChild(el("li", "note", "The numbers inside this box are as the page was made; open it to see them recomputed."));
+      }
+    };
+    build();
+    readHash();
+    L.ready = true;
+    window.tinygradLive = L;
+  };
+})(tgmm);
