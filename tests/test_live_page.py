@@ -9,12 +9,14 @@ import math
 import random
 
 import pytest
+from cli_helpers import assert_one_line_error, cli
 
 from tinygrad_mm import Parameter, Value, dot, sum_values, to_html
 from tinygrad_mm.engine import Op, record
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.models.losses import max_margin_loss
 from tinygrad_mm.views.graph import graph_model
+from tinygrad_mm.views.text import number
 
 pytest_plugins = ("browser_support",)
 
@@ -215,3 +217,33 @@ def test_where_live_cannot_serve_the_page_says_so_in_one_line(open_viewer, tmp_p
     assert "Live editing is off" in view.text("#live-off") and view.page.evaluate("!window.tinygradLive")
     view.page.keyboard.press("ArrowRight")  # and it is still the step-through page
     assert view.position() == 1
+
+
+def test_the_cli_writes_a_link_that_opens_at_a_step_in_presenter_mode(open_viewer, tmp_path):
+    done = cli("html", "--small", "--out", str(tmp_path / "p.html"), "--open-at", "12", "--present")
+    assert done.returncode == 0, done.stderr
+    link = done.stdout.splitlines()[-1].removeprefix("open: ")
+    assert link == (tmp_path / "p.html").resolve().as_uri() + "#step=12&present"
+    view = open_viewer(tmp_path / "p.html")
+    view.page.goto(link)
+    view.requests.clear()
+    view.page.reload()
+    view.page.wait_for_selector("body[data-ready]")
+    assert view.position() == 12 and view.page.evaluate("document.body.classList.contains('presenter')")
+    assert_one_line_error(cli("html", "--small", "--out", str(tmp_path / "q.html"), "--open-at", "x"), 2, "--open-at", "'x'")
+    snapshot = cli("html", "--small", "--out", str(tmp_path / "s.html"), "--no-live")
+    assert snapshot.returncode == 0 and "\ntgmm.live.start(" not in (tmp_path / "s.html").read_text(encoding="utf-8")
+
+
+def test_the_pages_numbers_read_as_pythons(open_viewer, tmp_path):
+    """The script formats recomputed numbers itself: it must write them as views/text.number does."""
+    rng = random.Random(7)
+    xs = [0.0, -0.0, 1.0, -1.0, 0.5, 1e-5, -1.2345e-7, 123456.0, 1e21, -3.75e-300, 99999.5, 0.00012345, math.inf, -math.inf]
+    xs += [rng.uniform(-1, 1) * 10 ** rng.randint(-12, 12) for _ in range(300)]
+    view = open_live(open_viewer, Parameter(0.5, "x").tanh(), tmp_path / "num.html")
+    for digits in (2, 4, 6):
+        shown = view.page.evaluate("([xs, d]) => xs.map(x => x === null ? '' : fmtG(x, d, '−'))", [[x if math.isfinite(x) else None for x in xs], digits])
+        inf = view.page.evaluate("d => [fmtG(Infinity, d, '−'), fmtG(-Infinity, d, '−')]", digits)
+        expected = [number(x, digits) for x in xs]
+        got = [s if math.isfinite(x) else inf[x < 0] for s, x in zip(shown, xs, strict=True)]
+        assert got == expected
