@@ -144,6 +144,7 @@ def test_the_nudge_ratio_goes_to_one_away_from_a_kink_and_says_why_at_one(open_v
     errors = [abs(view.page.evaluate("h => tinygradLive.nudge('W[0,0]', h).ratio", h) - 1.0) for h in (1e-1, 1e-3, 1e-5)]
     assert errors[0] > errors[1] > errors[2] and errors[2] < 1e-4, errors
     view.page.select_option("#live-leaf", "W[0,0]")
+    view.page.evaluate("tinygradLive.flush()")
     assert "ratio" in view.text("#live-nudge") and "ratio → 1" in view.text("#live-nudge")
     x = Parameter(0.001, "x")
     y = (x.relu() * 3.0 + x * 0.5)
@@ -153,6 +154,7 @@ def test_the_nudge_ratio_goes_to_one_away_from_a_kink_and_says_why_at_one(open_v
     assert result["flipped"] and abs(result["ratio"] - 1.0) > 0.5
     kink.page.fill("#live-h", "-0.01")
     kink.page.dispatch_event("#live-h", "change")
+    kink.page.evaluate("tinygradLive.flush()")
     assert "kink" in kink.text("#live-nudge")
 
 
@@ -166,7 +168,7 @@ def test_the_url_keeps_the_step_the_presenter_and_the_edits(open_viewer, tmp_pat
         view.page.keyboard.press("ArrowRight")
     view.page.keyboard.press("p")
     view.page.keyboard.press("ArrowRight")
-    hash_ = view.page.evaluate("location.hash")
+    hash_ = view.page.evaluate("tinygradLive.flush(), location.hash")
     assert hash_.startswith("#step=6&present") and "delta=0.2" in hash_ and "W[0,1]=0.5" in hash_
     again = open_viewer(path)
     again.page.goto(again.url + hash_)  # the same document: only the hash changes …
@@ -177,7 +179,8 @@ def test_the_url_keeps_the_step_the_presenter_and_the_edits(open_viewer, tmp_pat
     assert again.page.evaluate("[tinygradLive.value('Δ'), tinygradLive.value('W[0,1]')]") == [0.2, 0.5]
     assert again.page.evaluate("Array.from(tinygradLive.state.grad)") == view.page.evaluate("Array.from(tinygradLive.state.grad)")
     again.page.click("#live-reset")
-    assert again.page.evaluate("tinygradLive.value('Δ')") == 1.0 and "delta" not in again.page.evaluate("location.hash")
+    assert again.page.evaluate("tinygradLive.value('Δ')") == 1.0
+    assert "delta" not in again.page.evaluate("tinygradLive.flush(), location.hash")
 
 
 @pytest.mark.parametrize(
@@ -193,13 +196,13 @@ def test_a_refused_edit_shows_the_engines_message_and_keeps_the_last_good_state(
     root = build()
     view = open_live(open_viewer, root, tmp_path / "bad.html")
     assert view.page.evaluate("([n, v]) => tinygradLive.set(n, 0.5)", [leaf, 0]) is True
-    before = view.page.evaluate("[Array.from(tinygradLive.state.val), Array.from(tinygradLive.state.grad), location.hash]")
+    before = view.page.evaluate("tinygradLive.flush(), [Array.from(tinygradLive.state.val), Array.from(tinygradLive.state.grad), location.hash]")
     view.page.select_option("#live-leaf", leaf)
     view.page.fill("#live-value", str(value))
     view.page.dispatch_event("#live-value", "change")
     error = view.text("#live-error")
     assert says in error and "keeps the last values that worked" in error, error
-    after = view.page.evaluate("[Array.from(tinygradLive.state.val), Array.from(tinygradLive.state.grad), location.hash]")
+    after = view.page.evaluate("tinygradLive.flush(), [Array.from(tinygradLive.state.val), Array.from(tinygradLive.state.grad), location.hash]")
     assert after == before
     assert "NaN" not in view.text("#panel") and "Infinity" not in view.text("#panel")
     with pytest.raises(Exception) as engine:  # the engine says the same thing on the same input

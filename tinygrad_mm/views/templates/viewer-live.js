@@ -33,8 +33,19 @@ function fmtG(x, p, minus) {
 
   // ---- the two passes: values by topological index, then backward()'s loop in its order
   function localGrads(i, val, consts) {
-    var nd = nodes[i], op = ops[nd.op], args = nd.parents.map(function (p) { return val[p]; });
-    var c = consts[i] || nd.constants;
+    var nd = nodes[i], op = ops[nd.op], ps = nd.parents, c = consts[i] || nd.constants;
+    if (!op.nary && c.length === 0) {  // one or two parents, no constant: nearly every node, called directly
+      var u = val[i], open1 = null, d;
+      if (ps.length === 1) {
+        if (op.gate) open1 = op.gate(val[ps[0]], u);
+        d = open1 === false ? [0] : op.grads(val[ps[0]], u);
+      } else {
+        if (op.gate) open1 = op.gate(val[ps[0]], val[ps[1]], u);
+        d = open1 === false ? [0, 0] : op.grads(val[ps[0]], val[ps[1]], u);
+      }
+      return { local: d, open: open1 };
+    }
+    var args = ps.map(function (p) { return val[p]; });
     if (op.nary) {
       var n = args.length / op.fields, out = new Array(args.length);
       for (var t = 0; t < n; t++) {
@@ -53,9 +64,12 @@ function fmtG(x, p, minus) {
     for (var i = 0; i < N; i++) {
       var nd = nodes[i];
       if (nd.op === undefined) { val[i] = edits[i] !== undefined ? edits[i] : nd.value; continue; }
-      var op = ops[nd.op], args = nd.parents.map(function (p) { return val[p]; }), v;
+      var op = ops[nd.op], ps = nd.parents, c = consts[i] || nd.constants, v, args;
       try {
-        if (op.nary) {
+        if (!op.nary && c.length === 0) {
+          v = ps.length === 1 ? op.forward(val[ps[0]]) : op.forward(val[ps[0]], val[ps[1]]);
+        } else if (op.nary) {
+          args = ps.map(function (p) { return val[p]; });
           var n = args.length / op.fields;
           v = 0;
           for (var t = 0; t < n; t++) {
@@ -64,7 +78,7 @@ function fmtG(x, p, minus) {
             v += op.forward.apply(null, term);
           }
         } else {
-          v = op.forward.apply(null, args.concat(consts[i] || nd.constants));
+          v = op.forward.apply(null, ps.map(function (p) { return val[p]; }).concat(c));
         }
       } catch (e) {
         if (e instanceof OpRefusal) return { error: { node: i, message: cannot(i, val, e.message, consts) } };
@@ -121,14 +135,36 @@ function fmtG(x, p, minus) {
   };
 
   // ---- what the page shows, rewritten from a computed state
+  // The numbers are rewritten where the page is about to show them: the current view's records at once, a step's
+  // texts when the panel shows it, another view when it is opened (L.dirty says what is still to do).
+  var receivedOf = null;
   function rewrite(state) {
-    var val = state.val, grad = state.grad, steps = state.steps, received = [];
-    for (var i = 0; i < N; i++) { data.nodes[i].data = num(val[i]); received.push([]); }
-    order.forEach(function (i, t) {
-      (nodes[i].parents || []).forEach(function (p, k) { if (!isConstant(p)) received[p].push([t, k]); });
-    });
-    data.root_data = num(val[data.root]);
-    order.forEach(function (i, t) { rewriteStep(data.steps[t], i, t, steps, received, val); });
+    data.root_data = num(state.val[data.root]);
+    L.dirty = { steps: {}, views: {}, summary: true };
+    order.forEach(function (i, t) { L.dirty.steps[t] = true; });
+    data.views.forEach(function (V, k) { L.dirty.views[k] = true; });
+  }
+  function ensureStep(t) {
+    if (!L.dirty || !L.dirty.steps[t]) return;
+    if (!receivedOf) {
+      receivedOf = [];
+      for (var i = 0; i < N; i++) receivedOf.push([]);
+      order.forEach(function (i, t2) {
+        (nodes[i].parents || []).forEach(function (p, k) { if (!isConstant(p)) receivedOf[p].push([t2, k]); });
+      });
+    }
+    rewriteStep(data.steps[t], order[t], t, L.state.steps, receivedOf, L.state.val);
+    delete L.dirty.steps[t];
+  }
+  function ensureView(k) {
+    if (!L.dirty || !L.dirty.views[k]) return;
+    rewriteView(data.views[k], live.views[k], L.state.steps, L.state.grad);
+    delete L.dirty.views[k];
+  }
+  function ensureSummary() {
+    if (!L.dirty || !L.dirty.summary) return;
+    L.dirty.summary = false;
+    var grad = L.state.grad, steps = L.state.steps;
     data.summary.forEach(function (row) {
       row.text = live.partials[row.node] + " = " + num(grad[row.node]);
       var branches = live.summary[row.node] || [];
@@ -143,8 +179,12 @@ function fmtG(x, p, minus) {
         row.branches = text + " = " + num(grad[row.node]);
       }
     });
-    data.views.forEach(function (V, k) { rewriteView(V, live.views[k], steps, grad); });
   }
+  L.ensureAll = function () {  // every number of the page, now (tests read the data directly)
+    order.forEach(function (i, t) { ensureStep(t); });
+    data.views.forEach(function (V, k) { ensureView(k); });
+    ensureSummary();
+  };
   function rewriteStep(s, i, t, steps, received, val) {
     var st = steps[t], nd = nodes[i];
     s.grad = num(st.g); s.grad_exact = st.g; s.zero = st.g === 0;
@@ -161,7 +201,15 @@ function fmtG(x, p, minus) {
     });
     s.received = received[i].map(function (tk) { return { step: tk[0], from: order[tk[0]], text: num(steps[tk[0]].c[tk[1]]) }; });
     if (nd.gate) s.gate = gateText(nd.gate, st.open, val);
-    if (s.quiz) s.quiz.tol = tolerance(st.g, s.grad);
+    if (s.quiz) {
+      s.quiz.tol = tolerance(st.g, s.grad);
+      var hint = received[i].map(function (tk) {
+        var u = order[tk[0]], user = steps[tk[0]], closed = user.open === false;
+        return live.partials[u] + " · " + (closed ? "0" : nodes[u].factors[tk[1]]) + " = " + num(user.g) + " · " + factor(num(user.local[tk[1]]));
+      });
+      if (hint.length > 1) hint.push(live.partials[i] + " is the sum of these " + hint.length + " contributions");
+      s.quiz.hint = hint;
+    }
   }
   function gateText(words, open, val) {
     var here = words.where.map(function (w) { return w[0] + " = " + num(val[w[1]]); }).join(", ");
@@ -223,28 +271,37 @@ function fmtG(x, p, minus) {
   function currentConstant(i, j) { return (L.consts[i] || nodes[i].constants)[j]; }
 
   // ---- the drawing: every node's "data …" text
+  var dataTexts = null;  // [text element, node] of the drawing shown: found once per drawing
   function paintSvg() {
     if (!L.state) return;
-    Object.keys(S.byId).forEach(function (id) {
-      var m = /^v(\d+)$/.exec(id);
-      if (!m) return;
-      var texts = S.byId[id].querySelectorAll("text.data");
+    if (!dataTexts) {
+      dataTexts = [];
+      var texts = S.svg.querySelectorAll("g.node text.data");
       for (var n = 0; n < texts.length; n++) {
-        if (texts[n].textContent.indexOf("data ") === 0) texts[n].textContent = "data " + num(L.state.val[Number(m[1])]);
+        var m = /^v(\d+)$/.exec(texts[n].closest("g.node").id);
+        if (m && texts[n].textContent.indexOf("data ") === 0) dataTexts.push([texts[n], Number(m[1]), nodes[Number(m[1])].value]);
       }
+    }
+    dataTexts.forEach(function (entry) {  // [text, node, the value it shows]: only the values that changed are written
+      var value = L.state.val[entry[1]];
+      if (value !== entry[2]) { entry[0].textContent = "data " + num(value); entry[2] = value; }
     });
   }
 
   // ---- applying an edit: all or nothing
   L.apply = function (edits, consts) {
-    var state = L.compute(edits, consts);
+    var t0 = performance.now(), state = L.compute(edits, consts), t1 = performance.now();
     if (state.error) { showError(state.error); return false; }
     L.edits = edits; L.consts = consts; L.state = state;
     L.edited = Object.keys(edits).length > 0 || Object.keys(consts).length > 0;
     clearError();
     rewrite(state);
+    ensureView(S.view);
+    var t2 = performance.now();
     paintSvg();
+    var t3 = performance.now();
     S.go(S.pos, true);
+    L.timings = { compute: t1 - t0, rewrite: t2 - t1, paint: t3 - t2, draw: performance.now() - t3 };  // benchmarks/live_page.py
     showNudge();
     writeHash();
     return true;
@@ -348,7 +405,11 @@ function fmtG(x, p, minus) {
     slider.step = String((r[1] - r[0]) / 400); slider.value = String(v);
     showNudge();
   }
-  function showNudge() {
+  var nudgeTimer = null;
+  function showNudge() {  // one more forward pass: after the frame the edit is painted in
+    if (nudgeTimer === null) nudgeTimer = setTimeout(function () { nudgeTimer = null; showNudgeNow(); }, 50);
+  }
+  function showNudgeNow() {
     if (!nudgeOut || !select) return;
     var name = select.value, h = parse(nudgeH.value);
     if (typeof h !== "number" || h === 0) { nudgeOut.textContent = "h must be a nonzero number"; return; }
@@ -401,8 +462,16 @@ function fmtG(x, p, minus) {
 
   // ---- the URL: #step=12&present&delta=0.2&W[0,3]=0.5 reopens the same view
   function encode(s) { return s.replace(/[%&=#\s]/g, encodeURIComponent); }
-  function writeHash() {
-    if (!L.ready) return;
+  var hashTimer = null;
+  function writeHash() {  // at most every 200 ms: a drag changes values many times a second
+    if (!L.ready || hashTimer !== null) return;
+    hashTimer = setTimeout(function () { hashTimer = null; writeHashNow(); }, 200);
+  }
+  L.flush = function () {
+    if (hashTimer !== null) { clearTimeout(hashTimer); hashTimer = null; writeHashNow(); }
+    if (nudgeTimer !== null) { clearTimeout(nudgeTimer); nudgeTimer = null; showNudgeNow(); }
+  };
+  function writeHashNow() {
     var parts = ["step=" + S.pos];
     if (document.body.classList.contains("presenter")) parts.push("present");
     Object.keys(L.targets).forEach(function (name) {
@@ -429,7 +498,7 @@ function fmtG(x, p, minus) {
   // ---- Reset: the numbers the page was made with
   function snapshot() {
     original.steps = JSON.stringify(data.steps); original.views = JSON.stringify(data.views.map(function (V) { return V.steps; }));
-    original.summary = JSON.stringify(data.summary); original.nodes = data.nodes.map(function (n) { return n.data; });
+    original.summary = JSON.stringify(data.summary);
     original.root = data.root_data;
   }
   function restoreOriginal() {
@@ -437,7 +506,6 @@ function fmtG(x, p, minus) {
     data.steps.forEach(function (s, t) { Object.assign(s, steps[t]); });
     data.views.forEach(function (V, k) { V.steps.forEach(function (rec, t) { Object.assign(rec, views[k][t]); }); });
     data.summary.forEach(function (row, n) { Object.assign(row, summary[n]); });
-    data.nodes.forEach(function (n, i) { n.data = original.nodes[i]; });
     data.root_data = original.root;
   }
 
@@ -461,13 +529,21 @@ function fmtG(x, p, minus) {
     snapshot();
     L.state = L.compute({}, {});
     var show = S.showView;
-    S.showView = function (k) { show(k); paintSvg(); };
+    S.showView = function (k) { show(k); dataTexts = null; ensureView(k); paintSvg(); };
     var go = S.go;
     S.go = function (p, force) { go(p, force); writeHash(); };
+    var ask = S.ask;
+    S.ask = function (b) { var st = S.V().steps[b]; if (st && st.t !== undefined) ensureStep(st.t); return ask(b); };
+    var render = S.render;
+    S.render = function () { ensureView(S.view); return render(); };
     var panel = S.panel;
     S.panel = function () {
+      var V = S.V(), done = S.done();
+      if (done > 0 && V.steps[done - 1].t !== undefined) ensureStep(V.steps[done - 1].t);
+      if (S.asking !== null && V.steps[S.asking].t !== undefined) ensureStep(V.steps[S.asking].t);
+      if (done === S.N()) ensureSummary();
       panel();
-      var V = S.V(), done = S.done(), step = done > 0 ? V.steps[done - 1] : null;
+      var step = done > 0 ? V.steps[done - 1] : null;
       if (L.edited && step && step.t === undefined && step.covers) {
         $("step-lines").appendChild(el("li", "note", "The numbers inside this box are as the page was made; open it to see them recomputed."));
       }
