@@ -23,6 +23,7 @@ from typing import Any
 from ..engine import Op, Value
 from ..engine.errors import describe
 from ..engine.op import NaryOp, fill
+from .drawing_style import CLOSED_FILL
 from .graph import GraphModel, array_name
 from .page_data import StepText, as_factor
 from .page_views import ViewSteps
@@ -87,6 +88,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
     data = {
         "nodes": out, "knobs": knobs, "order": [model.index[step.node] for step in text.steps],
         "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
+        "closedFill": CLOSED_FILL,
     }  # fmt: skip
     script = "tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n]);\n"
     return data, script

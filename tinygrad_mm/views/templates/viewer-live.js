@@ -194,7 +194,8 @@ function fmtG(x, p, minus) {
       var head = nd.head.replace(/⟨(\d+)⟩/g, function (_, j) { return num(currentConstant(i, Number(j))); });
       e.text = live.partials[p] + " += " + live.partials[i] + " · " + sym + " = " + num(st.g) + " · " +
         factor(num(st.local[k])) + " = " + num(st.c[k]);
-      e.why = head + ": " + nd.locals[k] + " = " + (closed ? "0" : nd.syms[k]) + " = " + num(st.local[k]);
+      var said = closed ? "0" : nd.syms[k], value = num(st.local[k]);  // as text.derivative_sentence: no "= −1 = −1"
+      e.why = head + ": " + nd.locals[k] + " = " + said + (value === said ? "" : " = " + value);
       e.acc = st.before[k] === 0 ? live.partials[p] + ": " + num(st.after[k])
         : live.partials[p] + ": " + num(st.before[k]) + " + " + factor(num(st.c[k])) + " = " + num(st.after[k]);
       e.after_exact = st.after[k]; e.zero = st.c[k] === 0;
@@ -282,6 +283,16 @@ function fmtG(x, p, minus) {
         if (m && texts[n].textContent.indexOf("data ") === 0) dataTexts.push([texts[n], Number(m[1]), nodes[Number(m[1])].value]);
       }
     }
+    order.forEach(function (i, t) {  // a gate drawn as the page was made, shown as it is now
+      var words = nodes[i].gate, group = S.byId["v" + i + "op"];
+      if (!words || !group) return;
+      var state = L.state.steps[t].open ? "open" : "closed";
+      if (group.getAttribute("data-live-gate") === state) return;
+      group.setAttribute("data-live-gate", state);
+      var texts = group.querySelectorAll("text");
+      for (var n = 0; n < texts.length; n++) if (texts[n].textContent === words.closed) texts[n].setAttribute("class", "live-gate-label");
+      nodes[i].parents.forEach(function (p, k) { var e = S.byId["e" + i + "_" + k]; if (e) e.setAttribute("data-live-gate", state); });
+    });
     dataTexts.forEach(function (entry) {  // [text, node, the value it shows]: only the values that changed are written
       var value = L.state.val[entry[1]];
       if (value !== entry[2]) { entry[0].textContent = "data " + num(value); entry[2] = value; }
@@ -357,7 +368,20 @@ function fmtG(x, p, minus) {
   // ---- the live box in the panel
   function el(tag, cls, text) { return S.el(tag, cls, text); }
   var box, select, field, slider, nudgeH, nudgeOut, errorLine;
+  var STYLE = [  // the gate as it is now (the drawing shows it as the page was made), and a refused node
+    "#graph g[data-live-gate=open] ellipse { fill: #f4f1fa; stroke: #8e7cc3; stroke-dasharray: none; }",
+    "#graph g[data-live-gate=open] text.live-gate-label { display: none; }",
+    "#graph g[data-live-gate=closed] ellipse { fill: " + live.closedFill + "; stroke: #777777; stroke-dasharray: 5,2; }",
+    "#graph g.edge[data-live-gate=open] path { stroke-dasharray: none; }",
+    "#graph g.edge[data-live-gate=closed] path { stroke-dasharray: 5,2; }",
+    "#graph g[data-live-refused] ellipse, #graph g[data-live-refused] polygon, #graph g[data-live-refused] path { stroke: #c00000; stroke-width: 3px; }",
+    "#live { border-bottom: 1px solid #ccc; margin-bottom: 0.6em; } #live h2 { font-size: 1em; }",
+    ".live-row { display: flex; flex-wrap: wrap; gap: 0.4em; align-items: center; margin: 0.3em 0; }",
+    "#live-value, #live-h { width: 7em; } .live-error { color: #a00000; } .live-nudge { font-size: 0.9em; }"
+  ].join("\n");
   function build() {
+    var style = el("style", "", STYLE);
+    document.head.appendChild(style);
     box = el("section", "live"); box.id = "live";
     box.setAttribute("aria-label", "live: change a value");
     var h = el("h2", "", "Live: change a value, watch both passes recompute");
@@ -433,13 +457,13 @@ function fmtG(x, p, minus) {
       " — the page keeps the last values that worked.";
     if (error.node !== null) {
       var unit = S.byId["v" + error.node];
-      if (unit) unit.classList.add("live-refused");
+      if (unit) unit.setAttribute("data-live-refused", "1");
     }
   }
   function clearError() {
     if (errorLine) { errorLine.hidden = true; errorLine.textContent = ""; }
-    var refused = S.svg ? S.svg.querySelectorAll(".live-refused") : [];
-    for (var n = 0; n < refused.length; n++) refused[n].classList.remove("live-refused");
+    var refused = S.svg ? S.svg.querySelectorAll("[data-live-refused]") : [];
+    for (var n = 0; n < refused.length; n++) refused[n].removeAttribute("data-live-refused");
   }
 
   // drag-to-nudge: press on a leaf node and move sideways
