@@ -250,3 +250,34 @@ def test_the_pages_numbers_read_as_pythons(open_viewer, tmp_path):
         expected = [number(x, digits) for x in xs]
         got = [s if math.isfinite(x) else inf[x < 0] for s, x in zip(shown, xs, strict=True)]
         assert got == expected
+
+
+def test_the_quiz_asks_for_the_edited_gradients(open_viewer, tmp_path):
+    example = notes_example(small=True, active=False)  # met: ∂J/∂s = 0 as made
+    view = open_viewer(to_html(example.J, tmp_path / "quiz.html", quiz=True))
+    assert view.page.evaluate("tinygradLive.set('Δ', 2)") is True  # violated now: ∂J/∂s = −1
+    view.page.evaluate("document.activeElement.blur()")
+    view.page.keyboard.press("ArrowRight")  # the seed
+    view.page.keyboard.press("ArrowRight")  # asks for ∂J/∂s
+    assert view.page.is_visible("#quiz")
+    view.page.keyboard.type("-1")
+    view.page.keyboard.press("Enter")
+    assert view.text("#quiz-result") == "✓ right: ∂J/∂s = −1"
+
+
+def test_collapsed_boxes_show_the_edited_gradients_when_done(open_viewer, tmp_path):
+    """The notes' example with both branches collapsed (as the CLI writes the full one): after an edit, every final
+    gradient on the drawing is the engine's on the edited graph."""
+    example = notes_example(small=True)
+    branches = ["s = Uᵀf(Wx + b)", "s_c = Uᵀf(Wx_c + b)"]
+    view = open_viewer(to_html(example.J, tmp_path / "boxes.html", collapse=branches))
+    assert view.page.evaluate("tinygradLive.set('W[1,0]', -0.4)") is True
+    view.page.evaluate("document.activeElement.blur()")
+    view.page.keyboard.press("End")
+    nodes = rebuild(example.J, {"W[1,0]": -0.4})
+    grads = record(nodes[graph_model(example.J).root_index]).grads
+    shown = view.badges()
+    assert shown
+    for slot, (_text, exact) in shown.items():
+        if slot.startswith("v") and exact is not None:
+            assert math.isclose(exact, grads.get(nodes[int(slot[1:])], 0.0), rel_tol=1e-12, abs_tol=1e-15), slot

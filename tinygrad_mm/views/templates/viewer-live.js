@@ -303,6 +303,7 @@ function fmtG(x, p, minus) {
   L.apply = function (edits, consts) {
     var t0 = performance.now(), state = L.compute(edits, consts), t1 = performance.now();
     if (state.error) { showError(state.error); return false; }
+    if (!original.steps) snapshot();  // the numbers as made, for Reset: kept at the first edit, not at load
     L.edits = edits; L.consts = consts; L.state = state;
     L.edited = Object.keys(edits).length > 0 || Object.keys(consts).length > 0;
     clearError();
@@ -336,14 +337,14 @@ function fmtG(x, p, minus) {
     return L.apply(edits, consts);
   };
   L.reset = function () {
-    restoreOriginal();
-    L.edits = {}; L.consts = {}; L.edited = false; L.state = L.compute({}, {});
+    if (original.steps) restoreOriginal();
+    L.edits = {}; L.consts = {}; L.edited = false; L.dirty = null; L.state = L.compute({}, {});
     clearError(); paintSvg(); S.go(S.pos, true); showNudge(); writeHash(); syncFields();
   };
   L.value = function (name) {
     var target = L.targets[name];
     if (target.knob) return currentConstant(target.knob.node, target.knob.constant);
-    return L.state.val[target.node];
+    return L.edits[target.node] !== undefined ? L.edits[target.node] : nodes[target.node].value;
   };
 
   // ---- the nudge: J(w + h) − J(w) beside ∂J/∂w · h
@@ -550,10 +551,13 @@ function fmtG(x, p, minus) {
       var t = L.targets[name];
       return t.knob ? nodes[t.knob.node].constants[t.knob.constant] : nodes[t.node].value;
     };
-    snapshot();
-    L.state = L.compute({}, {});
+    var made = null;  // the state as made: computed when first asked for, so that loading costs nothing more
+    Object.defineProperty(L, "state", {
+      get: function () { if (!made) made = L.compute({}, {}); return made; },
+      set: function (state) { made = state; }, configurable: true
+    });
     var show = S.showView;
-    S.showView = function (k) { show(k); dataTexts = null; ensureView(k); paintSvg(); };
+    S.showView = function (k) { show(k); dataTexts = null; ensureView(k); if (L.edited) paintSvg(); };
     var go = S.go;
     S.go = function (p, force) { go(p, force); writeHash(); };
     var ask = S.ask;
