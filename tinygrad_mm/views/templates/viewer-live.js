@@ -225,49 +225,55 @@ function fmtG(x, p, minus) {
     return 0.5 * Math.pow(10, -decimals + Number(exponent || 0)) * (1 + 1e-9);
   }
   function rewriteView(V, lv, steps, grad) {  // the fold's records of one view, with the new numbers (page_views.ViewSteps)
-    var running = {}, received = new Array(N).fill(0), norms = {}, prefix = lv.prefix;
+    var running = new Float64Array(N), received = new Int32Array(N), norms = {}, prefix = lv.prefix, slotOf = lv.slotOf;
     Object.keys(lv.groups).forEach(function (gid) { norms[gid] = 0; });
-    V.steps.forEach(function (rec) {
-      var ts = rec.t !== undefined ? [rec.t] : rec.covers, changed = {}, sends = false;
-      ts.forEach(function (t) {
-        var i = order[t], st = steps[t];
-        if (t === 0) changed[i] = running[i] = st.g;
-        (nodes[i].parents || []).forEach(function (p, k) {
-          if (isConstant(p)) return;
-          var before = running[p] || 0;
+    var records = V.steps;
+    for (var r = 0; r < records.length; r++) {
+      var rec = records[r], ts = rec.t !== undefined ? [rec.t] : rec.covers, changed = [], groups = {}, folded = {};
+      for (var a = 0; a < ts.length; a++) {
+        var t = ts[a], i = order[t], st = steps[t], ps = nodes[i].parents || [];
+        if (t === 0) { running[i] = st.g; changed.push(i); }
+        for (var k = 0; k < ps.length; k++) {
+          var p = ps[k];
+          if (isConstant(p)) continue;
+          var before = running[p];
           running[p] = before + st.c[k];
           received[p] += 1;
-          var slot = lv.slotOf[p];
+          var slot = slotOf[p];
           if (slot !== undefined && norms[slot] !== undefined) norms[slot] += running[p] * running[p] - before * before;
-          changed[p] = running[p];
-          if (st.c[k] !== 0) sends = true;
-        });
-      });
-      var badges = [], groups = {};
-      Object.keys(changed).forEach(function (key) {
-        var p = Number(key), slot = lv.slotOf[p];
-        if (slot === undefined) return;
-        if (norms[slot] !== undefined) { groups[slot] = true; return; }
-        var final = received[p] === data.nodes[p].uses, exact = final ? grad[p] : changed[p];
-        badges.push([slot, "grad " + num(exact) + (final ? "" : " …"), exact, final ? "final" : "partial"]);
-      });
+          if (changed.indexOf(p) < 0) changed.push(p);
+          if (rec.t === undefined) {
+            var key = lv.unitOf[p] + "-" + rec.u;
+            if (lv.unitOf[p] !== rec.u) folded[key] = (folded[key] === undefined || folded[key]) && st.c[k] === 0;
+          }
+        }
+      }
+      var badges = [];
+      for (var c = 0; c < changed.length; c++) {
+        var q = changed[c], where = slotOf[q];
+        if (where === undefined) continue;
+        if (norms[where] !== undefined) { groups[where] = true; continue; }
+        var final = received[q] === data.nodes[q].uses || q === data.root, exact = final ? grad[q] : running[q];
+        badges.push([where, "grad " + num(exact) + (final ? "" : " …"), exact, final ? "final" : "partial"]);
+      }
       Object.keys(groups).sort().forEach(function (gid) {
         var members = lv.groups[gid], final = members.every(function (i) { return received[i] === data.nodes[i].uses; });
-        var norm = final ? Math.sqrt(members.reduce(function (a, i) { return a + grad[i] * grad[i]; }, 0)) : Math.sqrt(Math.max(norms[gid], 0));
+        var norm = final ? Math.sqrt(members.reduce(function (sum, i) { return sum + grad[i] * grad[i]; }, 0)) : Math.sqrt(Math.max(norms[gid], 0));
         badges.push([gid, (prefix[gid] || gid) + " = " + num(norm) + (final ? "" : " …"), norm, final ? "final" : "partial"]);
       });
       rec.badges = badges;
-      rec.edges.forEach(function (e) {
-        var m = /^e(\d+)_(\d+|out)$/.exec(e[0]);
-        if (m && rec.t !== undefined) {
-          var st = steps[rec.t];
-          e[1] = m[2] === "out" ? (st.c.every(function (c) { return c === 0; }) ? 1 : 0) : (st.c[Number(m[2])] === 0 ? 1 : 0);
-        } else {
-          e[1] = sends ? 0 : 1;
+      if (rec.t !== undefined) {  // [e{i}_0 … e{i}_{n−1}, e{i}_out]: each edge sent 0?, and the node's way out
+        var sent = steps[rec.t].c, all = 1;
+        for (var e = 0; e < rec.edges.length; e++) {
+          var id = rec.edges[e][0];
+          if (id.slice(-4) === "_out") rec.edges[e][1] = all;
+          else { var zero = sent[Number(id.slice(id.lastIndexOf("_") + 1))] === 0 ? 1 : 0; rec.edges[e][1] = zero; all = all && zero; }
         }
-      });
-      if (rec.t !== undefined) rec.zero = steps[rec.t].g === 0;
-    });
+        rec.zero = steps[rec.t].g === 0;
+      } else {
+        for (var f = 0; f < rec.edges.length; f++) if (folded[rec.edges[f][0]] !== undefined) rec.edges[f][1] = folded[rec.edges[f][0]] ? 1 : 0;
+      }
+    }
   }
   function currentConstant(i, j) { return (L.consts[i] || nodes[i].constants)[j]; }
 
