@@ -63,21 +63,23 @@ def main() -> int:
             pages = {"live": to_html(root, folder / "live.html", **options)}
             if args.live_off:
                 pages["off"] = to_html(root, folder / "off.html", live=False, **options)
-            loads = {}
-            for key, path in pages.items():
-                page = browser.new_page(viewport={"width": 1600, "height": 900})
-                page.goto(path.as_uri(), timeout=600_000)
-                loads[key] = page.evaluate(MEASURE)
-                if key == "live":
-                    page.evaluate(CHANGE, [leaf, values * 2])  # warm up the JIT
-                    change = page.evaluate(CHANGE, [leaf, (values * args.repeats)[: args.repeats]])
-                    painted = [page.evaluate(PAINTED, [leaf, values[k % 2]]) for k in range(min(args.repeats, 10))]
-                page.close()
+            loads: dict[str, list[dict]] = {key: [] for key in pages}
+            for round_ in range(3):  # page loads interleaved, on and off, three rounds
+                for key, path in pages.items():
+                    page = browser.new_page(viewport={"width": 1600, "height": 900})
+                    page.goto(path.as_uri(), timeout=600_000)
+                    loads[key].append(page.evaluate(MEASURE))
+                    if key == "live" and round_ == 0:
+                        page.evaluate(CHANGE, [leaf, values * 2])  # warm up the JIT
+                        change = page.evaluate(CHANGE, [leaf, (values * args.repeats)[: args.repeats]])
+                        painted = [page.evaluate(PAINTED, [leaf, values[k % 2]]) for k in range(min(args.repeats, 10))]
+                    page.close()
             print(f"{title}: recompute + repaint median {statistics.median(change):.1f} ms "
                   f"(max {max(change):.1f}); until the next frame is painted {statistics.median(painted):.1f} ms")  # fmt: skip
-            for key, load in loads.items():
-                print(f"  page load, live {key if key == 'off' else 'on'}: setup done {load['loaded'] / 1000:.2f} s, "
-                      f"first frame {load['painted'] / 1000:.2f} s")  # fmt: skip
+            for key, runs in loads.items():
+                loaded, first = (statistics.median(run[part] for run in runs) / 1000 for part in ("loaded", "painted"))
+                print(f"  page load (median of 3), live {key if key == 'off' else 'on'}: setup done {loaded:.2f} s, "
+                      f"first frame {first:.2f} s, {pages[key].stat().st_size / 1e6:.2f} MB")  # fmt: skip
         browser.close()
     return 0
 

@@ -281,3 +281,13 @@ def test_collapsed_boxes_show_the_edited_gradients_when_done(open_viewer, tmp_pa
     for slot, (_text, exact) in shown.items():
         if slot.startswith("v") and exact is not None:
             assert math.isclose(exact, grads.get(nodes[int(slot[1:])], 0.0), rel_tol=1e-12, abs_tol=1e-15), slot
+
+
+def test_a_label_that_tries_to_run_code_stays_text_in_the_live_box(open_viewer, tmp_path):
+    evil = '</script><script>window.pwned=1</script><img src=x onerror="window.pwned=2">'
+    x = Parameter(0.5, evil)
+    view = open_live(open_viewer, (x * x).log(), tmp_path / "evil.html")
+    assert view.page.evaluate("([n]) => tinygradLive.set(n, 0)", [evil]) is False  # log(0): refused, in words
+    assert "cannot compute log(x) for an unlabelled '*' node (data=0)" in view.text("#live-error")  # the engine's words
+    assert view.page.eval_on_selector("#live-leaf", "e => e.value") == evil  # the label, as text
+    assert view.page.evaluate("window.pwned === undefined")
