@@ -5,6 +5,7 @@ input keeps the last good state.  Every page is checked for console errors and n
 
 from __future__ import annotations
 
+import itertools
 import math
 import random
 
@@ -291,3 +292,60 @@ def test_a_label_that_tries_to_run_code_stays_text_in_the_live_box(open_viewer, 
     assert "cannot compute log(x) for an unlabelled '*' node (data=0)" in view.text("#live-error")  # the engine's words
     assert view.page.eval_on_selector("#live-leaf", "e => e.value") == evil  # the label, as text
     assert view.page.evaluate("window.pwned === undefined")
+
+
+GRID = (-2.0, -0.5, 0.0, 0.5, 2.0)
+
+
+def test_each_ops_javascript_computes_what_the_engine_computes_on_a_grid(open_viewer, tmp_path):
+    """Every op class's JavaScript (printed from its statement) against the engine's forward and local_grads."""
+    x, y = Parameter(0.5, "x"), Parameter(1.5, "y")
+    parts = [x + y, x - y, x * y, x / y, -x, x**2, x**-1.0, x**0.5, y**x, x.relu(), x.tanh(), x.sigmoid(), x.exp(),
+             y.log(), sum_values([x, y]), dot([x, y], [y, x]), max_margin_loss(x, y, 1.0), max_margin_loss(x, y, 0.5, expanded=True)]  # fmt: skip
+    view = open_live(open_viewer, sum_values(parts), tmp_path / "ops.html")
+    names = view.page.evaluate("tgmm.data.live.opNames")
+    classes = {f"{type(v).__module__}:{type(v).__qualname__}": type(v) for v in graph_model(sum_values(parts)).nodes if isinstance(v, Op)}
+    assert set(names) == set(classes) and len(names) >= 16
+    compared, refused = 0, 0
+    for index, name in enumerate(names):
+        cls = classes[name]
+        width = len(cls.operand_fields) if cls.nary else (1 if cls.operand_fields == ("x",) else 2)
+        constants = [[]] if not cls.constant_fields else [[c] for c in (2.0, 0.5, -1.0, 1.0)]
+        for const in constants:
+            for values in itertools.product(GRID, repeat=width):
+                got = view.page.evaluate(
+                    """([k, xs, cs]) => { const op = tinygradLive.ops[k];
+                        try { const out = op.forward(...xs, ...cs); return [out, op.grads(...xs, out, ...cs),
+                              op.gate ? op.gate(...xs, out, ...cs) : null]; }
+                        catch (e) { if (e instanceof OpRefusal) return [e.message]; throw e; } }""",
+                    [index, list(values), const],
+                )
+                node = _node(cls, values, const)
+                if isinstance(node, str):  # the engine refuses: so must the page, in the same words
+                    assert len(got) == 1 and got[0] in node, (cls, values, got, node)
+                    refused += 1
+                    continue
+                if len(got) == 1 or not math.isfinite(node.data):
+                    continue
+                assert math.isclose(got[0], node.data, rel_tol=1e-12, abs_tol=1e-300), (cls, values)
+                gate = node.gate()
+                assert got[2] == gate, (cls, values)
+                local = node.local_grads()
+                expected = local if gate is not False else None
+                if expected is not None:
+                    for a, b in zip(got[1], expected, strict=True):
+                        assert math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-300), (cls, values, got[1], local)
+                compared += 1
+    assert compared > 250 and refused > 20, (compared, refused)  # every class, most of the grid; the refusals too
+
+
+def _node(cls: type, values: tuple[float, ...], constants: list[float]) -> Op | str:
+    """A node of ``cls`` on these operand values (one term of an n-ary op), or the engine's reason to refuse."""
+    from tinygrad_mm.engine import DomainError
+
+    leaves = [Value(v) for v in values]
+    keywords = dict(zip(cls.constant_fields.values(), constants, strict=False))
+    try:
+        return cls.apply(*leaves, **keywords)
+    except DomainError as err:
+        return str(err)

@@ -88,7 +88,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
     data = {
         "nodes": out, "knobs": knobs, "order": [model.index[step.node] for step in text.steps],
         "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
-        "closedFill": CLOSED_FILL,
+        "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes],
     }  # fmt: skip
     script = "tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n]);\n"
     return data, script

@@ -548,7 +548,7 @@ function fmtG(x, p, minus) {
       $("panel").insertBefore(off, $("panel").firstChild);
       return;
     }
-    ops = generated; nodes = live.nodes; N = nodes.length; order = live.order; digits = live.digits;
+    ops = L.ops = generated; nodes = live.nodes; N = nodes.length; order = live.order; digits = live.digits;
     order.forEach(function (i, t) { stepOf[i] = t; });
     L.targets = {}; L.edits = {}; L.consts = {};
     nodes.forEach(function (nd, i) { if (nd.edit) { L.targets[data.nodes[i].name] = { node: i }; nameOf[i] = data.nodes[i].name; } });
