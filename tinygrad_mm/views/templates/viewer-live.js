@@ -203,6 +203,7 @@ function fmtG(x, p, minus) {
     });
     s.received = received[i].map(function (tk) { return { step: tk[0], from: order[tk[0]], text: num(steps[tk[0]].c[tk[1]]) }; });
     if (nd.gate) s.gate = gateText(nd.gate, st.open, val);
+    ((data.questions || {})[t] || []).forEach(function (q) { rewriteQuestion(q, steps, val); });
     if (s.quiz) {
       s.quiz.tol = tolerance(st.g, s.grad);
       var hint = received[i].map(function (tk) {
@@ -211,6 +212,29 @@ function fmtG(x, p, minus) {
       });
       if (hint.length > 1) hint.push(live.partials[i] + " is the sum of these " + hint.length + " contributions");
       s.quiz.hint = hint;
+    }
+  }
+  function rewriteQuestion(q, steps, val) {  // views/quiz.py's questions at a gate and at a shared leaf, new answers
+    var m = /^(gate|local|branch)(\d+)(?:_(\d+))?$/.exec(q.id);
+    if (!m) return;
+    var i = Number(m[2]), st = steps[stepOf[i]];
+    if (m[1] === "gate") {
+      q.answer = st.open !== false;
+      q.explain = gateText(nodes[i].gate, st.open, val);
+    } else if (m[1] === "local") {
+      var k = Number(m[3]), closed = st.open === false, said = closed ? "0" : nodes[i].syms[k], shown = num(st.local[k]);
+      var d = (/the local derivative (.*) here\?$/.exec(q.question) || [null, nodes[i].locals[k]])[1];
+      q.answer = st.local[k]; q.shown = shown; q.tol = tolerance(st.local[k], shown);
+      q.hint = [said !== shown ? d + " = " + said : "look at the gate: " + gateText(nodes[i].gate, st.open, val)];
+      q.explain = d + " = " + said + (said.replace(/^\+/, "") === shown ? "" : " = " + shown);
+    } else {
+      var branches = live.summary[i] || [], sums = branches.map(function (b) {
+        return b[1].reduce(function (sum, tk) { return sum + steps[tk[0]].c[tk[1]]; }, 0);
+      });
+      if (!branches.length) return;
+      q.answer = sums[0]; q.shown = num(sums[0]); q.tol = tolerance(sums[0], q.shown);
+      q.explain = live.partials[i] + " = " + branches.map(function (b, n) { return num(sums[n]) + " (via " + b[0] + ")"; }).join(" + ") +
+        " = " + num(L.state.grad[i]);
     }
   }
   function gateText(words, open, val) {
@@ -228,7 +252,7 @@ function fmtG(x, p, minus) {
   function rewriteView(V, lv, steps, grad) {  // the fold's records of one view, with the new numbers (page_views.ViewSteps)
     var running = new Float64Array(N), received = new Int32Array(N), norms = {}, prefix = lv.prefix, slotOf = lv.slotOf;
     Object.keys(lv.groups).forEach(function (gid) { norms[gid] = 0; });
-    var records = V.steps;
+    var records = V.steps, raw = [];
     for (var r = 0; r < records.length; r++) {
       var rec = records[r], ts = rec.t !== undefined ? [rec.t] : rec.covers, changed = [], groups = {}, folded = {};
       for (var a = 0; a < ts.length; a++) {
@@ -236,6 +260,10 @@ function fmtG(x, p, minus) {
         if (t === 0) { running[i] = st.g; changed.push(i); }
         for (var k = 0; k < ps.length; k++) {
           var p = ps[k];
+          if (rec.t === undefined && rec.u.indexOf("leaves") !== 0 && lv.unitOf[p] !== rec.u) {  // an edge out of a box
+            var key = lv.unitOf[p] + "-" + rec.u;
+            folded[key] = (folded[key] === undefined || folded[key]) && st.c[k] === 0;
+          }
           if (isConstant(p)) continue;
           var before = running[p];
           running[p] = before + st.c[k];
@@ -243,10 +271,6 @@ function fmtG(x, p, minus) {
           var slot = slotOf[p];
           if (slot !== undefined && norms[slot] !== undefined) norms[slot] += running[p] * running[p] - before * before;
           if (changed.indexOf(p) < 0) changed.push(p);
-          if (rec.t === undefined) {
-            var key = lv.unitOf[p] + "-" + rec.u;
-            if (lv.unitOf[p] !== rec.u) folded[key] = (folded[key] === undefined || folded[key]) && st.c[k] === 0;
-          }
         }
       }
       var badges = [];
@@ -262,19 +286,72 @@ function fmtG(x, p, minus) {
         var norm = final ? Math.sqrt(members.reduce(function (sum, i) { return sum + grad[i] * grad[i]; }, 0)) : Math.sqrt(Math.max(norms[gid], 0));
         badges.push([gid, (prefix[gid] || gid) + " = " + num(norm) + (final ? "" : " …"), norm, final ? "final" : "partial"]);
       });
-      rec.badges = badges;
-      if (rec.t !== undefined) {  // [e{i}_0 … e{i}_{n−1}, e{i}_out]: each edge sent 0?, and the node's way out
+      var edges = [];
+      if (rec.t !== undefined) {  // e{i}_k for each input, then e{i}_out: sent 0?
         var sent = steps[rec.t].c, all = 1;
-        for (var e = 0; e < rec.edges.length; e++) {
-          var id = rec.edges[e][0];
-          if (id.slice(-4) === "_out") rec.edges[e][1] = all;
-          else { var zero = sent[Number(id.slice(id.lastIndexOf("_") + 1))] === 0 ? 1 : 0; rec.edges[e][1] = zero; all = all && zero; }
-        }
+        for (var e = 0; e < sent.length; e++) { edges.push(["e" + order[rec.t] + "_" + e, sent[e] === 0 ? 1 : 0]); all = all && sent[e] === 0 ? 1 : 0; }
+        if (sent.length) edges.push(["e" + order[rec.t] + "_out", all]);
         rec.zero = steps[rec.t].g === 0;
       } else {
-        for (var f = 0; f < rec.edges.length; f++) if (folded[rec.edges[f][0]] !== undefined) rec.edges[f][1] = folded[rec.edges[f][0]] ? 1 : 0;
+        Object.keys(folded).forEach(function (key) { edges.push([key, folded[key] ? 1 : 0]); });
       }
+      raw.push({ badges: badges, edges: edges });
     }
+    var changes = stepChanges(records, raw, V.slotUnit || {}, data.quiz !== false && !!data.quiz);
+    for (var n = 0; n < records.length; n++) records[n].show = changes[n];
+  }
+
+  // views/step_state.step_changes, for the recomputed records: what each step changes on the drawing (units, edges,
+  // badges; null removes). tests/test_live_page.py compares window.tinygradSteps after an edit with Python's.
+  function stepChanges(records, raw, owner, quiz) {
+    var owned = {}, badges = {}, done = {}, shown = { units: {}, edges: {}, badges: {} }, current = {}, previousRaw = { edges: [] }, out = [];
+    Object.keys(owner).forEach(function (slot) { (owned[owner[slot]] = owned[owner[slot]] || []).push(slot); });
+    function ownerOf(slot) { return owner[slot] !== undefined ? owner[slot] : slot; }
+    function badge(slot) {
+      var b = badges[slot];
+      if (!b || (quiz && !done[ownerOf(slot)])) return null;
+      return (current.current || []).indexOf(slot) >= 0 ? [b[0], b[1], "current"] : b;
+    }
+    function unit(u) {
+      if (u === current.u || (current.t !== undefined && u === current.u + "op")) return "current";
+      var b = badge(u);
+      if (b !== null) return b[2] !== "current" ? b[2] : badges[u][2];
+      return done[u] ? "final" : null;
+    }
+    function same(a, b) {
+      if (a === undefined) a = null;
+      if (a === null || b === null || typeof a !== "object") return a === b;
+      return a.length === b.length && a.every(function (x, n) { return x === b[n]; });
+    }
+    function update(change, shownPart, keys, valueOf) {
+      Object.keys(keys).sort().forEach(function (key) {
+        if (!key) return;
+        var value = valueOf(key);
+        if (!same(shownPart[key], value)) {
+          change[key] = value;
+          if (value === null) delete shownPart[key]; else shownPart[key] = value;
+        }
+      });
+    }
+    records.forEach(function (record, r) {
+      var previous = current, units = {}, slots = {};
+      current = record;
+      [record.u, record.u + "op", previous.u || "", (previous.u || "") + "op"].forEach(function (u) { units[u] = true; });
+      (previous.current || []).concat(record.current).forEach(function (slot) { slots[slot] = true; });
+      done[record.u] = true;
+      raw[r].badges.forEach(function (b) { badges[b[0]] = [b[1], b[2], b[3]]; slots[b[0]] = true; });
+      if (quiz) (owned[record.u] || []).forEach(function (slot) { slots[slot] = true; });
+      Object.keys(slots).forEach(function (slot) { units[slot] = true; });
+      var change = { units: {}, edges: {}, badges: {} };
+      previousRaw.edges.forEach(function (e) { if (!e[1]) change.edges[e[0]] = "done"; });
+      raw[r].edges.forEach(function (e) { change.edges[e[0]] = e[1] ? "zero" : "now"; });
+      update(change.units, shown.units, units, unit);
+      update(change.badges, shown.badges, slots, badge);
+      Object.assign(shown.edges, change.edges);
+      previousRaw = raw[r];
+      out.push(change);
+    });
+    return out;
   }
   function currentConstant(i, j) { return (L.consts[i] || nodes[i].constants)[j]; }
 
