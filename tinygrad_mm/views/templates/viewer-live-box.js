@@ -15,6 +15,7 @@
     "#graph g.edge[data-live-gate=closed] path { stroke-dasharray: 5,2; }",
     "#graph g[data-live-refused] ellipse, #graph g[data-live-refused] polygon, #graph g[data-live-refused] path { stroke: #c00000; stroke-width: 3px; }",
     "#live { border-bottom: 1px solid #ccc; margin-bottom: 0.6em; } #live h2 { font-size: 1em; }",
+    "body.presenter #live { display: none; }",  // presenting shows the edited numbers; the box stays on the desk
     ".live-row { display: flex; flex-wrap: wrap; gap: 0.4em; align-items: center; margin: 0.3em 0; }",
     "#live-value, #live-h { width: 7em; } .live-error { color: #a00000; } .live-nudge { font-size: 0.9em; }"
   ].join("\n");

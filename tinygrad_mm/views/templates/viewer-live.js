@@ -487,20 +487,20 @@ function fmtG(x, p, minus) {
       set: function (state) { made = state; }, configurable: true
     });
     var show = S.showView;
-    S.showView = function (k) { show(k); dataTexts = null; ensureView(k); if (L.edited) paintSvg(); };
+    S.showView = function (k) { show.apply(S, arguments); dataTexts = null; ensureView(k); if (L.edited) paintSvg(); };
     var go = S.go;
-    S.go = function (p, force) { go(p, force); L.writeHash(); };
+    S.go = function () { var out = go.apply(S, arguments); L.writeHash(); return out; };
     var ask = S.ask;
-    S.ask = function (b) { var st = S.V().steps[b]; if (st && st.t !== undefined) ensureStep(st.t); return ask(b); };
+    S.ask = function (b) { var st = S.V().steps[b]; if (st && st.t !== undefined) ensureStep(st.t); return ask.apply(S, arguments); };
     var render = S.render;
-    S.render = function () { ensureView(S.view); return render(); };
+    S.render = function () { ensureView(S.view); return render.apply(S, arguments); };
     var panel = S.panel;
     S.panel = function () {
       var V = S.V(), done = S.done();
       if (done > 0 && V.steps[done - 1].t !== undefined) ensureStep(V.steps[done - 1].t);
       if (S.asking !== null && V.steps[S.asking].t !== undefined) ensureStep(V.steps[S.asking].t);
       if (done === S.N()) ensureSummary();
-      panel();
+      panel.apply(S, arguments);
       var step = done > 0 ? V.steps[done - 1] : null;
       if (L.edited && step && step.t === undefined && step.covers) {
         $("step-lines").appendChild(S.el("li", "note", "The numbers inside this box are as the page was made; open it to see them recomputed."));
