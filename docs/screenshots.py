@@ -1,7 +1,7 @@
 """The README's pictures of the step-through page, one per mode, taken in headless Chromium; one slide; the matrix lens.
 
     .venv/bin/python docs/screenshots.py            # writes docs/img/*.png
-    .venv/bin/python docs/screenshots.py OUT_DIR
+    .venv/bin/python docs/screenshots.py OUT_DIR [NAME …]      # only these pictures (e.g. live-hinge-met)
 
 Each picture is the page as ``tinygrad-mm html`` (and its options) writes it; see SHOTS for what is shown.
 """
@@ -77,6 +77,20 @@ def quiz_hint(page) -> None:
     page.keyboard.press("Enter")
 
 
+def live_delta(value: str) -> Callable:
+    """The live box: Δ set to ``value`` (as typed), then the hinge's step."""
+
+    def act(page) -> None:
+        page.select_option("#live-leaf", "Δ")
+        page.fill("#live-value", value)
+        page.dispatch_event("#live-value", "change")
+        page.evaluate("document.activeElement.blur()")
+        page.keyboard.press("ArrowRight")
+        page.evaluate("tinygradLive.flush()")
+
+    return act
+
+
 # name → (make the page, viewport, what to do before the picture)
 SHOTS: dict[str, tuple[Callable[[Path], Path], tuple[int, int], Callable]] = {
     "viewer-collapsed": (full_page, (1600, 900), keys("ArrowRight", "ArrowRight")),
@@ -88,11 +102,14 @@ SHOTS: dict[str, tuple[Callable[[Path], Path], tuple[int, int], Callable]] = {
     "viewer-forward": (lambda f: small_page(f, "forward", forward=True), (1600, 900), keys(*["ArrowRight"] * 6)),
     "viewer-summary": (lambda f: small_page(f, "summary"), (1600, 900), keys("End")),
     "viewer-matrix": (matrix_page, (1600, 1000), hover_w_cell),
+    # the live page: the met margin of --inactive (Δ = 1), then Δ typed as 2: the hinge flips, gradient flows again
+    "live-hinge-met": (lambda f: small_page(f, "live-met", active=False), (1600, 900), live_delta("1")),
+    "live-hinge-flipped": (lambda f: small_page(f, "live-flipped", active=False), (1600, 900), live_delta("2")),
 }
 
 
-def take(out: Path) -> list[Path]:
-    """Write every picture of SHOTS, and a slide (``slide-step-3.png``), into ``out``; returns the files."""
+def take(out: Path, names: list[str] | None = None) -> list[Path]:
+    """Write every picture of SHOTS (or those ``names``), and a slide (``slide-step-3.png``), into ``out``; returns the files."""
     from playwright.sync_api import sync_playwright
 
     out.mkdir(parents=True, exist_ok=True)
@@ -100,6 +117,8 @@ def take(out: Path) -> list[Path]:
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=ARGS)
         for name, (make, (width, height), act) in SHOTS.items():
+            if names and name not in names:
+                continue
             page = browser.new_page(viewport={"width": width, "height": height})
             page.goto(make(Path(tmp)).as_uri())
             page.wait_for_selector("body[data-ready]")
@@ -109,6 +128,8 @@ def take(out: Path) -> list[Path]:
             written.append(out / f"{name}.png")
             page.close()
         browser.close()
+        if names and "slide-step-3" not in names:
+            return written
         example = notes_example(small=True)
         frames = write_frames(example.J, Path(tmp) / "frames", "png")
         slide = out / "slide-step-3.png"
@@ -119,5 +140,5 @@ def take(out: Path) -> list[Path]:
 
 
 if __name__ == "__main__":
-    for path in take(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "img"):
+    for path in take(Path(sys.argv[1]) if len(sys.argv) > 1 else ROOT / "docs" / "img", sys.argv[2:]):
         print(f"wrote {path}")

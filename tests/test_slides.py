@@ -161,6 +161,7 @@ def test_the_readme_screenshots_script_takes_every_picture(tmp_path):
     written = {Path(line.removeprefix("wrote ")).name for line in done.stdout.splitlines()}
     assert written == {f"viewer-{mode}.png" for mode in ("collapsed", "expanded", "hinge", "hinge-inactive", "quiz",
                                                           "presenter", "forward", "summary", "matrix")} | {
-                                                          "slide-step-3.png", "matrix-W.png"}  # fmt: skip
+        "slide-step-3.png", "matrix-W.png",  # a slide; the matrix lens of W
+        "live-hinge-met.png", "live-hinge-flipped.png"}  # the live page: the hinge before and after Δ is typed as 2  # fmt: skip
     sizes = {name: struct.unpack(">II", (tmp_path / name).read_bytes()[16:24]) for name in written}
     assert sizes["viewer-presenter.png"] == (1024, 768) and sizes["viewer-quiz.png"] == (1600, 900)

@@ -31,7 +31,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         "only the seeds' question at the gates")
     parser.add_argument("--forward", action="store_true", help="first compute the values node by node, then run backward")
     parser.add_argument("--present", action="store_true", help="open in presenter mode (large labels for a projector; P toggles)")
+    parser.add_argument("--no-live", dest="live", action="store_false", help="a snapshot: no editing of values in the page")
+    parser.add_argument("--open-at", type=_step, metavar="STEP", help="print a link that opens the page at backward step STEP")
     parser.set_defaults(func=run)
+
+
+def _step(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"--open-at takes a step number (0, 1, 2, …), got {text!r}")
+    return int(text)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -45,10 +53,14 @@ def run(args: argparse.Namespace) -> int:
     out = args.out or Path("out") / f"{source.name}.html"
     try:
         path = to_html(source.root, out, source.title, source.subtitle, collapse=collapse, max_nodes=args.max_nodes,
-                       quiz=args.quiz, forward=args.forward, digits=args.digits, present=args.present)  # fmt: skip
+                       quiz=args.quiz, forward=args.forward, digits=args.digits, present=args.present,
+                       live=args.live)  # fmt: skip
     except GraphTooLargeError:
         raise
     except (ValueError, TypeError) as err:
         raise as_user_error(err) from None
     print(f"wrote {path} ({path.stat().st_size // 1024} KiB): open it in a browser; → / ← step, Space plays, P presents")
+    if args.open_at is not None or args.present:  # the page reads its state from the link (#step=12&present)
+        state = [f"step={args.open_at}"] if args.open_at is not None else []
+        print(f"open: {path.resolve().as_uri()}#{'&'.join(state + (['present'] if args.present else []))}")
     return 0

@@ -257,15 +257,20 @@ def message_fstring(message: str, names: dict[str, str]) -> str:
 
 def message_js(message: str, names: dict[str, str]) -> str:
     """The same message as a JavaScript string expression (`g6` formats like ``%.6g``)."""
-    import json
-
     parts, i = [], 0
     while (start := message.find("{", i)) >= 0:
         end = message.index("}", start)
-        parts += [json.dumps(message[i:start]), f"g6({names[message[start + 1 : end]]})"]
+        parts += [_js_string(message[i:start]), f"g6({names[message[start + 1 : end]]})"]
         i = end + 1
-    parts.append(json.dumps(message[i:]))
+    parts.append(_js_string(message[i:]))
     return " + ".join(parts)
+
+
+def _js_string(text: str) -> str:
+    """A JavaScript string literal that is safe inside ``<script>`` (no ``</script>``, no ``<!--``)."""
+    import json
+
+    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def error_class(message: str) -> str:

@@ -39,6 +39,7 @@ from .drawing import Drawing
 from .drawing_style import FILL, MONO, SLOT_CHAR, SLOT_POINTS, Marks, css_colours, slot_marker
 from .files import write_atomic
 from .graph import GraphModel, graph_model
+from .live import live_page, live_view
 from .page_data import StepText
 from .page_views import ViewPlan, ViewSteps, plan_views
 from .quiz import QUIZZES, quiz_questions
@@ -46,7 +47,7 @@ from .quiz import QUIZZES, quiz_questions
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 ElementTree.register_namespace("", SVG_NS)
 ElementTree.register_namespace("xlink", XLINK_NS)
-SCRIPTS = ("viewer-state.js", "viewer-panel.js", "viewer-quiz.js", "viewer-main.js")
+SCRIPTS = ("viewer-state.js", "viewer-panel.js", "viewer-quiz.js", "viewer-main.js", "viewer-live.js", "viewer-live-box.js")
 
 
 def embed_json(data: object) -> str:
@@ -173,16 +174,18 @@ def page(
     digits: int = 4,
     present: bool = False,
     matrix: bool = False,
+    live: bool = True,
 ) -> str:
     """The whole self-contained HTML page for ``root`` (see the module docstring); no ``.grad`` changes.
 
-    ``matrix=True``: with the matrix lens (views/matrix_page.py), open below the graph."""
+    ``matrix=True``: with the matrix lens (views/matrix_page.py), open below the graph.
+    ``live``: every leaf can be edited in the page, which recomputes both passes (views/live.py)."""
     if not isinstance(root, Value):
         raise TypeError(f"the page needs a tinygrad_mm Value as the root, got {type(root).__name__}; pass the output node")
     quiz = "all" if quiz is True else quiz  # True: every question; "seeds": the seeds' question only (views/quiz.py)
     if quiz is not False and quiz not in QUIZZES:
         raise TypeError(f"quiz must be True, False or one of {', '.join(map(repr, QUIZZES))}, got {quiz!r}")
-    for name, flag in (("forward", forward), ("present", present), ("matrix", matrix)):
+    for name, flag in (("forward", forward), ("present", present), ("matrix", matrix), ("live", live)):
         if not isinstance(flag, bool):
             raise TypeError(f"{name} must be True or False, got {flag!r}")
     if isinstance(digits, bool) or not isinstance(digits, int) or not 1 <= digits <= 17:
@@ -194,9 +197,10 @@ def page(
     if views[0].layout.size() > max_nodes:
         raise GraphTooLargeError.for_drawing(model, views[0].layout.size(), max_nodes)
     text = StepText(model, digits)
-    templates, view_data = [], []
+    templates, view_data, live_views = [], [], []
     for k, plan in enumerate(views):
         steps = ViewSteps(text, plan.layout, expand[k])
+        live_views.append(live_view(steps))
         backward = steps.backward(quiz)
         svg, _ = _view_svg(model, plan, steps)
         templates.append(f'<template id="view-{k}">{ElementTree.tostring(svg, encoding="unicode")}</template>')
@@ -217,6 +221,10 @@ def page(
         lens_template, data["matrix"] = page_parts(root, lambda text: check_svg(parse_svg(text)), digits)
         templates.append(lens_template)
     script = "\n".join(_template(name) for name in SCRIPTS + ("viewer-matrix.js",) * matrix)
+    if live:  # the live page: the data to recompute both passes, and the graph's op classes as JavaScript
+        data["live"], ops_script = live_page(model, text)
+        data["live"]["views"] = live_views
+        script += "\n" + ops_script
     fields = {
         "title": html.escape(title or f"Backprop, step by step: {model.root_name}"),
         "subtitle": html.escape(subtitle),

@@ -1,0 +1,137 @@
+"""The live page: edit a leaf (or a named constant such as Δ) and the browser recomputes both passes.
+
+`live_page` gives the step-through page what its script ``viewer-live.js`` needs to recompute
+the forward and the backward pass in the browser, as backward() does them, and to rewrite every
+number the page shows:
+
+- each op class in the graph as JavaScript printed from the class's own statement
+  (`Statement.javascript`: the same statement the engine's ``forward``/``local_grads`` are made
+  from) — never a second, hand-written copy of an op's derivative;
+- each node: its op, its parents, its constants; each step of the recorded pass: its node, in order;
+- the words around the numbers, which do not change when a number does: the symbolic chain-rule
+  factor of each edge (with the gate open), each op's formula, the gate's condition;
+- per view, which slot shows which node's gradient (so partial sums are rewritten as the fold shows them).
+
+Where live cannot serve (an op without a statement, more than `MAX_LIVE_NODES` nodes), ``data``
+carries one line saying why, and the page stays the correct snapshot it always was.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..engine import Op, Value
+from ..engine.errors import describe
+from ..engine.op import NaryOp, fill
+from .drawing_style import CLOSED_FILL
+from .graph import GraphModel, array_name
+from .page_data import StepText, as_factor
+from .page_views import ViewSteps
+from .text import partial
+
+MAX_LIVE_NODES = 20_000  # past this the page stays a snapshot: recomputing would take longer than a frame is worth
+OFF = "tgmm.live.start([]);\n"  # the page then says, in one line, why it is not live
+CONSTANT_MARK = "\u27e8{}\u27e9"  # ⟨k⟩: where an op's k-th constant is written in a text (the script puts the number there)
+
+
+def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
+    """(the live part of the page's data, the JavaScript of the graph's op classes, to append to the page's script)."""
+    nodes = model.nodes
+    if len(nodes) > MAX_LIVE_NODES:
+        return {"off": f"Live editing is off: {len(nodes):,} nodes is over the live page's {MAX_LIVE_NODES:,}; "
+                       "this page is a correct snapshot."}, OFF  # fmt: skip
+    classes: list[type] = []
+    for node in nodes:
+        if isinstance(node, Op) and type(node) not in classes:
+            if type(node).statement is None:
+                return {"off": f"Live editing is off: the op {type(node).__name__} states no value and derivatives "
+                               "(see 'Adding an op'); this page is a correct snapshot."}, OFF  # fmt: skip
+            classes.append(type(node))
+    names = text.names.__getitem__
+    out: list[dict[str, Any]] = []
+    knobs = []
+    for i, node in enumerate(nodes):
+        if not isinstance(node, Op):
+            entry: dict[str, Any] = {"value": node._data}
+            if node.kind != "constant":
+                entry["edit"] = True
+            out.append(entry)
+            continue
+        constants = list(node.constants().values())
+        formula = _marked(node, node.formula_text, names)
+        syms = [_open_derivative(node, k, names) for k in range(len(node.parents))]
+        entry = {
+            "op": classes.index(type(node)), "parents": [model.index[p] for p in node.parents], "constants": constants,
+            "value": node._data, "head": formula if names(node) == formula else f"{names(node)} = {formula}",
+            "syms": syms, "factors": [as_factor(sym) for sym in syms],
+            "locals": [partial(node, p, text.names) for p in node.parents],
+            # the words of the engine's DomainError (Op.undefined), for a refused edit
+            "cannot": type(node).formula_for(node.parents), "described": [_described(p) for p in node.parents],
+            "note": "".join(f"{'Δ' if f == 'delta' else f} = {CONSTANT_MARK.format(j)}: " for j, f in enumerate(node.constant_fields)),
+        }  # fmt: skip
+        if node.gate() is not None:
+            entry["gate"] = _gate_words(node, text)
+        out.append(entry)
+        statement = type(node).statement
+        in_derivatives = set().union(*(rule.names for rule in statement.derivatives)) if statement else set()
+        for j, field in enumerate(node.constant_fields):
+            if field not in in_derivatives:  # a constant the derivative texts do not work out (Δ, not xⁿ's n)
+                knobs.append({"node": i, "constant": j, "name": "Δ" if field == "delta" else f"{field} of {names(node)}"})
+    summary = {}
+    for i, node in enumerate(nodes):
+        if node.is_leaf and node.kind != "constant":
+            branches: dict[str, list[list[int]]] = {}
+            for edge in model.consumers[i]:
+                if not edge.to_constant:
+                    branches.setdefault(model.branch(edge.child), []).append([text.step_of[edge.child], edge.slot])
+            summary[i] = sorted(branches.items())
+    data = {
+        "nodes": out, "knobs": knobs, "order": [model.index[step.node] for step in text.steps],
+        "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
+        "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes],
+    }  # fmt: skip
+    script = "tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n]);\n"
+    return data, script
+
+
+def live_view(steps: ViewSteps) -> dict[str, Any]:
+    """What the script needs to rewrite one view's records: node → its slot and its unit, each leaf group's members
+    and the words of its badge (``‖∂J/∂W‖``), as `page_views.ViewSteps` writes them."""
+    layout, model = steps.layout, steps.m
+    prefix = {gid: f"‖{model.partial(array_name(model.nodes[members[0]].label) or gid)}‖" for gid, members in layout.groups.items()}
+    return {"slotOf": {str(i): slot for i, slot in steps.slot_of.items()}, "groups": layout.groups, "prefix": prefix,
+            "unitOf": list(layout.unit)}  # fmt: skip
+
+
+def _described(node: Value) -> str:
+    """`engine.errors.describe` without the number (the script writes the edited one)."""
+    return describe(node).rsplit(" (data=", 1)[0]
+
+
+def _marked(node: Op, text_of: Any, names: Any) -> str:
+    """A text of ``node`` with its constants written as ⟨0⟩, ⟨1⟩…, in the order of ``node.constants()``."""
+    marks = iter(range(len(node.constants())))
+    return text_of(names, lambda _value: CONSTANT_MARK.format(next(marks)))
+
+
+def _open_derivative(node: Op, k: int, names: Any) -> str:
+    """∂node/∂(parent k) as math with the gate open (what it is whenever gradient flows), names filled in."""
+    if isinstance(node, NaryOp) or node.statement is None:
+        return node.derivative_text(k, names, str)
+    template, worked = node.statement.derivative_display(k, node.constants())
+    return node.render(template, names, lambda x: f"{x:g}", worked)
+
+
+def _gate_words(node: Op, text: StepText) -> dict[str, Any]:
+    """The gate's condition and the partials it opens or closes, in words the script completes with numbers."""
+    statement = node.statement
+    names = text.names.__getitem__
+    fields = {f: names(p) for f, p in node.operands().items()} | {"out": names(node)}
+    condition = statement.flows.display({n: "{" + n + "}" for n in fields})[0] if statement and statement.flows else ""
+    used = [f for f in fields if statement and statement.flows and f in statement.flows.names]
+    where = [[fields[f], text.m.index[node] if f == "out" else text.m.index[node.operands()[f]]] for f in used]
+    return {
+        "condition": fill(condition, fields), "where": where, "closed": node.closed_label,
+        "partials": [f"{partial(node, p, text.names)} = {_open_derivative(node, k, names)}" for k, p in enumerate(node.parents)],
+        "flat": " and ".join(partial(node, p, text.names) for p in node.parents),
+    }
