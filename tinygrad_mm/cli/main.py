@@ -20,11 +20,11 @@ import re
 import sys
 from collections.abc import Sequence
 
-from . import code, demo, explain, html, matrix, pictures, render, slides, trace, train, worksheet
+from . import classroom, code, demo, explain, html, matrix, pictures, render, slides, trace, train, worksheet
 from .errors import BROKEN_PIPE, INTERRUPTED, user_error
 
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
-COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, worksheet, code, matrix)
+COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, worksheet, code, matrix, classroom)
 
 
 class OneLineParser(argparse.ArgumentParser):
