@@ -206,11 +206,17 @@ class Classroom:
         if not isinstance(key, str) or not same(key, self.teacher_key):
             raise Refused(403, "wrong teacher key", "wrong teacher key: use the teacher URL the command printed")
         with self.lock:
-            if self.teacher_token is not None and (self.teacher_streams > 0 or time.monotonic() - self.teacher_claimed < 5):
+            if self.teacher_token is not None and (self.teacher_streams > 0 or time.monotonic() - self.teacher_claimed < 2):
                 raise Refused(409, "second teacher", "a teacher page is already open for this class: close it first")
             self.teacher_token = secrets.token_urlsafe(18)
             self.teacher_claimed = time.monotonic()
             return self.teacher_token
+
+    def release_teacher(self) -> None:
+        """The teacher's page closed: another may claim the class at once."""
+        with self.lock:
+            self.teacher_token = None
+            self._bump(teacher_only=True)
 
     # ---- the teacher's moves
     def show(self, view: object, pos: object) -> None:

@@ -8,7 +8,7 @@ few hundred KiB of stack each is reserved, little is touched); `benchmarks/class
     GET  /api/events?student=TOKEN   the student's event stream (the teacher's: ?teacher=TOKEN)
     POST /api/join {code}            → {student: TOKEN}
     POST /api/answer {student, question, answer, name?}
-    POST /api/teacher/claim {key}    → {teacher: TOKEN}; then show / free / ask / reveal / save {teacher, …}
+    POST /api/teacher/claim {key}    → {teacher: TOKEN}; then show / free / ask / reveal / save / leave {teacher, …}
 
 Every event is a full snapshot (``id:`` is its version), so a page that reconnects — the browser's
 EventSource does so after a drop — simply gets the current state first: no step is ever lost.
@@ -282,6 +282,8 @@ class ClassHandler(BaseHTTPRequestHandler):
                 return {"ok": True, "question": question.number}
             elif action == "reveal":
                 room.reveal()
+            elif action == "leave":
+                room.release_teacher()
             elif action == "save":
                 return {"ok": True, "saved": server.save_csv()}
             else:

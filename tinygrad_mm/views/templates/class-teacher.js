@@ -33,11 +33,23 @@
     status(what === "closed" ? "✗ the class server refused this page; retrying…" : "… reconnecting to the class server");
     if (what === "closed") claim().catch(report);
   }
-  (token ? Promise.resolve() : claim()).then(function () {
-    pending = { view: S.view, pos: S.pos };
-    flush();
-    C.listen(function () { return "/api/events?teacher=" + encodeURIComponent(token); }, show, onStatus);
-  }).catch(report);
+  function start() {  // while another teacher page is open (409), wait: this one takes over once it closes
+    (token ? Promise.resolve() : claim()).then(function () {
+      pending = { view: S.view, pos: S.pos };
+      flush();
+      C.listen(function () { return "/api/events?teacher=" + encodeURIComponent(token); }, show, onStatus);
+    }).catch(function (error) {
+      report(error);
+      if (error.status === 409) setTimeout(start, 3000);
+    });
+  }
+  start();
+  window.addEventListener("pagehide", function () {  // closing or reloading the page hands the class back at once
+    if (!token) return;
+    fetch("/api/teacher/leave", { method: "POST", headers: { "Content-Type": "application/json" },
+      body: JSON.stringify({ teacher: token }), keepalive: true, credentials: "omit" }).catch(function () {});
+    sessionStorage.removeItem(store);
+  });
 
   // ---- questions
   function ask(body) {

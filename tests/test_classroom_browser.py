@@ -1,0 +1,159 @@
+"""Class mode in headless Chromium: a teacher's page and three students' pages on one ``tinygrad-mm class`` server.
+
+The students follow the teacher's step and view, are read-only until navigation is freed, get the question,
+answer; the teacher sees the histogram, reveals, and each student is told whether they were right.  Every page
+may reach the class server (127.0.0.1) and nothing else; none logs an error.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from class_load import post, start_class  # noqa: E402
+
+pytest_plugins = ("browser_support",)
+
+
+class ClassPage:
+    """One page of the class, allowed to talk to the class server only; every error and blocked request recorded."""
+
+    def __init__(self, browser, url: str, width: int = 1400, height: int = 900) -> None:
+        self.origin = "{0.scheme}://{0.netloc}/".format(urlsplit(url))
+        self.context = browser.new_context(viewport={"width": width, "height": height})
+        self.blocked, self.errors = [], []
+        self.context.route("**/*", self._route)
+        self.page = self.context.new_page()
+        self.page.on("pageerror", lambda error: self.errors.append(str(error)))
+        self.page.on("console", lambda msg: msg.type == "error" and self.errors.append(msg.text))
+        self.page.goto(url)
+        self.page.wait_for_selector("body[data-ready]")
+
+    def _route(self, route) -> None:
+        if route.request.url.startswith(self.origin):
+            route.continue_()
+        else:
+            self.blocked.append(route.request.url)
+            route.abort()
+
+    def js(self, expression: str):
+        return self.page.evaluate(expression)
+
+    def wait(self, expression: str, timeout: float = 20) -> None:
+        """Poll ``expression`` until it is true (Playwright's wait_for_function evaluates a string, which the page's CSP refuses)."""
+        deadline = time.monotonic() + timeout
+        while not self.js(expression):
+            assert time.monotonic() < deadline, f"still false after {timeout} s: {expression}"
+            self.page.wait_for_timeout(50)
+
+    def where(self) -> tuple[int, int]:
+        return tuple(self.js("[tgmm.view, tgmm.pos]"))
+
+    def text(self, selector: str) -> str:
+        return self.page.text_content(selector) or ""
+
+    def close(self) -> None:
+        self.page.close(run_before_unload=True)  # as a browser closes a tab: the page's pagehide runs
+        self.context.close()
+        assert self.errors == [], self.errors
+        assert self.blocked == [], f"a class page tried to reach another server: {self.blocked}"
+
+
+@pytest.fixture(scope="module")
+def room():
+    running = start_class("--small")
+    yield running
+    running.stop()
+
+
+def test_students_follow_answer_and_see_their_verdict(browser, room):
+    teacher = ClassPage(browser, room.teacher_url)
+    students = [ClassPage(browser, room.student_url, width=420, height=860) for _ in range(3)]
+    try:
+        teacher.wait("document.getElementById('class-connected').textContent === '3'")
+        assert "live" in teacher.text("#class-status")
+        assert teacher.page.locator("#class-qr-toggle svg path").count() == 1  # the QR code of the students' URL
+        assert teacher.text("#class-url") == room.student_url
+
+        # the teacher steps: every student follows, and cannot step on their own
+        for _ in range(2):
+            teacher.page.keyboard.press("ArrowRight")
+        assert teacher.where() == (0, 2)
+        for student in students:
+            student.wait("tgmm.pos === 2")
+            assert "following the teacher" in student.text("#class-status")
+            assert student.page.locator("#next").is_hidden()
+            student.page.keyboard.press("ArrowRight")
+            student.page.locator("#graph g.node").first.click(force=True)
+            assert student.where() == (0, 2)
+
+        # a question about the next step reaches everyone; three different answers arrive as a histogram
+        teacher.page.click("#class-ask-step")
+        question = teacher.js("(function(){var b=tgmm.done(),f=tgmm.full(tgmm.V().steps[b]);return [f.grad_exact, f.grad];})()")
+        right = question[0]
+        for student in students:
+            student.page.wait_for_selector("#class-form:not([hidden])")
+            assert "what does backprop find for" in student.text("#class-question")
+            assert student.page.locator("#graph g.node.asking").count() == 1  # the node asked about, outlined
+        answers = [str(right), str(-right), "12345"]
+        for student, answer in zip(students, answers):
+            student.page.fill("#class-answer", answer)
+            student.page.press("#class-answer", "Enter")
+            student.wait("document.getElementById('class-feedback').textContent.indexOf('Sent') >= 0")
+        teacher.wait("document.getElementById('class-answered').textContent.indexOf('3 of 3') === 0")
+        counts = teacher.page.eval_on_selector_all("#class-verdicts li .count", "els => els.map(e => e.textContent)")
+        assert counts == ["1", "1", "1"]  # right, close (the sign flipped), wrong
+        bars = teacher.page.eval_on_selector_all("#class-values li .label", "els => els.map(e => e.textContent)")
+        assert len(bars) == 3
+
+        # a second answer from the same student is refused, and counted as a refusal
+        token = students[0].js("sessionStorage.getItem('tgmm-class-student:' + tgmmClass.secret)")
+        assert post(room.port, "/api/answer", {"student": token, "question": 1, "answer": "0"})[0] == 409
+        teacher.wait("Number(document.getElementById('class-refused').textContent) >= 1")
+        assert "already answered" in teacher.text("#class-refusals")
+
+        # reveal: the teacher's page shows the step, the students follow it and learn how they did
+        teacher.page.click("#class-reveal")
+        teacher.wait("tgmm.pos === 3")
+        verdicts = []
+        for student in students:
+            student.wait("tgmm.pos === 3 && document.getElementById('class-form').hidden")
+            verdicts.append(student.text("#class-feedback"))
+        assert verdicts[0].startswith("✓ Right") and verdicts[1].startswith("≈ Close") and verdicts[2].startswith("✗")
+        assert question[1] in verdicts[2]
+
+        # free navigation: a student may step alone, then return to the teacher's step
+        teacher.page.check("#class-free-nav")
+        students[0].page.wait_for_selector("#class-follow:not([hidden])")
+        students[0].page.click("#next")
+        assert students[0].where() == (0, 4)
+        students[0].page.click("#class-follow")
+        assert students[0].where() == (0, 3)
+        teacher.page.uncheck("#class-free-nav")
+        students[0].page.wait_for_selector("#next", state="hidden")
+    finally:
+        for page in [teacher, *students]:
+            page.close()
+
+
+def test_a_student_reconnecting_lands_on_the_current_step_and_view(browser, room):
+    teacher = ClassPage(browser, room.teacher_url)
+    try:
+        teacher.page.keyboard.press("End")
+        teacher.page.keyboard.press("ArrowLeft")
+        where = teacher.where()
+        student = ClassPage(browser, room.student_url)
+        student.wait(f"tgmm.pos === {where[1]}")
+        student.page.reload()  # the same tab: the same student, the current state at once
+        student.page.wait_for_selector("body[data-ready]")
+        student.wait(f"tgmm.pos === {where[1]}")
+        assert student.where() == where
+        student.close()
+    finally:
+        teacher.close()
