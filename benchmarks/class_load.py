@@ -69,12 +69,12 @@ class RunningClass:
         return self.process.returncode, err
 
 
-def start_class(*args: str, timeout: float = 120) -> RunningClass:
-    """``python -m tinygrad_mm class ARGS --no-open --port 0`` on 127.0.0.1; returns once it printed its URLs."""
+def start_class(*args: str, cwd: Path | None = None, timeout: float = 120) -> RunningClass:
+    """``python -m tinygrad_mm class ARGS --no-open --port 0`` (on 127.0.0.1, the default); returns once it printed its URLs."""
     env = dict(os.environ, PYTHONIOENCODING="utf-8", PYTHONPATH=str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", ""))
-    command = [sys.executable, "-m", "tinygrad_mm", "class", *args, "--no-open", "--port", "0", "--host", "127.0.0.1"]
+    command = [sys.executable, "-m", "tinygrad_mm", "class", *args, "--no-open", "--port", "0"]
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-                               env=env, preexec_fn=_default_sigint if os.name == "posix" else None)  # fmt: skip
+                               env=env, cwd=cwd, preexec_fn=_default_sigint if os.name == "posix" else None)  # fmt: skip
     urls: dict[str, str] = {}
     deadline = time.monotonic() + timeout
     while len(urls) < 2 and time.monotonic() < deadline:
@@ -195,6 +195,11 @@ def server_threads(pid: int) -> int | None:
     return int(found.group(1)) if found else None
 
 
+def arrival(stream: Stream, pos: int) -> float | None:
+    """When ``stream`` first got the state at step ``pos`` (None: not yet)."""
+    return next((t for t, state in stream.states if state.get("pos") == pos), None)
+
+
 ANSWERS = ("1.5", "-1.5", "1.4", "7", "1.50")  # right, close (sign), close (within 10 %), wrong, right
 EXPECTED = {"1.5": "right", "-1.5": "close", "1.4": "close", "7": "wrong", "1.50": "right"}
 
@@ -223,9 +228,8 @@ def simulate(room: RunningClass, students: int, steps: int, timeout: float = 60,
         for pos in range(1, steps + 1):
             sent = time.monotonic()
             assert post(port, "/api/teacher/show", {"teacher": token, "view": 0, "pos": pos})[0] == 200
-            arrived = lambda p: next((t for t, s in p.states if s.get("pos") == pos), None)  # noqa: E731
-            assert streams.wait(lambda: all(arrived(p) is not None for p in pupils), timeout), f"step {pos} did not reach everyone"
-            these = [arrived(p) - sent for p in pupils]
+            assert streams.wait(lambda: all(arrival(p, pos) is not None for p in pupils), timeout), f"step {pos} did not reach everyone"  # noqa: B023
+            these = [arrival(p, pos) - sent for p in pupils]
             delays += these
             worst.append(max(these))
         status, asked = post(port, "/api/teacher/ask", {"teacher": token, "kind": "free", "text": "x = ?", "answer": "1.5"})

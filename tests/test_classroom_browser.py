@@ -102,7 +102,7 @@ def test_students_follow_answer_and_see_their_verdict(browser, room):
             assert "what does backprop find for" in student.text("#class-question")
             assert student.page.locator("#graph g.node.asking").count() == 1  # the node asked about, outlined
         answers = [str(right), str(-right), "12345"]
-        for student, answer in zip(students, answers):
+        for student, answer in zip(students, answers, strict=True):
             student.page.fill("#class-answer", answer)
             student.page.press("#class-answer", "Enter")
             student.wait("document.getElementById('class-feedback').textContent.indexOf('Sent') >= 0")

@@ -68,6 +68,7 @@ class Limits:
     """Per-client limits: joins per address (a minute's worth at once), answers and reconnections per student."""
 
     joins_per_address: int = 20
+    answer_burst: int = 8  # a few typos at once; then…
     answers_per_second: float = 2.0
     reconnects: int = 20  # at once; then one every 3 s
     failures_per_address: int = 20  # wrong codes / keys; then one every 5 s
@@ -94,7 +95,7 @@ class ClassServer(ThreadingHTTPServer):
         self.zipped = Pages(gzip.compress(pages.teacher, 6), gzip.compress(pages.student, 6))
         self.joins = RateLimit(self.limits.joins_per_address, 60 / self.limits.joins_per_address)
         self.failures = RateLimit(self.limits.failures_per_address, 5)
-        self.answers = RateLimit(max(1.0, self.limits.answers_per_second * 2), 1 / self.limits.answers_per_second)
+        self.answers = RateLimit(self.limits.answer_burst, 1 / self.limits.answers_per_second)
         self.reconnects = RateLimit(self.limits.reconnects, 3)
         self.save_lock = threading.Lock()
 
@@ -121,8 +122,18 @@ class ClassHandler(BaseHTTPRequestHandler):
     server_version = "tinygrad-mm-class"
     sys_version = ""
 
+    default_request_version = "HTTP/1.0"  # a garbled request line still gets a status line back
+
     def log_message(self, format: str, *args: Any) -> None:  # noqa: A002  (the base class's name)
         pass  # the terminal shows the class's URLs, not a line per request
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """What http.server refuses itself (a garbled request, an unknown method): JSON like the rest, and counted."""
+        self.close_connection = True
+        try:
+            self.refuse(Refused(code, "bad input", message or HTTPStatus(code).phrase))
+        except OSError:
+            pass
 
     # ---- answering
     def send_json(self, status: int, body: dict[str, Any]) -> None:

@@ -44,7 +44,7 @@ def rs_remainder(data: list[int], degree: int) -> list[int]:
     """The ``degree`` error-correction codewords of ``data``: data·x^degree mod ∏_{i<degree} (x − αⁱ)."""
     generator = [1]
     for i in range(degree):  # multiply by (x − αⁱ); in GF(2⁸) minus is plus
-        generator = [a ^ gf_mul(b, EXP[i]) for a, b in zip([*generator, 0], [0, *generator])]
+        generator = [a ^ gf_mul(b, EXP[i]) for a, b in zip([*generator, 0], [0, *generator], strict=True)]
     remainder = [0] * degree
     for byte in data:
         factor = byte ^ remainder[0]
@@ -56,13 +56,14 @@ def rs_remainder(data: list[int], degree: int) -> list[int]:
 
 def codewords(data: bytes) -> tuple[int, list[int]]:
     """The smallest version holding ``data`` and its final sequence of codewords (data and EC, interleaved)."""
-    for version, (ec, groups) in BLOCKS_M.items():
+    for version, (_, groups) in BLOCKS_M.items():
         capacity = sum(n * size for n, size in groups)
         count_bits = 8 if version < 10 else 16
         if 4 + count_bits + 8 * len(data) <= 8 * capacity:
             break
     else:
         raise ValueError(f"{len(data)} bytes are too many for a QR code of version 10 (at most 213): use a shorter URL")
+    ec = BLOCKS_M[version][0]
     bits = [0, 1, 0, 0] + [(len(data) >> i) & 1 for i in reversed(range(count_bits))]
     bits += [(byte >> i) & 1 for byte in data for i in reversed(range(8))]
     bits += [0] * min(4, 8 * capacity - len(bits))
@@ -167,17 +168,17 @@ class _Symbol:
     def masked(self, mask: int) -> list[list[bool]]:
         rule = MASKS[mask]
         self.format_bits(mask)
-        return [[d != (not f and rule(r, c)) for c, (d, f) in enumerate(zip(row, fn))]
-                for r, (row, fn) in enumerate(zip(self.dark, self.function))]  # fmt: skip
+        return [[d != (not f and rule(r, c)) for c, (d, f) in enumerate(zip(row, fn, strict=True))]
+                for r, (row, fn) in enumerate(zip(self.dark, self.function, strict=True))]  # fmt: skip
 
 
 def penalty(grid: list[list[bool]]) -> int:
     """The standard's four penalty rules: runs of 5+, 2×2 blocks, finder-like patterns, and dark/light imbalance."""
     n, score = len(grid), 0
-    lines = grid + [list(col) for col in zip(*grid)]
+    lines = grid + [list(col) for col in zip(*grid, strict=True)]
     for line in lines:
         run = 1
-        for a, b in zip(line, line[1:]):
+        for a, b in zip(line[:-1], line[1:], strict=True):
             run = run + 1 if a == b else 1
             score += 3 if run == 5 else 1 if run > 5 else 0
         text = "".join("1" if d else "0" for d in line)

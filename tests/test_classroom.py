@@ -1,0 +1,274 @@
+"""``tinygrad-mm class``: the class's rules in-process (views/classroom.py), then the real server as a subprocess
+over HTTP on 127.0.0.1 — every refusal the issue lists, what is (not) written, Ctrl-C, and a class of 20."""
+
+from __future__ import annotations
+
+import csv
+import http.client
+import io
+import json
+import socket
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from cli_helpers import assert_one_line_error, cli
+
+from tinygrad_mm.views.classroom import Classroom, Refused, parse_number, verdict
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+
+from class_load import Stream, Streams, post, simulate, start_class  # noqa: E402
+
+
+# ---- the rules, in-process
+@pytest.mark.parametrize(("text", "value"), [("−0.5", -0.5), ("-.5", -0.5), ("1,5", 1.5), (" 1.25e-3 ", 1.25e-3), (2, 2.0)])
+def test_numbers_as_people_type_them(text, value):
+    assert parse_number(text) == value
+
+
+@pytest.mark.parametrize("text", ["", "abc", "nan", "inf", "-inf", "1e999", "1" * 41, None, True, [1], "0x10", "1_000"])
+def test_anything_but_a_finite_number_is_refused(text):
+    with pytest.raises(Refused) as refused:
+        parse_number(text)
+    assert refused.value.status == 400
+
+
+def test_verdicts_right_close_wrong():
+    assert verdict(-0.5, -0.5, 0.005) == "right"
+    assert verdict(0.5, -0.5, 0.005) == "close"  # the sign flipped
+    assert verdict(-0.46, -0.5, 0.005) == "close"  # within 10 %
+    assert verdict(2.0, -0.5, 0.005) == "wrong"
+    assert verdict(2.0, None, 0.0) == "answered"
+
+
+def test_each_answer_counts_once_and_students_see_only_their_own():
+    room = Classroom()
+    a, b = room.join(room.join_code), room.join(room.join_code)
+    question = room.ask("x = ?", "free", "1.5")
+    assert question.tol == pytest.approx(0.05)  # half a unit in the last digit given
+    room.answer(a, question.number, "1.5", name="Ada")
+    with pytest.raises(Refused, match="already answered"):
+        room.answer(a, question.number, "7")
+    room.answer(b, question.number, "-1.5")
+    with room.lock:
+        mine, teacher = room.student_view(a), room.teacher_view()
+    assert mine["you"] == {"answer": "1.5", "verdict": None}  # no verdict before the reveal
+    assert "answer" not in mine["question"] and "values" not in json.dumps(mine)  # neither the answer nor anyone else's
+    assert teacher["answered"] == 2 and teacher["question"]["verdicts"] == {"right": 1, "close": 1, "wrong": 0, "answered": 0}
+    room.reveal()
+    with room.lock:
+        assert room.student_view(b)["you"]["verdict"] == "close"
+        assert room.student_view(b)["question"]["answer"] == "1.5"
+    with pytest.raises(Refused, match="closed"):
+        room.answer(b, question.number, "1.5")
+
+
+def test_the_csv_is_anonymous_unless_named_and_never_a_formula():
+    room = Classroom()
+    a, b = room.join(room.join_code), room.join(room.join_code)
+    question = room.ask("=1+1", "free", None)
+    room.answer(a, question.number, "-2", name="=HYPERLINK(1)")
+    room.answer(b, question.number, "3")
+    rows = list(csv.DictReader(io.StringIO(room.csv_text())))
+    assert [(r["student"], r["name"], r["answer"], r["verdict"]) for r in rows] == [
+        ("s1", "'=HYPERLINK(1)", "-2", "answered"), ("s2", "", "3", "answered")]  # fmt: skip
+    assert rows[0]["text"] == "'=1+1"
+
+
+def test_a_second_teacher_page_waits_while_one_is_open():
+    room = Classroom()
+    token = room.claim_teacher(room.teacher_key)
+    room.stream_opened(None)
+    with pytest.raises(Refused) as refused:
+        room.claim_teacher(room.teacher_key)
+    assert refused.value.status == 409
+    with pytest.raises(Refused):
+        room.claim_teacher("wrong")
+    room.stream_closed(None)
+    room.release_teacher()
+    assert room.claim_teacher(room.teacher_key) != token
+
+
+# ---- the server, as a subprocess on 127.0.0.1
+def get(port: int, path: str, headers: dict[str, str] | None = None) -> tuple[int, bytes]:
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=20)
+    try:
+        connection.request("GET", path, headers=headers or {})
+        response = connection.getresponse()
+        return response.status, response.read()
+    finally:
+        connection.close()
+
+
+def raw(port: int, request: bytes) -> bytes:
+    with socket.create_connection(("127.0.0.1", port), timeout=20) as sock:
+        sock.sendall(request)
+        data = b""
+        while chunk := sock.recv(65536):
+            data += chunk
+    return data
+
+
+@pytest.fixture(scope="module")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("class")
+
+
+@pytest.fixture(scope="module")
+def room(folder):
+    running = start_class("--small", "--csv", "results.csv", cwd=folder)
+    yield running
+    running.stop()
+
+
+@pytest.fixture(scope="module")
+def teacher(room) -> str:
+    status, body = post(room.port, "/api/teacher/claim", {"key": room.key})
+    assert status == 200, body
+    return body["teacher"]
+
+
+def test_the_class_listens_on_this_machine_only_by_default_and_serves_its_two_pages(room):
+    assert room.student_url.startswith("http://127.0.0.1:") and room.teacher_url.startswith("http://127.0.0.1:")
+    assert len(room.code) == 8 and room.key != room.code and len(room.key) >= 24
+    status, page = get(room.port, f"/c/{room.code}")
+    assert status == 200 and b'id="class-panel"' in page and b"connect-src 'self'" in page and b"class-teacher" not in page
+    status, page = get(room.port, f"/t/{room.key}")
+    assert status == 200 and b"class-qr" in page and room.student_url.encode() in page
+
+
+@pytest.mark.parametrize("path", ["/", "/c/WRONGCOD", "/t/not-the-key", "/c/../../etc/passwd", "/etc/passwd",
+                                  "/favicon.ico", "/api/events", "/api/events?student=forged"])  # fmt: skip
+def test_nothing_else_is_served(room, path):
+    status, body = get(room.port, path)
+    assert status in (403, 404)
+    assert b"root:" not in body and json.loads(body)["error"]
+
+
+def test_students_cannot_act_as_the_teacher(room, teacher):
+    _, joined = post(room.port, "/api/join", {"code": room.code})
+    student = joined["student"]
+    for action, body in (("show", {"view": 0, "pos": 3}), ("ask", {"kind": "free", "text": "hi"}), ("reveal", {}),
+                         ("free", {"free": True}), ("save", {}), ("leave", {})):  # fmt: skip
+        status, answer = post(room.port, f"/api/teacher/{action}", {"teacher": student, **body})
+        assert status == 403 and "teacher" in answer["error"], (action, answer)
+    assert get(room.port, f"/api/events?teacher={student}")[0] == 403
+
+
+@pytest.mark.parametrize(("request_bytes", "status"), [
+    (b"POST /api/join HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 5\r\n\r\n{{{{{", 400),
+    (b"POST /api/join HTTP/1.0\r\nContent-Type: text/plain\r\nContent-Length: 2\r\n\r\n{}", 415),
+    (b"POST /api/join HTTP/1.0\r\nContent-Type: application/json\r\n\r\n{}", 411),
+    (b"POST /api/join HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 99999\r\n\r\n{}", 413),
+    (b"POST /api/join HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n[]", 400),
+    (b"POST /api/join HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n\xff\xfe", 400),
+    (b"POST /api/nothing HTTP/1.0\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}", 404),
+    (b"DELETE /api/join HTTP/1.0\r\n\r\n", 501),
+    (b"garbage\r\n\r\n", 400),
+])  # fmt: skip
+def test_garbage_gets_a_clear_refusal(room, request_bytes, status):
+    answer = raw(room.port, request_bytes)
+    assert answer.startswith(b"HTTP/1.0 %d" % status), answer[:200]
+
+
+def test_bad_answers_floods_and_forgeries_are_refused_and_counted(room, teacher):
+    port = room.port
+    _, joined = post(port, "/api/join", {"code": room.code})
+    student = joined["student"]
+    status, asked = post(port, "/api/teacher/ask", {"teacher": teacher, "kind": "free", "text": "2 + 2 = ?", "answer": "4"})
+    assert status == 200
+    number = asked["question"]
+    for body, reason in (({"answer": "four"}, "not a number"), ({"answer": "nan"}, "not a number"),
+                         ({"answer": "1e999"}, "finite"), ({"answer": "4", "name": "x" * 33}, "name"),
+                         ({"answer": "4", "question": number + 1}, "closed")):  # fmt: skip
+        status, answer = post(port, "/api/answer", {"student": student, "question": number, **body})
+        assert status in (400, 409) and reason in answer["error"], (body, answer)
+    assert post(port, "/api/answer", {"student": "forged", "question": number, "answer": "4"})[0] == 403
+    statuses = [post(port, "/api/answer", {"student": student, "question": number, "answer": "4"})[0] for _ in range(12)]
+    assert statuses.count(200) == 1 and set(statuses) <= {200, 409, 429} and 429 in statuses  # one counted; a flood is cut
+    _, state = post(port, "/api/teacher/ask", {"teacher": teacher, "kind": "free", "text": "next"})  # closes the question
+    streams = Streams()
+    try:
+        watch = streams.add(Stream.open(port, f"teacher={teacher}"))
+        assert streams.wait(lambda: bool(watch.states), 10)
+        refusals = watch.last["refusals"]
+        assert watch.last["refused"] == sum(refusals.values()) and refusals["bad input"] >= 4
+        assert refusals["already answered"] + refusals["rate limited"] >= 11 and refusals["unknown student"] >= 1
+    finally:
+        streams.close()
+
+
+def test_wrong_codes_a_second_teacher_and_reconnection_storms_are_refused(room, teacher):
+    port = room.port
+    assert post(port, "/api/join", {"code": "AAAAAAAA"}) == (403, {"error": "wrong join code: ask the teacher for the class URL",
+                                                                   "reason": "wrong join code"})  # fmt: skip
+    assert post(port, "/api/teacher/claim", {"key": room.key[:-1] + "x"})[0] == 403
+    streams = Streams()
+    try:
+        streams.add(Stream.open(port, f"teacher={teacher}"))
+        time.sleep(0.3)
+        status, answer = post(port, "/api/teacher/claim", {"key": room.key})
+        assert status == 409 and "already open" in answer["error"]
+    finally:
+        streams.close()
+    _, joined = post(port, "/api/join", {"code": room.code})
+    statuses = []
+    for _ in range(24):  # a student reconnecting again and again
+        stream = Stream.open(port, f"student={joined['student']}")
+        streams = Streams()
+        streams.add(stream)
+        streams.wait(lambda: stream.status is not None, 10)  # noqa: B023  (called at once, in this iteration)
+        statuses.append(stream.status)
+        streams.close()
+    assert statuses[:20] == [200] * 20 and statuses[-1] == 429
+    guesses = [post(port, "/api/join", {"code": f"GUESS{k:03d}"})[0] for k in range(25)]
+    assert guesses[0] == 403 and guesses[-1] == 429  # guessing the code is slowed down to one try per 5 s
+
+
+def test_a_cross_site_request_is_refused(room):
+    status, answer = post(room.port, "/api/join", {"code": room.code}, {"Origin": "http://evil.example"})
+    assert status == 403 and "another site" in answer["error"]
+
+
+def test_nothing_is_written_but_the_csv_the_teacher_asks_for(room, teacher, folder):
+    assert sorted(p.name for p in folder.iterdir()) == []
+    status, answer = post(room.port, "/api/teacher/save", {"teacher": teacher})
+    assert status == 200 and answer["saved"] == "results.csv"
+    assert sorted(p.name for p in folder.iterdir()) == ["results.csv"]
+    rows = list(csv.DictReader((folder / "results.csv").open(encoding="utf-8")))
+    assert rows and {r["question"] for r in rows} >= {"1"} and all(r["student"].startswith("s") for r in rows)
+
+
+def test_a_class_of_20_follows_every_step_and_each_answer_counts_once(tmp_path):
+    running = start_class("--small", "--joins-per-address", "40", cwd=tmp_path)
+    try:
+        result = simulate(running, students=20, steps=3, timeout=30)
+    finally:
+        code, err = running.stop()
+    assert result["answers_counted"] == 20 and result["verdicts"] == {"right": 8, "close": 8, "wrong": 4, "answered": 0}
+    assert (code, err.strip()) == (130, "tinygrad-mm class: interrupted")  # Ctrl-C: one line, no traceback
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_the_class_takes_a_formula_or_a_script(tmp_path):
+    running = start_class("-e", "tanh(x*w + b)", "--set", "x=2", "w=-3", "b=6.88", cwd=tmp_path)
+    try:
+        status, page = get(running.port, f"/c/{running.code}")
+        assert status == 200 and b"tanh" in page
+    finally:
+        running.stop()
+    script = tmp_path / "graph.py"
+    script.write_text("from tinygrad_mm import Value\na = Value(2.0, label='a')\nloss = (a * a).relu()\n")
+    running = start_class(str(script), cwd=tmp_path)
+    try:
+        assert get(running.port, f"/c/{running.code}")[0] == 200
+    finally:
+        code, err = running.stop()
+    assert code == 130 and len(err.splitlines()) == 1
+
+
+def test_a_port_in_use_is_one_line(room):
+    done = cli("class", "--small", "--no-open", "--port", str(room.port), timeout=120)
+    assert_one_line_error(done, 2, f"port {room.port} is in use", "--port 0")
