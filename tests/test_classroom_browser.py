@@ -142,7 +142,8 @@ def test_students_follow_answer_and_see_their_verdict(browser, room):
             page.close()
 
 
-def test_a_student_reconnecting_lands_on_the_current_step_and_view(browser, room):
+def test_a_student_reconnecting_lands_on_the_current_step_and_view(browser):
+    room = start_class("--small")  # its own class: no teacher page was open before this one
     teacher = ClassPage(browser, room.teacher_url)
     try:
         teacher.page.keyboard.press("End")
@@ -157,3 +158,4 @@ def test_a_student_reconnecting_lands_on_the_current_step_and_view(browser, room
         student.close()
     finally:
         teacher.close()
+        room.stop()

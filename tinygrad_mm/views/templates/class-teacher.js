@@ -59,9 +59,8 @@
   $("class-ask-step").addEventListener("click", function () {
     var b = S.done(), V = S.V(), full = b < S.N() && S.pos >= S.F() ? S.full(V.steps[b]) : null;
     if (!full || !full.quiz) { status("The next step has no gradient to ask about (the output's seed, a box, or the end): step on."); return; }
-    var name = S.data.nodes[full.node].name;
     ask({ kind: "step", view: S.view, step: b, answer: full.grad, tol: full.quiz.tol,
-          text: "Step " + (b + 1) + ": what does backprop find for " + full.quiz.question + " (" + name + "'s gradient)" })
+          text: "Step " + (b + 1) + ": what does backprop find for " + full.quiz.question })
       .then(function () { S.asking = b; S.render(); }).catch(report);
   });
   $("class-free").addEventListener("submit", function (ev) {
@@ -115,7 +114,7 @@
     $("class-reveal").disabled = !q || q.revealed;
     if (!q) return;
     C.text("class-q-text", q.text);
-    C.text("class-answered", st.answered + " of " + st.connected + " answered" +
+    C.text("class-answered", st.answered + " of " + st.students + " answered" +
       (q.revealed ? " · revealed: " + (q.answer || "no answer given") : " · answer " + (q.answer || "none given")));
     $("class-verdicts").hidden = !q.has_answer;
     bars($("class-verdicts"), ["right", "close", "wrong"].map(function (v) { return [MARKS[v], q.verdicts[v], v]; }), st.answered);
