@@ -272,3 +272,24 @@ def test_the_class_takes_a_formula_or_a_script(tmp_path):
 def test_a_port_in_use_is_one_line(room):
     done = cli("class", "--small", "--no-open", "--port", str(room.port), timeout=120)
     assert_one_line_error(done, 2, f"port {room.port} is in use", "--port 0")
+
+
+def test_connections_beyond_the_cap_get_a_short_refusal(tmp_path):
+    running = start_class("--small", "--max-students", "1", cwd=tmp_path)  # room for 1 + 200 connections
+    idle = []
+    try:
+        for _ in range(201):  # connections that say nothing, each holding a server thread (for at most 20 s)
+            idle.append(socket.create_connection(("127.0.0.1", running.port), timeout=20))
+        time.sleep(0.5)
+        assert raw(running.port, b"GET / HTTP/1.0\r\n\r\n").startswith(b"HTTP/1.0 503")
+        for sock in idle:
+            sock.close()
+        idle.clear()
+        deadline = time.monotonic() + 10
+        while get(running.port, f"/c/{running.code}")[0] != 200:  # the threads end as their sockets close
+            assert time.monotonic() < deadline
+            time.sleep(0.1)
+    finally:
+        for sock in idle:
+            sock.close()
+        running.stop()

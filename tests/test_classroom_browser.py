@@ -159,3 +159,23 @@ def test_a_student_reconnecting_lands_on_the_current_step_and_view(browser):
     finally:
         teacher.close()
         room.stop()
+
+
+def test_students_follow_the_teacher_into_a_box_and_out_again(browser):
+    room = start_class()  # the notes' full example: its two branches drawn as boxes
+    teacher = ClassPage(browser, room.teacher_url)
+    student = ClassPage(browser, room.student_url)
+    try:
+        student.wait("tgmm.view === 0")
+        teacher.page.click("#graph g.node[id^=scope]")
+        view = teacher.where()[0]
+        assert view != 0
+        student.wait(f"tgmm.view === {view} && tgmm.pos === {teacher.where()[1]}")
+        assert student.page.locator("#graph g.cluster").count() == teacher.page.locator("#graph g.cluster").count()
+        teacher.page.keyboard.press("c")  # collapse again
+        student.wait("tgmm.view === 0")
+        assert student.where() == teacher.where()
+    finally:
+        for page in (teacher, student):
+            page.close()
+        room.stop()

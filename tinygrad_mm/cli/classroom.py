@@ -72,7 +72,7 @@ def run(args: argparse.Namespace) -> int:
     try:
         host, port = server.server_address[:2]
         shown = lan_address() if host in ("0.0.0.0", "::") else host  # noqa: S104  (what "all addresses" looks like)
-        base = f"http://{shown}:{port}"
+        base = f"http://[{shown}]:{port}" if ":" in shown else f"http://{shown}:{port}"
         student_url, teacher_url = f"{base}/c/{room.join_code}", f"{base}/t/{room.teacher_key}"
         try:
             server.set_pages(class_pages(source.root, source.title, source.subtitle, student_url, collapse=collapse,

@@ -89,7 +89,11 @@ class ClassServer(ThreadingHTTPServer):
 
     def __init__(self, address: tuple[str, int], room: Classroom, pages: Pages, csv_path: Path,
                  limits: Limits | None = None) -> None:  # fmt: skip
+        self.address_family = socket.AF_INET6 if ":" in address[0] else socket.AF_INET
         super().__init__(address, ClassHandler)
+        self.max_connections = room.max_students + 200  # every student's stream, and room for their requests
+        self.connections = 0
+        self.connections_lock = threading.Lock()
         self.room, self.pages, self.csv_path = room, pages, csv_path
         self.limits = limits or Limits()
         self.zipped = Pages(gzip.compress(pages.teacher, 6), gzip.compress(pages.student, 6))
@@ -98,6 +102,29 @@ class ClassServer(ThreadingHTTPServer):
         self.answers = RateLimit(self.limits.answer_burst, 1 / self.limits.answers_per_second)
         self.reconnects = RateLimit(self.limits.reconnects, 3)
         self.save_lock = threading.Lock()
+
+    def process_request(self, request: Any, client_address: Any) -> None:
+        """One thread per connection, up to `max_connections` at once: beyond, a short 503 and the socket closes."""
+        with self.connections_lock:
+            full = self.connections >= self.max_connections
+            if not full:
+                self.connections += 1
+        if full:
+            self.room.refuse(Refused(503, "too many connections", "too many connections"))
+            try:
+                request.sendall(b"HTTP/1.0 503 Service Unavailable\r\nContent-Length: 0\r\nRetry-After: 5\r\n\r\n")
+            except OSError:
+                pass
+            self.shutdown_request(request)
+            return
+        super().process_request(request, client_address)
+
+    def process_request_thread(self, request: Any, client_address: Any) -> None:
+        try:
+            super().process_request_thread(request, client_address)
+        finally:
+            with self.connections_lock:
+                self.connections -= 1
 
     def set_pages(self, pages: Pages) -> None:
         self.pages, self.zipped = pages, Pages(gzip.compress(pages.teacher, 6), gzip.compress(pages.student, 6))

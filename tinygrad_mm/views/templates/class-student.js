@@ -2,7 +2,7 @@
 // navigation), shows the question asked, sends this student's answer once, and says whether it was right.
 (function (C) {
   var S = C.S, $ = S.$, store = "tgmm-class-student:" + C.secret;
-  var token = sessionStorage.getItem(store), state = null, live = false;
+  var token = sessionStorage.getItem(store), state = null, live = false, asked = null;
   var NAV = { ArrowRight: 1, ArrowLeft: 1, Home: 1, End: 1, " ": 1, c: 1, C: 1, x: 1, X: 1 };
 
   document.body.classList.add("class-student", "class-locked");
@@ -49,7 +49,13 @@
     C.text("class-question", q.text);
     $("class-answer").disabled = $("class-send").disabled = !!you;
     if (!q.revealed) {
+      $("class-feedback").className = "class-feedback";
       C.text("class-feedback", you ? "✓ Sent: " + you.answer + " — wait for the teacher to reveal." : "");
+      if (asked !== q.number) {  // a new question: an empty box, ready to type in
+        asked = q.number;
+        $("class-answer").value = "";
+        if (!you) $("class-answer").focus();
+      }
       return;
     }
     var answer = q.has_answer ? "the answer is " + q.answer : "the question had no single answer";
