@@ -185,6 +185,17 @@ class Streams:
         self.selector.close()
 
 
+def page_size(port: int, path: str) -> int:
+    """GET a page as a browser does (gzip accepted); the bytes sent over the network."""
+    connection = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        connection.request("GET", path, headers={"Accept-Encoding": "gzip"})
+        response = connection.getresponse()
+        return len(response.read()) if response.status == 200 else 0
+    finally:
+        connection.close()
+
+
 def server_threads(pid: int) -> int | None:
     """The server process's thread count (Linux /proc; None elsewhere)."""
     try:
@@ -211,6 +222,10 @@ def simulate(room: RunningClass, students: int, steps: int, timeout: float = 60,
         status, teacher = post(port, "/api/teacher/claim", {"key": room.key})
         assert status == 200, teacher
         token = teacher["teacher"]
+        started = time.monotonic()
+        pages = list(pool.map(lambda _: page_size(port, f"/c/{room.code}"), range(students)))
+        assert len(set(pages)) == 1 and pages[0] > 0, "a student did not get the page"
+        page_seconds = time.monotonic() - started
         started = time.monotonic()
         joins = list(pool.map(lambda _: post(port, "/api/join", {"code": room.code}), range(students)))
         assert all(s == 200 for s, _ in joins), [j for s, j in joins if s != 200][:3]
@@ -252,7 +267,8 @@ def simulate(room: RunningClass, students: int, steps: int, timeout: float = 60,
         verdicts = [p.last["you"]["verdict"] for p in pupils]
         assert verdicts == [EXPECTED[g] for g in given], "a student was told the wrong verdict"
         return {
-            "students": students, "steps": steps, "join_seconds": join_seconds, "answer_seconds": answer_seconds,
+            "students": students, "steps": steps, "page_seconds": page_seconds, "page_bytes": pages[0],
+            "join_seconds": join_seconds, "answer_seconds": answer_seconds,
             "step_delay_max": max(delays), "step_delay_median": statistics.median(delays), "worst_per_step": worst,
             "server_threads": threads, "answers_counted": sum(histogram["verdicts"].values()),
             "verdicts": histogram["verdicts"], "refused": teacher_stream.last["refused"],
@@ -267,14 +283,17 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=300, choices=range(1, 2001), metavar="N")
     parser.add_argument("--steps", type=int, default=5, choices=range(1, 51), metavar="K")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--full", action="store_true", help="the notes' full example (a 2 MiB page) instead of --small")
     args = parser.parse_args()
-    room = start_class("--small", "--max-students", str(args.students), "--joins-per-address", str(args.students))
+    graph = () if args.full else ("--small",)
+    room = start_class(*graph, "--max-students", str(args.students), "--joins-per-address", str(args.students))
     try:
         result = simulate(room, args.students, args.steps, args.timeout)
     finally:
         code, err = room.stop()
     print(f"{result['students']} students on 127.0.0.1 (server: {result['server_threads']} threads with every stream open)")
-    print(f"  joined in {result['join_seconds']:.2f} s; {result['answers_counted']} answers counted once each "
+    print(f"  all loaded the page ({result['page_bytes'] // 1024} KiB gzipped) in {result['page_seconds']:.2f} s, "
+          f"joined in {result['join_seconds']:.2f} s; {result['answers_counted']} answers counted once each "
           f"({result['verdicts']}), posted in {result['answer_seconds']:.2f} s; every second answer refused")
     print(f"  a step reaches every student in {result['step_delay_max'] * 1000:.0f} ms at worst "
           f"(median {result['step_delay_median'] * 1000:.0f} ms; worst per step: "
