@@ -118,7 +118,7 @@ def folder(tmp_path_factory) -> Path:
 
 @pytest.fixture(scope="module")
 def room(folder):
-    running = start_class("--small", "--csv", "results.csv", cwd=folder)
+    running = start_class("--small", "--csv", "results.csv", "--joins-per-address", "200", cwd=folder)
     yield running
     running.stop()
 
@@ -234,11 +234,15 @@ def test_a_cross_site_request_is_refused(room):
 
 def test_nothing_is_written_but_the_csv_the_teacher_asks_for(room, teacher, folder):
     assert sorted(p.name for p in folder.iterdir()) == []
+    _, asked = post(room.port, "/api/teacher/ask", {"teacher": teacher, "kind": "free", "text": "1 + 1 = ?", "answer": "2"})
+    _, joined = post(room.port, "/api/join", {"code": room.code})
+    assert post(room.port, "/api/answer", {"student": joined["student"], "question": asked["question"], "answer": "2"})[0] == 200
     status, answer = post(room.port, "/api/teacher/save", {"teacher": teacher})
     assert status == 200 and answer["saved"] == "results.csv"
     assert sorted(p.name for p in folder.iterdir()) == ["results.csv"]
     rows = list(csv.DictReader((folder / "results.csv").open(encoding="utf-8")))
-    assert rows and {r["question"] for r in rows} >= {"1"} and all(r["student"].startswith("s") for r in rows)
+    assert ["1 + 1 = ?", "2", "2", "right"] in [[r["text"], r["right_answer"], r["answer"], r["verdict"]] for r in rows]
+    assert all(r["student"].startswith("s") and r["name"] == "" for r in rows)
 
 
 def test_a_class_of_20_follows_every_step_and_each_answer_counts_once(tmp_path):
@@ -293,3 +297,30 @@ def test_connections_beyond_the_cap_get_a_short_refusal(tmp_path):
         for sock in idle:
             sock.close()
         running.stop()
+
+
+def test_a_csv_that_cannot_be_written_is_a_clear_refusal_and_the_class_goes_on(tmp_path):
+    (tmp_path / "gone").mkdir()
+    target = tmp_path / "gone" / "results.csv"
+    running = start_class("--small", "--csv", str(target), cwd=tmp_path)
+    try:
+        _, claimed = post(running.port, "/api/teacher/claim", {"key": running.key})
+        (tmp_path / "gone").rmdir()
+        (tmp_path / "gone").write_text("a file where the folder was")
+        status, answer = post(running.port, "/api/teacher/save", {"teacher": claimed["teacher"]})
+        assert status == 500 and "could not save the results" in answer["error"] and str(target) in answer["error"]
+        assert get(running.port, f"/c/{running.code}")[0] == 200
+    finally:
+        code, err = running.stop()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["gone"]
+    assert (code, err.strip()) == (130, "tinygrad-mm class: interrupted")
+
+
+def test_a_full_class_and_too_many_joins_from_one_address_are_refused(tmp_path):
+    running = start_class("--small", "--max-students", "2", "--joins-per-address", "3", cwd=tmp_path)
+    try:
+        answers = [post(running.port, "/api/join", {"code": running.code}) for _ in range(4)]
+    finally:
+        running.stop()
+    assert [status for status, _ in answers] == [200, 200, 503, 429]
+    assert "full" in answers[2][1]["error"] and "too many joins" in answers[3][1]["error"]

@@ -25,6 +25,7 @@ from __future__ import annotations
 import gzip
 import json
 import socket
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -134,9 +135,17 @@ class ClassServer(ThreadingHTTPServer):
         self.room.close()
         self.server_close()
 
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A request that failed in an unexpected way: one line on stderr (not a traceback per request); the class goes on."""
+        error = sys.exc_info()[1]
+        print(f"tinygrad-mm class: a request failed: {type(error).__name__}: {error}", file=sys.stderr)
+
     def save_csv(self) -> str:
         with self.save_lock:
-            write_atomic(self.csv_path, self.room.csv_text())
+            try:
+                write_atomic(self.csv_path, self.room.csv_text())
+            except (OSError, ValueError) as err:  # OutputPathError: a full disk, a directory that went away, …
+                raise Refused(500, "could not save", f"could not save the results: {err}") from None
         with self.room.lock:
             self.room.saved = str(self.csv_path)
             self.room._bump(teacher_only=True)
