@@ -324,3 +324,25 @@ def test_a_full_class_and_too_many_joins_from_one_address_are_refused(tmp_path):
         running.stop()
     assert [status for status, _ in answers] == [200, 200, 503, 429]
     assert "full" in answers[2][1]["error"] and "too many joins" in answers[3][1]["error"]
+
+
+def test_a_dropped_stream_reconnects_to_the_current_state(room, teacher):
+    """Every event is the whole state (its id the version): a reconnection — Last-Event-ID or not — starts from now."""
+    port = room.port
+    _, joined = post(port, "/api/join", {"code": room.code})
+    streams = Streams()
+    try:
+        assert post(port, "/api/teacher/show", {"teacher": teacher, "view": 0, "pos": 5})[0] == 200
+        first = streams.add(Stream.open(port, f"student={joined['student']}"))
+        assert streams.wait(lambda: bool(first.states), 10) and first.last["pos"] == 5
+        streams.selector.unregister(first.sock)
+        first.sock.close()  # the Wi-Fi drops…
+        assert post(port, "/api/teacher/show", {"teacher": teacher, "view": 0, "pos": 6})[0] == 200
+        again = Stream(socket.create_connection(("127.0.0.1", port), timeout=20))
+        again.sock.sendall(f"GET /api/events?student={joined['student']} HTTP/1.1\r\nHost: x\r\nLast-Event-ID: 3\r\n\r\n".encode())
+        again.sock.setblocking(False)
+        streams.add(again)
+        assert streams.wait(lambda: bool(again.states), 10)
+        assert again.status == 200 and again.last["pos"] == 6 and again.last["view"] == 0
+    finally:
+        streams.close()

@@ -7,7 +7,9 @@ may reach the class server (127.0.0.1) and nothing else; none logs an error.
 
 from __future__ import annotations
 
+import socket
 import sys
+import threading
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -63,6 +65,65 @@ class ClassPage:
         self.context.close()
         assert self.errors == [], self.errors
         assert self.blocked == [], f"a class page tried to reach another server: {self.blocked}"
+
+
+class Relay:
+    """A TCP relay on 127.0.0.1 to the class server whose connections can all be cut at once (a network drop)."""
+
+    def __init__(self, target: int) -> None:
+        self.target, self.open, self.lock = target, [], threading.Lock()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        self.refusing = False
+        threading.Thread(target=self._accept, daemon=True).start()
+
+    def _accept(self) -> None:
+        while True:
+            try:
+                client, _ = self.listener.accept()
+            except OSError:
+                return
+            if self.refusing:
+                client.close()
+                continue
+            server = socket.create_connection(("127.0.0.1", self.target))
+            with self.lock:
+                self.open += [client, server]
+            for a, b in ((client, server), (server, client)):
+                threading.Thread(target=self._pipe, args=(a, b), daemon=True).start()
+
+    @staticmethod
+    def _pipe(source: socket.socket, sink: socket.socket) -> None:
+        try:
+            while data := source.recv(65536):
+                sink.sendall(data)
+        except OSError:
+            pass
+        for sock in (source, sink):
+            try:
+                sock.shutdown(socket.SHUT_RDWR)
+            except OSError:
+                pass
+
+    def cut(self) -> None:
+        self.refusing = True
+        with self.lock:
+            for sock in self.open:
+                try:
+                    sock.shutdown(socket.SHUT_RDWR)
+                except OSError:
+                    pass
+            self.open.clear()
+
+    def resume(self) -> None:
+        self.refusing = False
+
+    def __enter__(self) -> Relay:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.cut()
+        self.listener.close()
 
 
 @pytest.fixture(scope="module")
@@ -156,6 +217,16 @@ def test_a_student_reconnecting_lands_on_the_current_step_and_view(browser):
         student.wait(f"tgmm.pos === {where[1]}")
         assert student.where() == where
         student.close()
+        with Relay(room.port) as relay:  # a student whose connection goes through a relay we can cut
+            student = ClassPage(browser, room.student_url.replace(f":{room.port}/", f":{relay.port}/"))
+            student.wait(f"tgmm.pos === {where[1]}")
+            relay.cut()  # the network drops: the stream breaks, the page says so, while the teacher moves on
+            student.wait("document.getElementById('class-status').textContent.indexOf('reconnecting') >= 0")
+            teacher.page.keyboard.press("Home")
+            relay.resume()  # back: EventSource reconnects, and its first event is the current state
+            student.wait("tgmm.pos === 0", timeout=30)
+            assert "following the teacher" in student.text("#class-status")
+            student.close()
     finally:
         teacher.close()
         room.stop()
