@@ -179,8 +179,9 @@ def test_students_follow_answer_and_see_their_verdict(browser, room):
         teacher.wait("Number(document.getElementById('class-refused').textContent) >= 1")
         assert "already answered" in teacher.text("#class-refusals")
 
-        # reveal: the teacher's page shows the step, the students follow it and learn how they did
-        teacher.page.click("#class-reveal")
+        # reveal (the button, or → as on the page's own quiz): the teacher's page shows the step, the students
+        # follow it and learn how they did
+        teacher.page.keyboard.press("ArrowRight")
         teacher.wait("tgmm.pos === 3")
         verdicts = []
         for student in students:
@@ -198,6 +199,21 @@ def test_students_follow_answer_and_see_their_verdict(browser, room):
         assert students[0].where() == (0, 3)
         teacher.page.uncheck("#class-free-nav")
         students[0].page.wait_for_selector("#next", state="hidden")
+
+        # a question of the teacher's own, with its answer: asked from the form, revealed with the button
+        teacher.page.fill("#class-free-text", "What is ∂J/∂s_c here?")
+        teacher.page.fill("#class-free-answer", "1")
+        teacher.page.click("#class-free-ask")
+        for student, answer in zip(students[:2], ("1", "−1"), strict=True):
+            student.wait("!document.getElementById('class-form').hidden && document.getElementById('class-answer').value === ''")
+            assert student.text("#class-question") == "What is ∂J/∂s_c here?"
+            student.page.fill("#class-answer", answer)
+            student.page.click("#class-send")
+        teacher.wait("document.getElementById('class-answered').textContent.indexOf('2 of 3') === 0")
+        teacher.page.click("#class-reveal")
+        students[2].wait("document.getElementById('class-form').hidden")
+        assert students[2].text("#class-feedback") == "You did not answer; the answer is 1."
+        students[1].wait("document.getElementById('class-feedback').textContent.indexOf('≈ Close') === 0")
     finally:
         for page in [teacher, *students]:
             page.close()

@@ -68,12 +68,19 @@
     var answer = $("class-free-answer").value.trim();
     ask({ kind: "free", text: $("class-free-text").value, answer: answer === "" ? null : answer }).catch(report);
   });
-  $("class-reveal").addEventListener("click", function () {
+  function reveal() {
     var q = state && state.question;
     C.post("/api/teacher/reveal", { teacher: token }).then(function () {
       if (q && q.kind === "step" && q.view === S.view) S.go(S.F() + q.step + 1, true);  // the step itself, for all
     }).catch(report);
-  });
+  }
+  $("class-reveal").addEventListener("click", reveal);
+  var pageReveal = S.reveal;  // → (Next) on the outlined node reveals it: for the class too while its question is open
+  S.reveal = function () {
+    var q = state && state.question;
+    if (q && q.kind === "step" && !q.revealed && S.asking === q.step) reveal();
+    else pageReveal.apply(S, arguments);
+  };
   $("class-free-nav").addEventListener("change", function () {
     C.post("/api/teacher/free", { teacher: token, free: this.checked }).catch(report);
   });
