@@ -15,7 +15,8 @@ from pathlib import Path
 import pytest
 from cli_helpers import assert_one_line_error, cli
 
-from tinygrad_mm.views.classroom import Classroom, Refused, parse_number, verdict
+from tinygrad_mm.views.classroom import Classroom
+from tinygrad_mm.views.classroom_answers import Refused, parse_number, verdict
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
 

@@ -35,7 +35,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from .classroom import Classroom, Refused, same
+from .classroom import Classroom
+from .classroom_answers import Refused, same
 from .files import write_atomic
 
 MAX_BODY = 4096
