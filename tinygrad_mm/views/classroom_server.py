@@ -184,8 +184,19 @@ class ClassHandler(BaseHTTPRequestHandler):
         self.wfile.write(data)
 
     def refuse(self, error: Refused) -> None:
+        """Count the refusal; answer JSON to the API, a plain sentence to a person who typed a URL."""
         self.server.room.refuse(error)
-        self.send_json(error.status, {"error": error.message, "reason": error.reason})
+        if getattr(self, "path", "/api/").startswith("/api/") or getattr(self, "command", None) != "GET":
+            self.send_json(error.status, {"error": error.message, "reason": error.reason})
+            return
+        data = f"{error.message}\n".encode()
+        self.send_response(error.status)
+        self.send_header("Content-Type", "text/plain; charset=utf-8")
+        self.send_header("Content-Length", str(len(data)))
+        for name, value in SECURITY_HEADERS.items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(data)
 
     def send_page(self, page: str) -> None:
         zipped = "gzip" in self.headers.get("Accept-Encoding", "")
