@@ -349,3 +349,15 @@ def test_a_dropped_stream_reconnects_to_the_current_state(room, teacher):
         assert again.status == 200 and again.last["pos"] == 6 and again.last["view"] == 0
     finally:
         streams.close()
+
+
+@pytest.mark.parametrize(("args", "fragments"), [
+    (["--port", "70000"], ("--port", "70000")),
+    (["--csv", "{d}"], ("is a directory",)),
+    (["-e", "tanh(x", "--set", "x=1"], ()),
+    (["--collapse", "nosuchscope"], ("nosuchscope",)),
+])  # fmt: skip
+def test_a_mistake_is_one_line_before_any_class_starts(tmp_path, args, fragments):
+    done = cli("class", "--small", "--no-open", "--port", "0", *[a.format(d=tmp_path) for a in args], cwd=tmp_path, timeout=120)
+    assert_one_line_error(done, done.returncode if done.returncode in (1, 2) else 2, *fragments)
+    assert done.stdout == "" and list(tmp_path.iterdir()) == []
