@@ -196,13 +196,13 @@ def page_size(port: int, path: str) -> int:
         connection.close()
 
 
-def server_threads(pid: int) -> int | None:
-    """The server process's thread count (Linux /proc; None elsewhere)."""
+def server_status(pid: int, field: str) -> int | None:
+    """A number from the server process's /proc status, e.g. ``Threads`` or ``VmRSS`` (KiB); None off Linux."""
     try:
         text = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    found = re.search(r"^Threads:\s+(\d+)", text, re.M)
+    found = re.search(rf"^{field}:\s+(\d+)", text, re.M)
     return int(found.group(1)) if found else None
 
 
@@ -237,7 +237,7 @@ def simulate(room: RunningClass, students: int, steps: int, timeout: float = 60,
             f"{sum(1 for p in pupils if p.states)} of {students} streams got the state; "
             f"the teacher sees {teacher_stream.last.get('connected')} connected"
         )
-        threads = server_threads(room.process.pid)
+        threads, memory = server_status(room.process.pid, "Threads"), server_status(room.process.pid, "VmRSS")
         delays: list[float] = []
         worst: list[float] = []
         for pos in range(1, steps + 1):
@@ -270,7 +270,7 @@ def simulate(room: RunningClass, students: int, steps: int, timeout: float = 60,
             "students": students, "steps": steps, "page_seconds": page_seconds, "page_bytes": pages[0],
             "join_seconds": join_seconds, "answer_seconds": answer_seconds,
             "step_delay_max": max(delays), "step_delay_median": statistics.median(delays), "worst_per_step": worst,
-            "server_threads": threads, "answers_counted": sum(histogram["verdicts"].values()),
+            "server_threads": threads, "server_rss_kib": memory, "answers_counted": sum(histogram["verdicts"].values()),
             "verdicts": histogram["verdicts"], "refused": teacher_stream.last["refused"],
         }  # fmt: skip
     finally:
@@ -283,15 +283,17 @@ def main() -> int:
     parser.add_argument("--students", type=int, default=300, choices=range(1, 2001), metavar="N")
     parser.add_argument("--steps", type=int, default=5, choices=range(1, 51), metavar="K")
     parser.add_argument("--timeout", type=float, default=60)
+    parser.add_argument("--workers", type=int, default=32, choices=range(1, 257), metavar="W", help="threads posting at once")
     parser.add_argument("--full", action="store_true", help="the notes' full example (a 2 MiB page) instead of --small")
     args = parser.parse_args()
     graph = () if args.full else ("--small",)
     room = start_class(*graph, "--max-students", str(args.students), "--joins-per-address", str(args.students))
     try:
-        result = simulate(room, args.students, args.steps, args.timeout)
+        result = simulate(room, args.students, args.steps, args.timeout, args.workers)
     finally:
         code, err = room.stop()
-    print(f"{result['students']} students on 127.0.0.1 (server: {result['server_threads']} threads with every stream open)")
+    print(f"{result['students']} students on 127.0.0.1 (server: {result['server_threads']} threads, "
+          f"{(result['server_rss_kib'] or 0) / 1024:.0f} MiB resident with every stream open; {args.workers} posting threads)")
     print(f"  all loaded the page ({result['page_bytes'] // 1024} KiB gzipped) in {result['page_seconds']:.2f} s, "
           f"joined in {result['join_seconds']:.2f} s; {result['answers_counted']} answers counted once each "
           f"({result['verdicts']}), posted in {result['answer_seconds']:.2f} s; every second answer refused")
