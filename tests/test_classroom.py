@@ -361,3 +361,20 @@ def test_a_mistake_is_one_line_before_any_class_starts(tmp_path, args, fragments
     done = cli("class", "--small", "--no-open", "--port", "0", *[a.format(d=tmp_path) for a in args], cwd=tmp_path, timeout=120)
     assert_one_line_error(done, done.returncode if done.returncode in (1, 2) else 2, *fragments)
     assert done.stdout == "" and list(tmp_path.iterdir()) == []
+
+
+def test_ctrl_c_with_pages_connected_ends_the_class_cleanly(tmp_path):
+    running = start_class("--small", cwd=tmp_path)
+    streams = Streams()
+    try:
+        _, claimed = post(running.port, "/api/teacher/claim", {"key": running.key})
+        watch = streams.add(Stream.open(running.port, f"teacher={claimed['teacher']}"))
+        pupils = [streams.add(Stream.open(running.port, f"student={post(running.port, '/api/join', {'code': running.code})[1]['student']}"))
+                  for _ in range(5)]  # fmt: skip
+        assert streams.wait(lambda: all(p.states for p in pupils) and watch.last.get("connected") == 5, 20)
+        code, err = running.stop()
+        assert (code, err) == (130, "tinygrad-mm class: interrupted\n")
+        assert streams.wait(lambda: all(not p.feed() for p in pupils), 10)  # every stream was closed by the server
+    finally:
+        streams.close()
+    assert list(tmp_path.iterdir()) == []
