@@ -7,6 +7,7 @@ may reach the class server (127.0.0.1) and nothing else; none logs an error.
 
 from __future__ import annotations
 
+import csv
 import socket
 import sys
 import threading
@@ -127,13 +128,18 @@ class Relay:
 
 
 @pytest.fixture(scope="module")
-def room():
-    running = start_class("--small")
+def folder(tmp_path_factory) -> Path:
+    return tmp_path_factory.mktemp("class")
+
+
+@pytest.fixture(scope="module")
+def room(folder):
+    running = start_class("--small", cwd=folder)
     yield running
     running.stop()
 
 
-def test_students_follow_answer_and_see_their_verdict(browser, room):
+def test_students_follow_answer_and_see_their_verdict(browser, room, folder):
     teacher = ClassPage(browser, room.teacher_url)
     students = [ClassPage(browser, room.student_url, width=420, height=860) for _ in range(3)]
     try:
@@ -155,7 +161,8 @@ def test_students_follow_answer_and_see_their_verdict(browser, room):
             assert student.where() == (0, 2)
 
         # a question about the next step reaches everyone; three different answers arrive as a histogram
-        teacher.page.click("#class-ask-step")
+        assert teacher.page.get_by_role("button", name="Reveal").is_disabled()  # reachable by name; nothing to reveal yet
+        teacher.page.get_by_role("button", name="Ask: the next step").click()
         question = teacher.js("(function(){var b=tgmm.done(),f=tgmm.full(tgmm.V().steps[b]);return [f.grad_exact, f.grad];})()")
         right = question[0]
         for student in students:
@@ -163,9 +170,10 @@ def test_students_follow_answer_and_see_their_verdict(browser, room):
             assert "what does backprop find for" in student.text("#class-question")
             assert student.page.locator("#graph g.node.asking").count() == 1  # the node asked about, outlined
         answers = [str(right), str(-right), "12345"]
-        for student, answer in zip(students, answers, strict=True):
-            student.page.fill("#class-answer", answer)
-            student.page.press("#class-answer", "Enter")
+        for student, answer in zip(students, answers, strict=True):  # keyboard only: the box has the focus, ⏎ sends
+            assert student.js("document.activeElement.id") == "class-answer"
+            student.page.keyboard.type(answer)
+            student.page.keyboard.press("Enter")
             student.wait("document.getElementById('class-feedback').textContent.indexOf('Sent') >= 0")
         teacher.wait("document.getElementById('class-answered').textContent.indexOf('3 of 3') === 0")
         counts = teacher.page.eval_on_selector_all("#class-verdicts li .count", "els => els.map(e => e.textContent)")
@@ -207,13 +215,23 @@ def test_students_follow_answer_and_see_their_verdict(browser, room):
         for student, answer in zip(students[:2], ("1", "−1"), strict=True):
             student.wait("!document.getElementById('class-form').hidden && document.getElementById('class-answer').value === ''")
             assert student.text("#class-question") == "What is ∂J/∂s_c here?"
+            student.page.get_by_label("your name, if you wish").fill("Ada" if answer == "1" else "")
             student.page.fill("#class-answer", answer)
-            student.page.click("#class-send")
+            student.page.get_by_role("button", name="Send").click()
         teacher.wait("document.getElementById('class-answered').textContent.indexOf('2 of 3') === 0")
         teacher.page.click("#class-reveal")
         students[2].wait("document.getElementById('class-form').hidden")
         assert students[2].text("#class-feedback") == "You did not answer; the answer is 1."
         students[1].wait("document.getElementById('class-feedback').textContent.indexOf('≈ Close') === 0")
+
+        # the results, saved on request: one row per answer, a name only where a student gave one
+        assert list(folder.iterdir()) == []
+        teacher.page.get_by_role("button", name="Save results (CSV)").click()
+        teacher.wait("document.getElementById('class-saved').textContent.indexOf('saved to class-results-') === 0")
+        (saved,) = folder.iterdir()
+        rows = list(csv.DictReader(saved.open(encoding="utf-8")))
+        assert len(rows) == 5 and len({r["student"] for r in rows if r["name"] == "Ada"}) == 1  # her rows, both questions
+        assert sorted(r["verdict"] for r in rows) == ["close", "close", "right", "right", "wrong"]
     finally:
         for page in [teacher, *students]:
             page.close()
