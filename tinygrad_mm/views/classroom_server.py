@@ -173,43 +173,32 @@ class ClassHandler(BaseHTTPRequestHandler):
             pass
 
     # ---- answering
-    def send_json(self, status: int, body: dict[str, Any]) -> None:
-        data = json.dumps(body, ensure_ascii=False).encode("utf-8")
+    def send_body(self, status: int, content_type: str, data: bytes, **headers: str) -> None:
+        """One whole response: ``data`` with its length, type and the security headers (no caching, no framing)."""
         self.send_response(status)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Type", content_type)
         self.send_header("Content-Length", str(len(data)))
-        for name, value in SECURITY_HEADERS.items():
+        for name, value in {**SECURITY_HEADERS, **headers}.items():
             self.send_header(name, value)
         self.end_headers()
         self.wfile.write(data)
+
+    def send_json(self, status: int, body: dict[str, Any]) -> None:
+        self.send_body(status, "application/json; charset=utf-8", json.dumps(body, ensure_ascii=False).encode("utf-8"))
 
     def refuse(self, error: Refused) -> None:
         """Count the refusal; answer JSON to the API, a plain sentence to a person who typed a URL."""
         self.server.room.refuse(error)
         if getattr(self, "path", "/api/").startswith("/api/") or getattr(self, "command", None) != "GET":
             self.send_json(error.status, {"error": error.message, "reason": error.reason})
-            return
-        data = f"{error.message}\n".encode()
-        self.send_response(error.status)
-        self.send_header("Content-Type", "text/plain; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        else:
+            self.send_body(error.status, "text/plain; charset=utf-8", f"{error.message}\n".encode())
 
     def send_page(self, page: str) -> None:
-        zipped = "gzip" in self.headers.get("Accept-Encoding", "")
-        data = getattr(self.server.zipped if zipped else self.server.pages, page)
-        self.send_response(200)
-        self.send_header("Content-Type", "text/html; charset=utf-8")
-        self.send_header("Content-Length", str(len(data)))
-        if zipped:
-            self.send_header("Content-Encoding", "gzip")
-        for name, value in SECURITY_HEADERS.items():
-            self.send_header(name, value)
-        self.end_headers()
-        self.wfile.write(data)
+        if "gzip" in self.headers.get("Accept-Encoding", ""):
+            self.send_body(200, "text/html; charset=utf-8", getattr(self.server.zipped, page), **{"Content-Encoding": "gzip"})
+        else:
+            self.send_body(200, "text/html; charset=utf-8", getattr(self.server.pages, page))
 
     def address(self) -> str:
         return str(self.client_address[0])
