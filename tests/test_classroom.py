@@ -378,3 +378,22 @@ def test_ctrl_c_with_pages_connected_ends_the_class_cleanly(tmp_path):
     finally:
         streams.close()
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_teachers_live_edits_reach_students_and_bad_ones_are_refused(room, teacher):
+    port = room.port
+    _, joined = post(port, "/api/join", {"code": room.code})
+    streams = Streams()
+    try:
+        assert post(port, "/api/teacher/show", {"teacher": teacher, "view": 0, "pos": 2, "edits": {"Δ": 2, "U[0]": -0.5}})[0] == 200
+        pupil = streams.add(Stream.open(port, f"student={joined['student']}"))
+        assert streams.wait(lambda: bool(pupil.states), 10)
+        assert pupil.last["edits"] == {"Δ": 2.0, "U[0]": -0.5} and pupil.last["pos"] == 2
+        for edits in ({"x": "1"}, {"x": True}, {"": 1}, {"x" * 65: 1}, [1], {f"x{k}": 1 for k in range(201)}):
+            assert post(port, "/api/teacher/show", {"teacher": teacher, "view": 0, "pos": 2, "edits": edits})[0] == 400
+        infinite = f'{{"teacher": "{teacher}", "view": 0, "pos": 2, "edits": {{"x": Infinity}}}}'.encode()
+        assert post(port, "/api/teacher/show", infinite)[0] == 400  # JSON's Infinity parses; it is still refused
+        assert post(port, "/api/teacher/show", {"teacher": teacher, "view": 0, "pos": 2, "edits": {}})[0] == 200
+        assert streams.wait(lambda: pupil.last["edits"] == {}, 10)
+    finally:
+        streams.close()

@@ -25,7 +25,18 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-from .classroom_answers import Answer, Question, Refused, cell, clean_name, clean_text, parse_number, same, verdict
+from .classroom_answers import (
+    Answer,
+    Question,
+    Refused,
+    cell,
+    check_edits,
+    clean_name,
+    clean_text,
+    parse_number,
+    same,
+    verdict,  # fmt: skip
+)
 from .page_data import tolerance
 
 JOIN_ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: a code read aloud or off a projector
@@ -53,6 +64,7 @@ class Classroom:
         self.public_version = self.teacher_version = 1
         self.closed = False
         self.view = self.pos = 0
+        self.edits: dict[str, float] = {}
         self.free = False
         self.students: dict[str, Student] = {}
         self.questions: list[Question] = []
@@ -112,14 +124,16 @@ class Classroom:
             self._bump(teacher_only=True)
 
     # ---- the teacher's moves
-    def show(self, view: object, pos: object) -> None:
-        """The teacher's page shows view ``view`` after ``pos`` steps: every student follows."""
+    def show(self, view: object, pos: object, edits: object = None) -> None:
+        """The teacher's page shows view ``view`` after ``pos`` steps, with the live page's ``edits`` (a leaf's or
+        knob's name → the value the teacher gave it; ``{}`` when none): every student follows."""
         for value in (view, pos):
             if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 10**6:
                 raise Refused(400, "bad input", "view and step must be whole numbers from 0")
+        edits = check_edits({} if edits is None else edits)
         with self.lock:
-            if (self.view, self.pos) != (view, pos):
-                self.view, self.pos = view, pos
+            if (self.view, self.pos, self.edits) != (view, pos, edits):
+                self.view, self.pos, self.edits = view, pos, edits
                 self._bump()
 
     def set_free(self, free: object) -> None:
@@ -243,7 +257,8 @@ class Classroom:
     # ---- what each page sees
     def student_view(self, token: str) -> dict[str, Any]:
         """(lock held) A student's snapshot: the public state and their own answer only."""
-        state: dict[str, Any] = {"view": self.view, "pos": self.pos, "free": self.free, "question": None, "you": None}
+        state: dict[str, Any] = {"view": self.view, "pos": self.pos, "edits": self.edits, "free": self.free, "question": None,
+                                 "you": None}  # fmt: skip
         if self.questions:
             question = self.questions[-1]
             state["question"] = question.public()
@@ -256,7 +271,7 @@ class Classroom:
         """(lock held) The teacher's snapshot: the public state, the histogram, the counts and the refusals."""
         question = self.questions[-1] if self.questions else None
         return {
-            "view": self.view, "pos": self.pos, "free": self.free,
+            "view": self.view, "pos": self.pos, "edits": self.edits, "free": self.free,
             "question": None if question is None else {**question.public(), "answer": question.shown, **question.histogram()},
             "students": len(self.students), "connected": sum(1 for s in self.students.values() if s.streams > 0),
             "answered": 0 if question is None else len(question.answers),

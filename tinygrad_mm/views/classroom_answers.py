@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 MAX_TEXT, MAX_NUMBER, MAX_NAME = 300, 40, 32
-HISTOGRAM_BARS = 12
+HISTOGRAM_BARS, MAX_EDITS = 12, 200
 VERDICTS = ("right", "close", "wrong")
 
 
@@ -59,6 +59,19 @@ def clean_text(text: object, what: str) -> str:
     if not isinstance(text, str) or not text.strip() or len(text) > MAX_TEXT or not text.replace("\n", " ").isprintable():
         raise Refused(400, "bad input", f"{what} must be 1 to {MAX_TEXT} printable characters")
     return text.strip()
+
+
+def check_edits(edits: object) -> dict[str, float]:
+    """The live page's edits as the teacher sent them: at most `MAX_EDITS` names (printable, ≤ `MAX_NAME` × 2
+    characters), each to a finite number."""
+    if not isinstance(edits, dict) or len(edits) > MAX_EDITS:
+        raise Refused(400, "bad input", f"edits are at most {MAX_EDITS} names with their numbers")
+    for name, value in edits.items():
+        if not isinstance(name, str) or not 0 < len(name) <= 2 * MAX_NAME or not name.isprintable():
+            raise Refused(400, "bad input", f"an edited value's name is 1 to {2 * MAX_NAME} printable characters")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise Refused(400, "bad input", f"the edited value of {name} must be a finite number")
+    return {name: float(value) for name, value in edits.items()}
 
 
 def verdict(value: float, right: float | None, tol: float) -> str:

@@ -321,7 +321,7 @@ class ClassHandler(BaseHTTPRequestHandler):
             room.check_teacher(body.get("teacher"))
             action = path.removeprefix("/api/teacher/")
             if action == "show":
-                room.show(body.get("view"), body.get("pos"))
+                room.show(body.get("view"), body.get("pos"), body.get("edits"))
             elif action == "free":
                 room.set_free(body.get("free"))
             elif action == "ask":

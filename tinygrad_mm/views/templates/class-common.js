@@ -44,6 +44,27 @@ var tgmmClass = (function (S) {
     if (pos !== S.pos || S.asking !== null) S.go(pos, true);
   };
 
+  // The live page's edits (when the page has one, views/live.py): a name → the value it was given, for those changed.
+  C.edits = function () {
+    var L = S.live, edits = {};
+    if (!L || !L.ready) return edits;
+    Object.keys(L.targets).forEach(function (name) {
+      var v = L.value(name);
+      if (v !== L.originalValue(name)) edits[name] = v;
+    });
+    return edits;
+  };
+  C.setEdits = function (edits) {  // make this page's edits the teacher's, through the live page's own L.set / L.reset
+    var L = S.live;
+    if (!L || !L.ready || !edits) return;
+    var changed = Object.keys(L.targets).filter(function (name) {
+      return (name in edits ? edits[name] : L.originalValue(name)) !== L.value(name);
+    });
+    if (!changed.length) return;
+    if (!Object.keys(edits).length) { L.reset(); return; }
+    changed.forEach(function (name) { L.set(name, name in edits ? edits[name] : L.originalValue(name)); });
+  };
+
   C.text = function (id, text) { S.$(id).textContent = text; };
   return C;
 })(tgmm);

@@ -12,16 +12,19 @@
     var tag = ev.target && ev.target.tagName;
     if (locked() && NAV[ev.key] && tag !== "INPUT") { ev.stopPropagation(); ev.preventDefault(); }
   }, true);
-  document.addEventListener("click", function (ev) {
-    var on = ev.target.closest && ev.target.closest("#graph, #reset, #prev, #play, #next, #collapse-all, #expand-all");
-    if (on && locked()) { ev.stopPropagation(); ev.preventDefault(); }
-  }, true);
+  ["click", "pointerdown"].forEach(function (type) {  // pointerdown: dragging a value on the live page
+    document.addEventListener(type, function (ev) {
+      var on = ev.target.closest && ev.target.closest("#graph, #reset, #prev, #play, #next, #collapse-all, #expand-all, #live");
+      if (on && locked()) { ev.stopPropagation(); ev.preventDefault(); }
+    }, true);
+  });
 
   function status() {
     C.text("class-status", !live ? "… reconnecting to the class" : locked() ? "● following the teacher"
       : "● free: step on your own");
   }
   function follow() {
+    C.setEdits(state.edits);  // the numbers first (the live page re-renders), then the view and step
     C.apply(state.view, state.pos);
     var q = state.question;
     if (q && q.kind === "step" && !q.revealed && q.view === S.view && S.pos === S.F() + q.step) {

@@ -11,13 +11,13 @@
   var go = S.go;
   S.go = function () {
     var result = go.apply(S, arguments);
-    pending = { view: S.view, pos: S.pos };
+    pending = { view: S.view, pos: S.pos, edits: C.edits() };  // a live edit re-runs go() too
     flush();
     return result;
   };
   function flush() {
     if (sending || !pending || !token) return;
-    var body = { teacher: token, view: pending.view, pos: pending.pos };
+    var body = { teacher: token, view: pending.view, pos: pending.pos, edits: pending.edits };
     pending = null; sending = true;
     C.post("/api/teacher/show", body).catch(report).then(function () { sending = false; flush(); });
   }
@@ -35,7 +35,7 @@
   }
   function start() {  // while another teacher page is open (409), wait: this one takes over once it closes
     (token ? Promise.resolve() : claim()).then(function () {
-      pending = { view: S.view, pos: S.pos };
+      pending = { view: S.view, pos: S.pos, edits: C.edits() };
       flush();
       C.listen(function () { return "/api/events?teacher=" + encodeURIComponent(token); }, show, onStatus);
     }).catch(function (error) {
