@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import gzip
 import json
+import os
 import socket
 import sys
 import threading
@@ -87,7 +88,7 @@ class ClassServer(ThreadingHTTPServer):
 
     daemon_threads = True
     request_queue_size = 1024  # a whole class may connect within a second
-    allow_reuse_address = True
+    allow_reuse_address = os.name != "nt"  # on Windows SO_REUSEADDR would let a second server take the same port
 
     def __init__(self, address: tuple[str, int], room: Classroom, pages: Pages, csv_path: Path,
                  limits: Limits | None = None) -> None:  # fmt: skip
