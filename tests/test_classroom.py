@@ -397,3 +397,16 @@ def test_the_teachers_live_edits_reach_students_and_bad_ones_are_refused(room, t
         assert streams.wait(lambda: pupil.last["edits"] == {}, 10)
     finally:
         streams.close()
+
+
+def test_an_ipv6_loopback_class_prints_a_bracketed_url(tmp_path):
+    running = start_class("--small", "--host", "::1", cwd=tmp_path)
+    try:
+        assert running.student_url.startswith("http://[::1]:")
+        connection = http.client.HTTPConnection("::1", running.port, timeout=20)
+        connection.request("GET", f"/c/{running.code}")
+        assert connection.getresponse().status == 200
+        connection.close()
+    finally:
+        code, _ = running.stop()
+    assert code == 130
