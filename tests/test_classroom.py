@@ -135,7 +135,8 @@ def test_the_class_listens_on_this_machine_only_by_default_and_serves_its_two_pa
     assert room.student_url.startswith("http://127.0.0.1:") and room.teacher_url.startswith("http://127.0.0.1:")
     assert len(room.code) == 8 and room.key != room.code and len(room.key) >= 24
     status, page = get(room.port, f"/c/{room.code}")
-    assert status == 200 and b'id="class-panel"' in page and b"connect-src 'self'" in page and b"class-teacher" not in page
+    assert status == 200 and b'id="class-panel"' in page and b"connect-src 'self'" in page
+    assert b"class-ask-step" not in page and room.key.encode() not in page  # no teacher control, no teacher key
     status, page = get(room.port, f"/t/{room.key}")
     assert status == 200 and b"class-qr" in page and room.student_url.encode() in page
 
