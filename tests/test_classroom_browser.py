@@ -8,6 +8,7 @@ may reach the class server (127.0.0.1) and nothing else; none logs an error.
 from __future__ import annotations
 
 import csv
+import json
 import socket
 import sys
 import threading
@@ -280,6 +281,26 @@ def test_students_follow_the_teacher_into_a_box_and_out_again(browser):
         teacher.page.keyboard.press("c")  # collapse again
         student.wait("tgmm.view === 0")
         assert student.where() == teacher.where()
+    finally:
+        for page in (teacher, student):
+            page.close()
+        room.stop()
+
+
+def test_students_follow_the_teachers_live_edits(browser):
+    room = start_class("--small")
+    teacher = ClassPage(browser, room.teacher_url)
+    student = ClassPage(browser, room.student_url)
+    try:
+        teacher.wait("tgmm.live && tgmm.live.ready === true")
+        student.wait("tgmm.live && tgmm.live.ready === true && document.getElementById('class-status').textContent.indexOf('following') >= 0")
+        name = teacher.js("Object.keys(tgmm.live.targets)[0]")
+        assert teacher.js(f"tgmm.live.set({json.dumps(name)}, 0.75)")
+        student.wait(f"tgmm.live.value({json.dumps(name)}) === 0.75")
+        assert student.js("tgmm.data.root_data") == teacher.js("tgmm.data.root_data")  # the same J, recomputed
+        assert student.page.locator("#live-value").evaluate("e => getComputedStyle(e).pointerEvents") == "none"
+        teacher.js("tgmm.live.reset()")
+        student.wait(f"tgmm.live.value({json.dumps(name)}) === tgmm.live.originalValue({json.dumps(name)})")
     finally:
         for page in (teacher, student):
             page.close()
