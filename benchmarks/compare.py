@@ -27,7 +27,7 @@ from typing import Any
 
 from workloads import MOONS_SIZES, seeded_weights
 
-from tinygrad_mm.views.files import write_atomic
+from tinygrad_mm.files import write_atomic
 
 HERE = Path(__file__).resolve().parent
 WORKER = HERE / "worker.py"

@@ -22,12 +22,12 @@ from test_drawing_support import small_example
 
 from tinygrad_mm import GradientError, Parameter, StaleGraphError, Value, draw_dot, scope, sum_values, to_html
 from tinygrad_mm.engine import gradients_of, topological_order
+from tinygrad_mm.files import OutputPathError, write_atomic
 from tinygrad_mm.models.nn import MLP
 from tinygrad_mm.views import dot
 from tinygrad_mm.views.drawing import dot_source
 from tinygrad_mm.views.explain import PathExplosionError, edge_breakdown, explain
 from tinygrad_mm.views.export import graph_json, write_graph
-from tinygrad_mm.views.files import OutputPathError, write_atomic
 from tinygrad_mm.views.notebook import value_svg
 from tinygrad_mm.views.trace import format_trace, print_trace
 
@@ -273,7 +273,7 @@ def test_a_failed_write_leaves_the_previous_file_and_no_temporary(tmp_path, monk
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr("tinygrad_mm.views.files.os.replace", disk_full)
+    monkeypatch.setattr("tinygrad_mm.files.os.replace", disk_full)
     with pytest.raises(OutputPathError, match="No space left on device; the previous file, if any, is unchanged"):
         write_atomic(target, "new")
     assert target.read_text() == "the user's previous picture"

@@ -15,11 +15,11 @@ from test_drawing_support import SVG, bbox
 
 from tinygrad_mm import Value
 from tinygrad_mm.engine import record, topological_order
+from tinygrad_mm.files import OutputPathError
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views import dot
 from tinygrad_mm.views.drawing import scopes_in
 from tinygrad_mm.views.drawing_style import STEP_COLOURS
-from tinygrad_mm.views.files import OutputPathError
 from tinygrad_mm.views.pdf_pages import join_pdfs, page_count, page_sizes
 from tinygrad_mm.views.slides import step_sources, write_frames, write_slides
 

@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..views.files import write_atomic
+    from ..files import write_atomic
     from ..views.python_code import to_python
 
     root = load_graph(args).root

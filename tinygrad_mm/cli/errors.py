@@ -14,7 +14,7 @@ import sys
 # (module, class, exit code): the library's errors that report a user's mistake or environment.
 # Looked up in sys.modules only: an error class whose module was never imported cannot have been raised.
 LIBRARY_ERRORS = (
-    ("tinygrad_mm.views.files", "OutputPathError", 2),  # --out is a directory, under a file, unwritable, …
+    ("tinygrad_mm.files", "OutputPathError", 2),  # --out is a directory, under a file, unwritable, …
     ("tinygrad_mm.views.draw_options", "GraphTooLargeError", 2),
     ("tinygrad_mm.views.explain", "PathExplosionError", 2),
     ("tinygrad_mm.views.dot", "GraphvizNotFoundError", 1),

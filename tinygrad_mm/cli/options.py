@@ -63,7 +63,7 @@ def check_output_file(path: Path) -> Path:
     mistake, not a request to create it) and be writable; the path may not be a directory
     or lie under a file.  Only the default ``out/`` is created when missing.
     """
-    from ..views.files import OutputPathError, check_writable
+    from ..files import OutputPathError, check_writable
 
     try:
         if path.parent == DEFAULT_OUT and not DEFAULT_OUT.exists():  # created when the file is written

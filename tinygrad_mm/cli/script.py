@@ -1,7 +1,9 @@
 """``tinygrad-mm render SCRIPT.py``: run the user's script as ``python SCRIPT.py`` would, and take its graph.
 
 The script runs as ``__main__`` (``if __name__ == "__main__":`` blocks run), with its own
-directory first on ``sys.path`` and ``sys.argv == [SCRIPT.py]``; both are restored after.
+directory first on ``sys.path`` and ``sys.argv == [SCRIPT.py]``; both are restored after, and so
+is the working directory: a script that calls ``os.chdir`` never moves where ``--out`` and the
+default ``out/`` are written.
 It is run from its own module namespace (as `runpy.run_path` does), so that its globals
 survive a ``sys.exit(0)`` at the end.
 
@@ -49,6 +51,7 @@ def run_script(path: Path) -> dict[str, Any]:
     module = types.ModuleType("__main__")
     module.__dict__.update(__file__=str(path), __builtins__=__builtins__, __cached__=None, __spec__=None)
     saved = sys.argv, list(sys.path), sys.modules.get("__main__")
+    folder = os.getcwd()  # where the user's relative paths (--out, out/) point: put back after the script
     sys.argv, sys.path[:0] = [str(path)], [str(path.resolve().parent)]
     sys.modules["__main__"] = module  # pickle, dataclasses and friends look the script's classes up here
     try:
@@ -64,6 +67,7 @@ def run_script(path: Path) -> dict[str, Any]:
         ) from None
     finally:
         sys.argv, sys.path[:] = saved[0], saved[1]
+        os.chdir(folder)
         if saved[2] is None:
             sys.modules.pop("__main__", None)
         else:

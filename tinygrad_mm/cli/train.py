@@ -200,7 +200,7 @@ def diverging(what: str) -> Iterator[None]:
 
 def _save(plt, fig, path: Path) -> Path:
     """Render the figure to PNG bytes in memory, then write them atomically (Ctrl-C never leaves half a file)."""
-    from ..views.files import write_atomic
+    from ..files import write_atomic
 
     buffer = io.BytesIO()
     fig.savefig(buffer, format="png", dpi=100)

@@ -3,7 +3,7 @@
     graph.py          the graph model: nodes, ids, names, edges, collapsed scopes, and the recorded pass it shows
     text.py           numbers (one family), node names, the chain-rule sentences
     dot.py            DOT text and running Graphviz;  draw_options.py, drawing_style.py, drawing.py: the drawing
-    export.py         svg/png/pdf/dot/json files;  files.py: atomic writes
+    export.py         svg/png/pdf/dot/json files (atomic writes: tinygrad_mm/files.py)
     trace.py          the backward tape as a table;  explain.py: a gradient as a sum over paths
     viewer.py         the click-through page (templates/), built from page_views.py (one drawing per set of
                       collapsed scopes), page_data.py (every step's text and numbers) and step_state.py

@@ -16,10 +16,10 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Value
+from ..files import write_atomic
 from . import dot
 from .draw_options import DrawOptions
 from .drawing import dot_source
-from .files import write_atomic
 from .graph import graph_model
 
 IMAGE_FORMATS = ("svg", "png", "pdf")

@@ -22,7 +22,7 @@ from ..compiled.codegen import Plan, edge_lines, node_lines, plan_for
 from ..compiled.naming import string_body
 from ..engine import Value
 from ..engine.op import Op, parenthesize
-from .files import write_atomic
+from ..files import write_atomic
 from .text import gate_sentence, node_names, number, printable
 
 MAX_NODES = 200_000  # a file with more lines than this is no longer something to read

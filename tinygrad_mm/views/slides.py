@@ -18,17 +18,18 @@ joins the pages with pypdf (``pdf_pages``, the ``slides`` extra): steps + 1 page
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from ..engine import Value
+from ..files import OutputPathError, write_atomic
 from . import dot
 from .draw_options import DEFAULT_MAX_NODES, DrawOptions, GraphTooLargeError
 from .drawing import Drawing
 from .drawing_style import Marks
-from .files import OutputPathError, write_atomic
 from .graph import GraphModel, graph_model
 from .page_data import StepText
 from .page_views import ViewSteps, plan_views
@@ -39,6 +40,7 @@ from .step_state import State, fold
 FRAME_FORMATS = ("png", "svg")
 FRAME_HEIGHT = 1080  # pixels, of a PNG frame
 FRAMES_MARK = ".tinygrad-mm-frames"  # in a folder of frames: the files step-NNN.* are ours to replace
+FRAME_NAME = re.compile(r"step-[0-9]{3,}\.(png|svg)")  # a frame written by write_frames
 
 
 def step_sources(
@@ -151,6 +153,9 @@ def write_frames(root: Value, folder: str | Path, format: str = "png", **options
 
     The folder is created if needed.  Files named like frames that were not written by an earlier
     call (no ``.tinygrad-mm-frames`` mark in the folder) are never replaced: `OutputPathError`.
+    The mark is written before the first frame, so a run stopped half-way (Ctrl-C) can be run
+    again; frames of an earlier, longer run in a marked folder are removed, so the folder holds
+    exactly this run's steps.
     """
     if format not in FRAME_FORMATS:
         raise ValueError(f"frames are png or svg, got {format!r}")
@@ -168,6 +173,9 @@ def write_frames(root: Value, folder: str | Path, format: str = "png", **options
             f"{str(taken[0])!r} already exists and was not written as a frame here: choose an empty folder, "
             f"or remove the step-*.{format} files"
         )
-    written = [write_atomic(name, dot.render(source, format, name.name)) for name, source in zip(names, sources, strict=True)]
+    earlier = [p for p in folder.glob("step-*") if FRAME_NAME.fullmatch(p.name)] if mark.exists() else []
     write_atomic(mark, "frames written by tinygrad-mm slides --frames; step-*.png / step-*.svg here may be replaced\n")
+    written = [write_atomic(name, dot.render(source, format, name.name)) for name, source in zip(names, sources, strict=True)]
+    for stale in set(earlier) - set(written):  # an earlier run's frames beyond this run's last step
+        stale.unlink(missing_ok=True)
     return written

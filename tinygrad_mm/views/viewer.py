@@ -33,11 +33,11 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..engine import Value
+from ..files import write_atomic
 from . import dot
 from .draw_options import DEFAULT_MAX_NODES, DrawOptions, GraphTooLargeError
 from .drawing import Drawing
 from .drawing_style import FILL, MONO, SLOT_CHAR, SLOT_POINTS, Marks, css_colours, slot_marker
-from .files import write_atomic
 from .graph import GraphModel, graph_model
 from .live import live_page, live_view
 from .page_data import StepText
