@@ -4,12 +4,15 @@
 - `check_unchanged`: nothing a graph was computed from has had its ``.data`` set since
   (the SGD pattern, then ``backward()`` on the old graph).
 - `restore`: every gradient put back as it was, when a pass fails or was run on the side.
+- `PASS_LOCK`: one backward pass at a time in the process (backward, backward_steps' steps, record), so a
+  pass that fails restores only the gradients it found, never erasing another thread's (README, "Threads").
 """
 
 from __future__ import annotations
 
 import math
 import sys
+from _thread import RLock  # threading's own lock, without importing threading (import time)
 from numbers import Real
 from weakref import WeakKeyDictionary
 
@@ -23,6 +26,7 @@ if TYPE_CHECKING:
 
 _FLOAT_MAX = sys.float_info.max
 LEAF_EPOCH = 1 << 62  # a leaf's _epoch: it is never computed from anything, so it cannot be older than its inputs
+PASS_LOCK = RLock()  # held for a whole backward() or record(), and for each step of backward_steps()
 WRITTEN: WeakKeyDictionary[Value, int] = WeakKeyDictionary()  # node → the write count when its .data was last set by hand
 
 

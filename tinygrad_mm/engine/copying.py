@@ -8,14 +8,15 @@
   their identity), rebuilt by `rebuild_graph`.  Interior nodes pickled in two
   separate places come back as two copies that share their leaves.
 
-A node made again here is consistent with its copied inputs, so it counts as made now
-(no `StaleGraphError` from a copy).
+A copy is exactly as current as the original: a graph that is stale (a ``.data`` set after
+nodes were computed from it) stays stale when copied, deep-copied or pickled, so its
+``backward()`` raises `StaleGraphError` as the original's does; a current graph's copy is current.
 """
 
 from __future__ import annotations
 
 from . import traversal
-from .checks import LEAF_EPOCH
+from .checks import LEAF_EPOCH, WRITTEN
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
@@ -41,7 +42,17 @@ def _new(node: Value, translate: Any) -> Value:
         if hasattr(node, name):
             setattr(new, name, translate(getattr(node, name)))
     new.label, new.scope = node.label, node.scope
+    if node in WRITTEN:  # its .data was set by hand: the copy remembers when, for check_unchanged
+        WRITTEN[new] = WRITTEN[node]
     return new
+
+
+def _stale_part(node: Value) -> int | None:
+    """Why ``node`` is stale: -1 if its own ``.data`` was set after it was made, k if its k-th parent's was; else None."""
+    made = node._epoch
+    if WRITTEN.get(node, -1) > made:
+        return -1
+    return next((k for k, parent in enumerate(node.parents) if WRITTEN.get(parent, -1) > made), None)
 
 
 def _attributes(node: Value) -> dict[str, Any]:
@@ -99,7 +110,9 @@ def reduce(node: Value) -> tuple:
                     operands[name] = index[value]
                 elif name == "parents":
                     operands[name] = tuple(index[p] for p in value)
-            records.append((type(v), v._data, v.grad, operands, v.label, v.scope))
+            stale = _stale_part(v)
+            written = None if stale is None else k if stale == -1 else index[v.parents[stale]]
+            records.append((type(v), v._data, v.grad, operands, v.label, v.scope, written))
     return rebuild_graph, (records,)
 
 
@@ -114,13 +127,15 @@ def rebuild_leaf(cls: type, data: float, grad: float, label: str, scope: tuple[s
 
 
 def rebuild_graph(records: list[Any]) -> Value:
-    """The graph `reduce` flattened: each record is a leaf, or (class, data, grad, operands by index, label, scope)."""
+    """The graph `reduce` flattened: each record is a leaf, or (class, data, grad, operands by index, label, scope,
+    written) where ``written`` is None for a current node, else the index of the node whose ``.data`` was set after
+    this one was made (itself or a parent): the rebuilt node is stale in the same way."""
     nodes: list[Value] = []
     for record in records:
         if not isinstance(record, tuple):
             nodes.append(record)
             continue
-        cls, data, grad, operands, label, scope = record
+        cls, data, grad, operands, label, scope, written = record if len(record) == 7 else (*record, None)
         node = cls.node(data)  # made now (its epoch), from the numbers as they were: consistent with each other
         node.grad = grad
         for name, value in operands.items():
@@ -131,4 +146,8 @@ def rebuild_graph(records: list[Any]) -> Value:
             setattr(node, name, value)
         node.label, node.scope = label, scope
         nodes.append(node)
+        if written is not None:  # made before a write, as the original was: older than now, and that node written now
+            now = node._epoch
+            node._epoch = now - 1
+            WRITTEN[nodes[written]] = max(WRITTEN.get(nodes[written], now), now)
     return nodes[-1]

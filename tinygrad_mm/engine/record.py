@@ -20,7 +20,7 @@ import math
 from collections import namedtuple
 from types import MappingProxyType
 
-from .checks import restore
+from .checks import PASS_LOCK, restore
 from .traversal import backprop_order
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
@@ -126,15 +126,16 @@ def record(root: Value) -> Pass:
     Raises `StaleGraphError` as backward() does; never `GradientError` (see ``Pass.nonfinite``).
     """
     order = backprop_order(root)
-    saved = [node.grad for node in order]
-    try:
-        for node in order:
-            node.grad = 0.0  # leaves too: the record is ∂root/∂node, whatever earlier passes accumulated
-        root._start_pass(order, latest=False)
-        steps = tuple(stepped(order))
-        grads = {node: node.grad for node in order}
-    finally:
-        restore(order, saved)
+    with PASS_LOCK:  # no other thread's pass between zeroing and restoring: theirs are never erased
+        saved = [node.grad for node in order]
+        try:
+            for node in order:
+                node.grad = 0.0  # leaves too: the record is ∂root/∂node, whatever earlier passes accumulated
+            root._start_pass(order, latest=False)
+            steps = tuple(stepped(order))
+            grads = {node: node.grad for node in order}
+        finally:
+            restore(order, saved)
     gates = {node: gate for node in order if (gate := node.gate()) is not None}
     nonfinite = frozenset(node for node, grad in grads.items() if not math.isfinite(grad))
     return Pass(root, tuple(order), steps, MappingProxyType(grads), MappingProxyType(gates), nonfinite)

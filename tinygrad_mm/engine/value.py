@@ -21,7 +21,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from weakref import WeakKeyDictionary, ref
 
 from . import copying
-from .checks import LEAF_EPOCH, WRITTEN, check_unchanged, finite_float, restore
+from .checks import LEAF_EPOCH, PASS_LOCK, WRITTEN, check_unchanged, finite_float, restore
 from .errors import GradientError, describe
 from .record import BackwardStep, stepped
 from .scopes import ANYWHERE as _SCOPES_ANYWHERE
@@ -100,6 +100,10 @@ class Value:
         self._data = value
         _EPOCH += 1
         WRITTEN[self] = _EPOCH
+
+    def __str__(self) -> str:
+        """``Value(data=0.8958441028683222, grad=0.0)``, as micrograd prints it: the numbers (``repr`` says what the node is)."""
+        return f"Value(data={self._data}, grad={self.grad})"
 
     def __repr__(self) -> str:
         name = "Value" if type(self) is Leaf else type(self).__name__  # a leaf: Value(2.0) reads back as it was made
@@ -219,18 +223,23 @@ class Value:
         ``zero_grad()``.  A node whose gradient is exactly 0 would add 0 to
         every parent, so it is skipped.  If a gradient would be infinite or NaN,
         `GradientError` is raised and every ``.grad`` keeps its value from before the call.
+
+        Threads: one pass runs at a time in the process (`PASS_LOCK`), so passes in several threads
+        over shared parameters each add their whole contribution, and a failing one puts back only
+        the gradients as they were when it started — never erasing another thread's.
         """
-        order = backprop_order(self)  # every node of the graph, each before its parents: self first
-        saved = self._start_pass(order)  # every .grad as it was, restored if anything fails
-        try:
-            for node in order:
-                if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
-                    node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent (ops.py)
-            if not all_finite(order):
-                raise gradient_error(order)
-        except BaseException:
-            restore(order, saved)
-            raise
+        with PASS_LOCK:  # no other thread's pass runs in between, so restoring erases nothing of theirs
+            order = backprop_order(self)  # every node of the graph, each before its parents: self first
+            saved = self._start_pass(order)  # every .grad as it was, restored if anything fails
+            try:
+                for node in order:
+                    if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
+                        node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent (ops.py)
+                if not all_finite(order):
+                    raise gradient_error(order)
+            except BaseException:
+                restore(order, saved)
+                raise
 
     def backward_steps(self) -> Iterator[BackwardStep]:
         """The same backward pass as ``backward()``, paused after each node (the same rule skips zero gradients).
@@ -240,16 +249,26 @@ class Value:
         so far holds its final gradient and the others hold the partial sums
         received so far (leaves included): call ``zero_grad()`` before running a
         fresh pass.  An error restores every gradient, as in ``backward()``.
+
+        Between steps (while paused) it does not hold the pass lock (see ``backward``): step by hand
+        in one thread, not while another thread backpropagates into the same parameters.
         """
         order = backprop_order(self)
-        saved = self._start_pass(order)
+        with PASS_LOCK:
+            saved = self._start_pass(order)
         try:
-            for step in stepped(order):  # the loop of backward(), pausing after each node (record.py)
-                if step.sent and not all_finite(step.parents):
-                    raise gradient_error(order)
+            steps = stepped(order)  # the loop of backward(), pausing after each node (record.py)
+            while True:
+                with PASS_LOCK:  # each step whole, never beside another thread's pass
+                    step = next(steps, None)
+                    if step is None:
+                        break
+                    if step.sent and not all_finite(step.parents):
+                        raise gradient_error(order)
                 yield step
         except Exception:
-            restore(order, saved)
+            with PASS_LOCK:
+                restore(order, saved)
             raise
 
     def _start_pass(self, order: list[Value], latest: bool = True) -> list[float]:
@@ -318,6 +337,18 @@ class Constant(Value):
     @grad.setter
     def grad(self, contribution: float) -> None:
         """What the chain rule sends a constant is dropped: nothing is learned about a fixed number."""
+
+    def backward(self) -> None:
+        """A constant has no graph and needs no gradient: calling backward() on one is a mistake (as in PyTorch)."""
+        raise RuntimeError(
+            f"backward() on {describe(self)}: a constant (a plain number in an operation, like the 2 in x*2) has "
+            "no graph behind it and needs no gradient; call backward() on the value you computed, e.g. loss.backward()"
+        )
+
+    def backward_steps(self) -> Iterator[BackwardStep]:
+        """As `backward`: a constant has no backward pass to step through."""
+        self.backward()
+        return iter(())
 
 
 def operand(x: object, op: str, other: Value | None = None) -> Value:
