@@ -1,4 +1,4 @@
-"""``tinygrad-mm render``: draw the CS224N margin-loss example to svg / png / pdf / dot / json."""
+"""``tinygrad-mm render``: draw a graph (your script, a formula, or the CS224N margin-loss example) to svg / png / pdf / dot / json."""
 
 from __future__ import annotations
 

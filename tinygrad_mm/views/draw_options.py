@@ -45,6 +45,12 @@ class NumberFormat:
             raise ValueError(
                 f"number_format {spec!r} is not a float format spec ({err}); use e.g. '.4g', '.3f' or '.2e'"
             ) from None
+        fill = spec[0] if len(spec) > 1 and spec[1] in "<>=^" else ""  # [[fill]align]…: the padding character
+        if fill in ("<", "&", ">"):
+            raise ValueError(
+                f"number_format {spec!r} pads numbers with {fill!r}, which the drawing's labels (Graphviz HTML) "
+                f"cannot hold; choose another fill character, e.g. {' ' + spec[1:]!r} or {'0' + spec[1:]!r}"
+            )
         self.spec = spec
 
     def __call__(self, x: float | None, signed: bool = False) -> str:
