@@ -17,17 +17,20 @@ from .graph import GraphModel
 
 FONT = "DejaVu Sans"
 MONO = "DejaVu Sans Mono"
-FILL = {"parameter": "#fbd9a6", "input": "#bcd8f2", "constant": "#e4e4e4", "op": "#ffffff"}
+FILL = {"parameter": "#f9cf8f", "input": "#a5c8f0", "constant": "#e8e8e8", "op": "#ffffff"}  # apart for colour-blind eyes too
 ROOT_COLOUR, HIGHLIGHT_COLOUR = "#b03a2e", "#f39c12"
 NEGATIVE, POSITIVE, ZERO, NO_FLOW = "#c0392b", "#1a5fa8", "#9a9a9a", "#b5b5b5"
 BOX_FILL, BOX_BORDER, CLOSED_FILL = "#ece3f5", "#5b4a8b", "#d9d9d9"
 LEGEND_SWATCH = {"parameter": "#f2b45a", "input": "#6fa8dc", "constant": "#b0b0b0"}
 
-# the step-through colours: CSS custom properties of the page (--current, …) and the slides' attributes
+# the step-through colours: CSS custom properties of the page (--current, …) and the slides' attributes.
+# Chosen to stay apart for colour-blind students: every pair a student must tell apart keeps a CIELAB
+# difference ΔE ≥ 20 under simulated protanopia, deuteranopia and tritanopia (tests/test_accessibility.py),
+# from the Okabe–Ito palette: a yellow current node, an ochre partial, a bluish-green final, a red "now" edge.
 STEP_COLOURS = {
-    "current": "#ffd43b", "current-edge": "#e8590c", "partial": "#f59f00", "final": "#2f9e44",
-    "now": "#e03131", "done": "#f08c00", "zero": "#adb5bd",
-    "partial-text": "#8a5300", "final-text": "#1b6b2f", "current-text": "#a61e4d",
+    "current": "#fde725", "current-edge": "#994f00", "partial": "#ddaa33", "final": "#009e73",
+    "now": "#cc3311", "done": "#e69f00", "zero": "#adb5bd",
+    "partial-text": "#994f00", "final-text": "#00664a", "current-text": "#7e1f86",
 }  # fmt: skip
 SLOT_POINTS = 11  # the gradient slot's font size at fontsize 12
 SLOT_CHAR = 0.602  # DejaVu Sans Mono's advance width, in em
@@ -81,7 +84,7 @@ def edge_attributes(state: str | None) -> dict[str, str]:
 
 
 def css_colours() -> str:
-    """The step colours as CSS custom properties (``--current: #ffd43b; …``) for the page."""
+    """The step colours as CSS custom properties (``--current: #fde725; …``) for the page."""
     return " ".join(f"--{name}: {colour};" for name, colour in STEP_COLOURS.items())
 
 

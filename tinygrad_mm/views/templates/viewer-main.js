@@ -46,7 +46,7 @@
       if (S.pos === S.total()) S.go(0);
       S.timer = setInterval(function () {
         if (S.pos >= S.total() || S.asking !== null) play(false); else S.go(step(1));
-      }, 900 / S.speed);
+      }, 900 / Math.min(S.speed, S.maxSpeed || Infinity));  // S.maxSpeed: reduced motion (viewer-a11y.js)
     } else if (!on && S.timer) { clearInterval(S.timer); S.timer = null; }
     $("play").textContent = S.timer ? "⏸ Pause" : "▶ Play";
   }
