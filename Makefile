@@ -1,6 +1,7 @@
 # Set-up on a fresh clone is one command each (Python >= 3.10; system packages are installed when missing):
 #   make demo      - a lean venv with tinygrad_mm alone (no Python dependency), then the demo: numbers, pictures, pages
-#   make test      - the same venv plus every test dependency (PyTorch oracle, Playwright, micrograd, ...), ruff, pytest
+#   make test      - the same venv plus every test dependency (PyTorch oracle, Playwright, micrograd, ...), ruff, pytest,
+#                    then the engine and compile tests on every Python 3.10-3.13 the machine has (one line each, missing ones named)
 #   make notebook  - the same venv plus JupyterLab, opening visualize/cs224n_backprop.ipynb
 #   make bench     - the same venv plus micrograd, then the benchmarks
 PYTHON ?= python3
@@ -10,7 +11,7 @@ PIP     = $(BIN)/python -m pip --quiet --disable-pip-version-check
 TEST_EXTRAS ?= test,oracle,draw,plot,bench,slides
 LINTED  = tinygrad_mm tests visualize benchmarks scripts
 
-.PHONY: demo test lint bench notebook venv clean
+.PHONY: demo test test-pythons lint bench notebook venv clean
 
 venv: $(VENV)/.demo
 
@@ -35,6 +36,11 @@ test: $(VENV)/.extra-$(TEST_EXTRAS)
 	@bash scripts/system-deps.sh graphviz chromium
 	$(BIN)/ruff check $(LINTED)
 	$(BIN)/python -m pytest
+	bash scripts/test-pythons.sh
+
+# the engine and compile tests on each of Python 3.10, 3.11, 3.12, 3.13 found here (.venv-3.X); a missing one is reported
+test-pythons:
+	bash scripts/test-pythons.sh
 
 lint: $(VENV)/.extra-$(TEST_EXTRAS)
 	$(BIN)/ruff check $(LINTED)
@@ -48,4 +54,4 @@ bench: $(VENV)/.extra-bench
 	$(BIN)/python benchmarks/floor.py
 
 clean:
-	rm -rf $(VENV) out build dist .pytest_cache .hypothesis .ruff_cache *.egg-info
+	rm -rf $(VENV) .venv-3.* out build dist .pytest_cache .hypothesis .ruff_cache *.egg-info

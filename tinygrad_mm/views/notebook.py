@@ -8,6 +8,9 @@ Content-Security-Policy, no network) inside
 so the page's script runs in an opaque origin — it can reach neither the
 notebook, nor its cookies, nor the kernel — and its fixed height keeps the
 notebook's layout intact, in any front end that renders ``text/html``.
+Beside it, the output bundle carries the graph's static drawing as ``image/svg+xml``
+(the same picture as a Value's own display): a saved notebook viewed where the iframe is
+stripped (GitHub, nbviewer, a PDF export) still shows the graph.
 
 A Value shown as a cell's last value is drawn (``drawing.dot_source``) at a
 size a notebook can hold, and never raises:
@@ -45,11 +48,18 @@ CANNOT_DRAW = (GraphTooLargeError, dot.GraphvizNotFoundError, dot.GraphvizError)
 class InlineViewer:
     """The step-through viewer as a sandboxed iframe; Jupyter displays it when it is a cell's last value."""
 
-    def __init__(self, iframe: str, height: int, name: str) -> None:
-        self.html, self.height, self.name = iframe, height, name
+    def __init__(self, iframe: str, height: int, name: str, svg: str | None = None) -> None:
+        self.html, self.height, self.name, self.svg = iframe, height, name, svg
 
     def _repr_html_(self) -> str:
         return self.html
+
+    def _repr_mimebundle_(self, include: Any = None, exclude: Any = None) -> dict[str, str]:
+        """The live viewer (``text/html``) and, where it can be drawn, the static graph (``image/svg+xml``)."""
+        bundle = {"text/html": self.html}
+        if self.svg is not None:
+            bundle["image/svg+xml"] = self.svg
+        return bundle
 
     def __html__(self) -> str:  # markupsafe / Jinja: already HTML
         return self.html
@@ -78,7 +88,8 @@ def show(root: Value, height: int = DEFAULT_HEIGHT, title: str | None = None, su
     from .viewer import page  # the page's templates are read on first use
 
     name = root.label or root.op or "value"
-    return InlineViewer(iframe(page(root, title, subtitle, **options), height, f"step-through viewer of {name}"), height, name)
+    live = iframe(page(root, title, subtitle, **options), height, f"step-through viewer of {name}")
+    return InlineViewer(live, height, name, value_svg(root))
 
 
 def iframe(page: str, height: int, title: str) -> str:
