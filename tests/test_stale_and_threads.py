@@ -125,59 +125,70 @@ def failing_graph(p: Value, length: int) -> Value:
     return sum_values([chain * 1e308, chain * 1e308])
 
 
-def test_a_failing_backward_in_one_thread_never_erases_another_threads_gradients():
-    p = Parameter(1e-10)
-    passes, stop = 3000, threading.Event()
-    failures = []
-    saved_interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)  # switch threads as often as possible: the race, if any, shows
+def run_beside(main, background, copies: int = 2) -> None:
+    """Run ``main`` in a thread while ``copies`` threads repeat ``background()`` until it is done, switching threads
+    as often as the interpreter can (the race, if any, shows); an exception in any thread fails the test."""
+    stop, errors = threading.Event(), []
 
-    def fail_again_and_again() -> None:
-        bad = failing_graph(p, 3000)
+    def guarded(work) -> None:
+        try:
+            work()
+        except BaseException as err:  # noqa: BLE001 (reported below, in the test's own thread)
+            errors.append(err)
+
+    def again() -> None:
         while not stop.is_set():
-            try:
-                bad.backward()
-            except GradientError:
-                failures.append(1)
+            background()
+
+    saved_interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)
+    try:
+        others = [threading.Thread(target=guarded, args=(again,)) for _ in range(copies)]
+        first = threading.Thread(target=guarded, args=(main,))
+        for t in [*others, first]:
+            t.start()
+        first.join()
+        stop.set()
+        for t in others:
+            t.join()
+    finally:
+        sys.setswitchinterval(saved_interval)
+    assert not errors, errors
+
+
+def test_a_failing_backward_in_one_thread_never_erases_another_threads_gradients():
+    p, passes, failures = Parameter(1e-10), 3000, []
+    bad = failing_graph(p, 3000)
+
+    def fail() -> None:
+        with pytest.raises(GradientError):
+            bad.backward()
+        failures.append(1)
 
     def learn() -> None:
         for _ in range(passes):
             (p * 1.0).backward()  # adds exactly 1.0 to p.grad
 
-    try:
-        threads = [threading.Thread(target=fail_again_and_again) for _ in range(2)]
-        learner = threading.Thread(target=learn)
-        for t in threads:
-            t.start()
-        learner.start()
-        learner.join()
-        stop.set()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(saved_interval)
+    run_beside(learn, fail)
     assert failures, "the failing passes ran"
     assert p.grad == float(passes)  # every successful pass's contribution, none erased by a failing one
 
 
 def test_passes_in_many_threads_over_shared_parameters_add_up_exactly():
     w = [Parameter(0.5 + k / 10) for k in range(4)]
-    saved_interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
+    rounds = []
 
     def learn() -> None:
         for _ in range(200):
             sum_values([wk * 1.0 for wk in w]).backward()
 
-    try:
-        threads = [threading.Thread(target=learn) for _ in range(4)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join()
-    finally:
-        sys.setswitchinterval(saved_interval)
-    assert [wk.grad for wk in w] == [800.0] * 4
+    def learn_in_background() -> None:
+        if len(rounds) < 3:
+            learn()
+            rounds.append(1)
+
+    run_beside(learn, learn_in_background, copies=3)
+    assert [wk.grad for wk in w] == [200.0 * (1 + len(rounds))] * 4
 
 
 def test_drawing_in_one_thread_never_erases_the_gradients_another_thread_is_computing():
@@ -185,28 +196,13 @@ def test_drawing_in_one_thread_never_erases_the_gradients_another_thread_is_comp
 
     p = Parameter(0.5)
     seen = p * 3.0
-    saved_interval = sys.getswitchinterval()
-    sys.setswitchinterval(1e-6)
-    stop = threading.Event()
 
     def look() -> None:  # what every view does: a pass on the side, every .grad put back
-        while not stop.is_set():
-            assert record(seen).grads[p] == 3.0
+        assert record(seen).grads[p] == 3.0
 
     def learn() -> None:
         for _ in range(2000):
             (p * 1.0).backward()
 
-    try:
-        viewers = [threading.Thread(target=look) for _ in range(2)]
-        learner = threading.Thread(target=learn)
-        for t in viewers:
-            t.start()
-        learner.start()
-        learner.join()
-        stop.set()
-        for t in viewers:
-            t.join()
-    finally:
-        sys.setswitchinterval(saved_interval)
+    run_beside(learn, look)
     assert p.grad == 2000.0
