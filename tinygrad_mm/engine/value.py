@@ -224,9 +224,8 @@ class Value:
         every parent, so it is skipped.  If a gradient would be infinite or NaN,
         `GradientError` is raised and every ``.grad`` keeps its value from before the call.
 
-        Threads: one pass runs at a time in the process (`PASS_LOCK`), so passes in several threads
-        over shared parameters each add their whole contribution, and a failing one puts back only
-        the gradients as they were when it started — never erasing another thread's.
+        Threads: one pass at a time per process (`PASS_LOCK`): a failing pass puts back only the
+        gradients it found, never erasing another thread's contributions to shared parameters.
         """
         with PASS_LOCK:  # no other thread's pass runs in between, so restoring erases nothing of theirs
             order = backprop_order(self)  # every node of the graph, each before its parents: self first
@@ -250,8 +249,7 @@ class Value:
         received so far (leaves included): call ``zero_grad()`` before running a
         fresh pass.  An error restores every gradient, as in ``backward()``.
 
-        Between steps (while paused) it does not hold the pass lock (see ``backward``): step by hand
-        in one thread, not while another thread backpropagates into the same parameters.
+        Paused between steps it does not hold the pass lock (``backward``): step by hand in one thread.
         """
         order = backprop_order(self)
         with PASS_LOCK:
@@ -345,10 +343,7 @@ class Constant(Value):
             "no graph behind it and needs no gradient; call backward() on the value you computed, e.g. loss.backward()"
         )
 
-    def backward_steps(self) -> Iterator[BackwardStep]:
-        """As `backward`: a constant has no backward pass to step through."""
-        self.backward()
-        return iter(())
+    backward_steps = backward  # type: ignore[assignment]  (the same mistake, the same error)
 
 
 def operand(x: object, op: str, other: Value | None = None) -> Value:
