@@ -132,6 +132,7 @@ def record(root: Value) -> Pass:
             for node in order:
                 node.grad = 0.0  # leaves too: the record is ∂root/∂node, whatever earlier passes accumulated
             root._start_pass(order, latest=False)
+            PASS_LOCK.release()  # _start_pass took it once more; the `with` above holds it to the end
             steps = tuple(stepped(order))
             grads = {node: node.grad for node in order}
         finally:

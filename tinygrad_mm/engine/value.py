@@ -227,18 +227,19 @@ class Value:
         Threads: one pass at a time per process (`PASS_LOCK`): a failing pass puts back only the
         gradients it found, never erasing another thread's contributions to shared parameters.
         """
-        with PASS_LOCK:  # no other thread's pass runs in between, so restoring erases nothing of theirs
-            order = backprop_order(self)  # every node of the graph, each before its parents: self first
-            saved = self._start_pass(order)  # every .grad as it was, restored if anything fails
-            try:
-                for node in order:
-                    if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
-                        node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent (ops.py)
-                if not all_finite(order):
-                    raise gradient_error(order)
-            except BaseException:
-                restore(order, saved)
-                raise
+        order = backprop_order(self)  # every node of the graph, each before its parents: self first
+        saved = self._start_pass(order)  # every .grad as it was, restored if anything fails; PASS_LOCK taken
+        try:
+            for node in order:
+                if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
+                    node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent (ops.py)
+            if not all_finite(order):
+                raise gradient_error(order)
+        except BaseException:
+            restore(order, saved)
+            raise
+        finally:
+            PASS_LOCK.release()  # no other thread's pass ran in between, so restoring erased nothing of theirs
 
     def backward_steps(self) -> Iterator[BackwardStep]:
         """The same backward pass as ``backward()``, paused after each node (the same rule skips zero gradients).
@@ -252,8 +253,8 @@ class Value:
         Paused between steps it does not hold the pass lock (``backward``): step by hand in one thread.
         """
         order = backprop_order(self)
-        with PASS_LOCK:
-            saved = self._start_pass(order)
+        saved = self._start_pass(order)
+        PASS_LOCK.release()  # taken again for each step below, not while paused
         try:
             steps = stepped(order)  # the loop of backward(), pausing after each node (record.py)
             while True:
@@ -274,10 +275,12 @@ class Value:
 
         Returns every gradient as it was before (in ``order``), for `restore`.  ``latest``: remember
         ``self`` as the root of the latest pass (a pass recorded on the side is nobody's: record.py).
+        Then holds `PASS_LOCK` (one pass at a time): the caller releases it when its pass is over.
         """
         global LAST_ROOT
         if min([node._epoch for node in order]) < _EPOCH:  # speed trick 4: some .data was set since the oldest node
             check_unchanged(order)
+        PASS_LOCK.acquire()
         saved = [node.grad for node in order]
         for node in order:
             if not node.is_leaf:
