@@ -15,8 +15,8 @@ from typing import Any
 from xml.etree import ElementTree
 
 from ..engine import Value
+from ..files import write_atomic
 from . import dot
-from .files import write_atomic
 from .slides import step_sources
 
 SVG_NS = "http://www.w3.org/2000/svg"

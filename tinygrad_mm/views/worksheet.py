@@ -16,9 +16,9 @@ from pathlib import Path
 from typing import Any
 
 from ..engine import Value
+from ..files import write_atomic
 from . import dot
 from .drawing_style import Marks
-from .files import write_atomic
 from .pdf_pages import pypdf_module
 from .slide_layout import Page, svg_size
 from .slides import StepDrawing
