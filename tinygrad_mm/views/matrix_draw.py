@@ -21,9 +21,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 
 from ..engine import Value
+from ..files import write_atomic
 from . import dot
 from .explain import PathExplosionError, explain
-from .files import write_atomic
 from .matrix import Array, Grid, MatrixLens, elementwise, gradient_lens
 from .matrix_formulas import BranchFormula, NotesFormulas, NotFound, notes_formulas
 from .text import node_names, number
