@@ -100,8 +100,8 @@
 
   // ---- hooks: after every move and every new drawing
   var go = S.go, showView = S.showView;
-  S.go = function (p, force) { go(p, force); rove(); announce(); };
-  S.showView = function (k) { showView(k); prepare(); };
+  S.go = function () { var out = go.apply(S, arguments); rove(); announce(); return out; };
+  S.showView = function () { var out = showView.apply(S, arguments); prepare(); return out; };
   prepare();
   announce();
 })(tgmm);
