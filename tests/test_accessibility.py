@@ -13,6 +13,7 @@ import itertools
 
 import pytest
 from colour_vision import VISIONS, delta_e
+from playwright.sync_api import expect
 
 from tinygrad_mm import to_html
 from tinygrad_mm.models.cs224n import notes_example
@@ -115,7 +116,7 @@ def test_reduced_motion_follows_the_system_and_has_a_visible_toggle(viewer):
     assert viewer.position() == 1  # normal pace: one step per 0.9 s
     page.click("#play")  # pause
     page.emulate_media(reduced_motion="reduce")
-    assert page.is_checked("#reduce-motion")
+    expect(page.locator("#reduce-motion")).to_be_checked()  # the media query's change event arrives a moment later
     page.click("#play")
     page.clock.run_for(950 * 3)
     assert viewer.position() == 1  # reduced motion: each step held at least four times as long
