@@ -36,9 +36,9 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+from ..files import write_atomic
 from .classroom import Classroom
 from .classroom_answers import Refused, same
-from .files import write_atomic
 
 MAX_BODY = 4096
 SECURITY_HEADERS = {
