@@ -17,7 +17,7 @@ from pathlib import Path
 from .errors import UserError
 from .options import output_file, whole
 from .sources import add_graph_arguments, load_graph
-from .view_options import add_collapse_arguments, as_user_error, collapse_of, list_scopes
+from .view_options import add_collapse_arguments, as_user_error, collapse_of
 
 DEFAULT_PORT = 8765
 
@@ -58,8 +58,6 @@ def run(args: argparse.Namespace) -> int:
     from ..views.draw_options import GraphTooLargeError
 
     source = load_graph(args)
-    if args.list_scopes:
-        return list_scopes(source)
     collapse = collapse_of(args, source)
     room = Classroom(max_students=args.max_students)
     csv_path = args.csv or Path(f"class-results-{datetime.datetime.now():%Y%m%d-%H%M%S}.csv")

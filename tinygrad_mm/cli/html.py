@@ -7,7 +7,7 @@ from pathlib import Path
 
 from .options import output_file
 from .sources import add_graph_arguments, load_graph
-from .view_options import add_collapse_arguments, as_user_error, collapse_of, list_scopes
+from .view_options import add_collapse_arguments, as_user_error, collapse_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -47,8 +47,6 @@ def run(args: argparse.Namespace) -> int:
     from ..views.viewer import to_html
 
     source = load_graph(args)
-    if args.list_scopes:
-        return list_scopes(source)
     collapse = collapse_of(args, source)
     out = args.out or Path("out") / f"{source.name}.html"
     try:

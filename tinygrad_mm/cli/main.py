@@ -22,6 +22,8 @@ from collections.abc import Sequence
 
 from . import classroom, code, demo, explain, html, matrix, pictures, render, slides, trace, train, worksheet
 from .errors import BROKEN_PIPE, INTERRUPTED, user_error
+from .sources import load_graph
+from .view_options import list_scopes
 
 # Each module defines ``register(subparsers)``, which adds its sub-command and sets ``func``.
 COMMANDS = (demo, train, render, pictures, trace, explain, html, slides, worksheet, code, matrix, classroom)
@@ -60,7 +62,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             parser.print_help()
             return 2
         program = " ".join(filter(None, (program, args.command, getattr(args, "demo", None))))
-        status = int(args.func(args) or 0)
+        if getattr(args, "list_scopes", False):  # every command with --list-scopes (view_options): print them, exit
+            status = list_scopes(load_graph(args))
+        else:
+            status = int(args.func(args) or 0)
         sys.stdout.flush()  # a reader that went away shows up here at the latest
         return status
     except KeyboardInterrupt:

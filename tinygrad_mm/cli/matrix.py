@@ -15,7 +15,7 @@ from pathlib import Path
 from .errors import UserError
 from .options import output_file
 from .sources import add_graph_arguments, load_graph
-from .view_options import add_collapse_arguments, collapse_of, list_scopes
+from .view_options import add_collapse_arguments, collapse_of
 
 FORMATS = ("svg", "png", "pdf", "dot", "html")
 
@@ -56,8 +56,6 @@ def run(args: argparse.Namespace) -> int:
         raise UserError(f"--collapse and --expand shape the graph of the .html page; the .{fmt} picture draws arrays "
                         "(choose them with --arrays)")  # fmt: skip
     source = load_graph(args)
-    if args.list_scopes:
-        return list_scopes(source)
     out = args.out or Path("out") / f"{source.name}-matrix.{fmt}"
     try:
         if fmt == "html":

@@ -10,7 +10,7 @@ from ..views.dot import GraphvizNotFoundError
 from ..views.export import FORMATS, write_graph
 from .options import output_file
 from .sources import add_graph_arguments, load_graph
-from .view_options import add_collapse_arguments, add_picture_arguments, collapse_of, list_scopes, picture_options
+from .view_options import add_collapse_arguments, add_picture_arguments, collapse_of, picture_options
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,8 +34,6 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     source = load_graph(args)
-    if args.list_scopes:
-        return list_scopes(source)
     collapse = collapse_of(args, source)
     if not args.no_backward:
         source.root.backward()

@@ -13,7 +13,6 @@ from .view_options import (
     add_picture_arguments,
     as_user_error,
     collapse_of,
-    list_scopes,
     picture_options,
 )
 
@@ -51,8 +50,6 @@ def run(args: argparse.Namespace) -> int:
     from ..views.slides import write_frames, write_slides
 
     source = load_graph(args)
-    if args.list_scopes:
-        return list_scopes(source)
     if args.out is not None and args.out.suffix.lower() != ".pdf":
         raise UserError(f"--out {args.out}: slides are a PDF; name the file FILE.pdf (frames: --frames DIR)")
     options = {"collapse": collapse_of(args, source), "max_nodes": args.max_nodes, "digits": args.digits,

@@ -8,7 +8,7 @@ from pathlib import Path
 from .errors import UserError
 from .options import output_file
 from .sources import add_graph_arguments, load_graph
-from .view_options import add_collapse_arguments, as_user_error, collapse_of, list_scopes
+from .view_options import add_collapse_arguments, as_user_error, collapse_of
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -34,8 +34,6 @@ def run(args: argparse.Namespace) -> int:
     from ..views.worksheet import write_worksheet
 
     source = load_graph(args)
-    if args.list_scopes:
-        return list_scopes(source)
     out = args.out or Path("out") / f"{source.name}-worksheet.pdf"
     for what, path in (("--out", out), ("--key", args.key)):
         if path is not None and path.suffix.lower() != ".pdf":
