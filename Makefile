@@ -3,7 +3,7 @@
 #   make test      - the same venv plus every test dependency (PyTorch oracle, Playwright, micrograd, ...), ruff, pytest,
 #                    then the engine and compile tests on every Python 3.10-3.13 the machine has (one line each, missing ones named)
 #   make notebook  - the same venv plus JupyterLab, opening visualize/cs224n_backprop.ipynb
-#   make bench     - the same venv plus micrograd, then the benchmarks
+#   make bench     - the same venv plus micrograd and Playwright, then the benchmarks: engine table, pages, class mode
 PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
@@ -50,8 +50,10 @@ notebook: $(VENV)/.extra-notebook
 	$(BIN)/jupyter lab visualize/cs224n_backprop.ipynb $(if $(filter 0,$(shell id -u)),--allow-root)
 
 bench: $(VENV)/.extra-bench
+	@bash scripts/system-deps.sh chromium || true
 	$(BIN)/python benchmarks/compare.py --markdown benchmarks/RESULTS.md
 	$(BIN)/python benchmarks/floor.py
+	$(BIN)/python benchmarks/pages.py --markdown benchmarks/RESULTS.md
 
 clean:
 	rm -rf $(VENV) .venv-3.* out build dist .pytest_cache .hypothesis .ruff_cache *.egg-info

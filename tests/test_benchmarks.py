@@ -186,3 +186,24 @@ def test_honesty_check_compares_a_first_call_with_the_first_step(results):
     tampered["first_call"][compare.COMPILED][0]["check"][0] += 1e-6
     with pytest.raises(compare.HonestyError, match="first_call: tinygrad_mm/compiled computed"):
         compare.check_honesty(tampered)
+
+
+def test_pages_section_replaces_an_earlier_one_and_keeps_the_engine_table(tmp_path, monkeypatch):
+    import pages
+
+    reports = iter([(True, "live: 3.6 ms"), (False, "could not run (exit 1): no Chromium"), (True, "lens"), (True, "class")])
+    monkeypatch.setattr(pages, "run", lambda script: next(reports))
+    target = tmp_path / "RESULTS.md"
+    target.write_text("| engine table |\n\n## Pages and class mode\n\nold numbers\n", encoding="utf-8")
+    assert pages.main(["--markdown", str(target)]) == 1  # one benchmark could not run: said, and the exit code is 1
+    text = target.read_text(encoding="utf-8")
+    assert text.startswith("| engine table |") and "old numbers" not in text and text.count("## Pages and class mode") == 1
+    assert "live: 3.6 ms" in text and "could not run (exit 1): no Chromium" in text
+
+
+def test_pages_reports_a_script_that_fails_in_one_line(tmp_path, monkeypatch):
+    import pages
+
+    monkeypatch.setattr(pages, "HERE", tmp_path)
+    (tmp_path / "broken.py").write_text("raise SystemExit('needs Playwright: pip install .[bench]')\n", encoding="utf-8")
+    assert pages.run(["broken.py"]) == (False, "could not run (exit 1): needs Playwright: pip install .[bench]")
