@@ -17,6 +17,7 @@ Every cell carries a tooltip (its number and its scalar paths, as `explain` list
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -24,7 +25,7 @@ from ..engine import Value
 from ..files import write_atomic
 from . import dot
 from .explain import PathExplosionError, explain
-from .matrix import Array, Grid, MatrixLens, elementwise, gradient_lens
+from .matrix import Array, Grid, MatrixLens, added, elementwise, gradient_lens
 from .matrix_formulas import BranchFormula, NotesFormulas, NotFound, notes_formulas
 from .text import node_names, number
 
@@ -35,6 +36,26 @@ FONT = "DejaVu Sans"
 MAX_EXPLAINED = 800  # nodes whose paths a tooltip lists; past this a tooltip names the explain command
 MAX_PATHS_SHOWN = 3
 FORMATS = ("svg", "png", "pdf", "dot")
+
+# The texts that carry numbers are templates with named slots, filled here and (on a live page) again by
+# templates/viewer-live-matrix.js with the recomputed numbers: one set of words for both.
+SLOT = re.compile("\ue000(\\w+)\ue001")
+WORDS = {
+    "scale": "colour: red < 0 < blue, full at ±\ue000largest\ue001", "flat": "every value is 0",
+    "ok": "✓ the formula and the scalar gradients agree", "bad": "✗ MISMATCH: the formula and the scalar gradients differ",
+    "zero": "  (every factor is 0\ue000why\ue001; nothing flows back)",
+    "why": ": \ue000flat\ue001 flat here (for the hinge: the margin is met)",
+}  # fmt: skip
+
+
+def slot(name: str) -> str:
+    """The mark of a slot named ``name`` in a text template."""
+    return f"\ue000{name}\ue001"
+
+
+def filled(template: str, values: dict[str, str]) -> str:
+    """``template`` with each slot replaced by its value."""
+    return SLOT.sub(lambda m: values[m.group(1)], template)
 
 
 def colour(value: float, largest: float) -> str:
@@ -70,6 +91,17 @@ class Cells:
         self.numbered: list[tuple[str, int, str]] = []  # (cell id, node index, tooltip): what the page needs
         self.role: tuple[str, int, str] = ("sum", -1, "")  # what the next cells show: kind, branch, colour scale
         self.roles: dict[str, tuple[str, int, str, float]] = {}  # cell id → its role and number (the page's live hook)
+        self.texts: list[dict] = []  # the texts with numbers: id, template, and what each slot shows (the live page)
+
+    def text(self, template: str, slots: dict[str, list], values: dict[str, str], size: int = 10, bold: bool = False,
+             align: str = "CENTER", colspan: int = 1) -> str:  # fmt: skip
+        """A `_td` of ``template`` filled with ``values``, with an id ``mtx{k}`` and its slots recorded for the live page.
+
+        A slot is ``["grad", node]`` (∂J/∂node), ``["scale", name]`` (the colour scale of the cells of that scale),
+        ``["check", role, part]`` (the formula check of W, b or U: largest, worst, verdict, zero) or ``["sum", array]``."""
+        text_id = f"mtx{len(self.texts)}"
+        self.texts.append({"id": text_id, "template": template, "slots": slots})
+        return _td(filled(template, values), size, bold, align, colspan, text_id)
 
     def num(self, x: float) -> str:
         return number(x, self.digits)
@@ -140,15 +172,19 @@ def grid_role(lens: MatrixLens, grid: Grid) -> tuple[str, int, str]:
     return ("rest" if grid.via else "sum"), -1, grid.array.name
 
 
-def _td(text: str, size: int = 10, bold: bool = False, align: str = "CENTER", colspan: int = 1) -> str:
+def _td(text: str, size: int = 10, bold: bool = False, align: str = "CENTER", colspan: int = 1, text_id: str = "") -> str:
+    """A table cell of text (lines split at \\n); with ``text_id``, Graphviz keeps it as a group the page can find
+    (``ID`` is written only with a link, so a tooltip of the text itself comes along; matrix_page unwraps it)."""
     body = '<BR ALIGN="LEFT"/>'.join(dot.html(part) for part in text.split("\n"))
     body = f"<B>{body}</B>" if bold else body
     span = f' COLSPAN="{colspan}"' if colspan > 1 else ""
-    return f'<TD ALIGN="{align}" BALIGN="LEFT"{span}><FONT POINT-SIZE="{size}">{body}</FONT></TD>'
+    tip = "&#10;".join(dot.html(part) for part in text.split("\n"))
+    named = f' ID="{text_id}" HREF="#" TOOLTIP="{tip}"' if text_id else ""
+    return f'<TD ALIGN="{align}" BALIGN="LEFT"{span}{named}><FONT POINT-SIZE="{size}">{body}</FONT></TD>'
 
 
 def scale_text(largest: float, cells: Cells) -> str:
-    return f"colour: red < 0 < blue, full at ±{cells.num(largest)}" if largest else "every value is 0"
+    return filled(WORDS["scale"], {"largest": cells.num(largest)}) if largest else WORDS["flat"]
 
 
 def _grid_tip(cells: Cells, grid: Grid, branch: Value | None, root: str) -> Callable[[tuple[int, ...]], str]:
@@ -170,16 +206,18 @@ def array_panel(cells: Cells, array: Array, formulas: NotesFormulas | None) -> s
     grids = lens.grids(array)
     largest = max(g.largest() for g in grids)
     by_name = dict(zip(lens.branch_names, lens.branches, strict=True))
-    head = f"{array.name}   ({array.shape_text}, {array.kind})   {scale_text(largest, cells)}"
-    rows = [f"<TR>{_td(head, 12, True, 'LEFT', 8)}</TR>"]
+    head = f"{array.name}   ({array.shape_text}, {array.kind})   {slot('scale')}"
+    head_td = cells.text(head, {"scale": ["scale", array.name]}, {"scale": scale_text(largest, cells)}, 12, True, "LEFT", 8)
+    rows = [f"<TR>{head_td}</TR>"]
     if array.note:
         rows.append(f"<TR>{_td('⚠ ' + array.note, 10, False, 'LEFT', 8)}</TR>")
     role = _role(array, formulas)
     if role == "W" and formulas is not None:
         rows.append('<TR><TD COLSPAN="8" ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6">')
         for grid, branch in zip(grids, formulas.branches, strict=False):
-            rows.append("<TR>" + outer_product(cells, formulas, branch) +
-                        _td(f"× ∂{root}/∂{branch.name}\n= {cells.num(branch.grad)}\n→", 11) +
+            out = cells.index[branch.output]
+            by = cells.text(f"× ∂{root}/∂{branch.name}\n= {slot('g')}\n→", {"g": ["grad", out]}, {"g": cells.num(branch.grad)}, 11)
+            rows.append("<TR>" + outer_product(cells, formulas, branch) + by +
                         f"<TD>{grid_table(cells, grid, largest, _grid_tip(cells, grid, by_name.get(grid.via), root))}</TD>"
                         + _td(f"via {grid.via}", 11, True) + "</TR>")  # fmt: skip
         total = grids[-1]
@@ -195,8 +233,10 @@ def array_panel(cells: Cells, array: Array, formulas: NotesFormulas | None) -> s
             tds.append(f'<TD><TABLE BORDER="0" CELLSPACING="2"><TR>{_td(name, 10, True)}</TR><TR><TD>{table}</TD></TR></TABLE></TD>')
         rows.append(f'<TR><TD COLSPAN="8" ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6"><TR>{"".join(tds)}</TR></TABLE></TD></TR>')
     if formulas is not None and role:
-        rows.append(f"<TR>{_td(check_text(formulas, role, root, cells), 10, False, 'LEFT', 8)}</TR>")
-    rows.append(f"<TR>{_td(sum_check(lens, array, cells), 9, False, 'LEFT', 8)}</TR>")
+        template, slots, values = check_text(formulas, role, root, cells)
+        rows.append(f"<TR>{cells.text(template, slots, values, 10, False, 'LEFT', 8)}</TR>")
+    template, slots, values = sum_check(lens, array, cells)
+    rows.append(f"<TR>{cells.text(template, slots, values, 9, False, 'LEFT', 8)}</TR>")
     return f'<TABLE BORDER="0" CELLSPACING="4" CELLPADDING="2">{"".join(rows)}</TABLE>'
 
 
@@ -248,18 +288,32 @@ def outer_product(cells: Cells, formulas: NotesFormulas, branch: BranchFormula) 
     return "".join(out)
 
 
-def check_text(formulas: NotesFormulas, role: str, root: str, cells: Cells) -> str:
-    """The claim for this array and how it held: ``checked on all 160 cells: largest difference 0 ✓``."""
+def check_text(formulas: NotesFormulas, role: str, root: str, cells: Cells) -> tuple[str, dict[str, list], dict[str, str]]:
+    """The claim for this array and how it held: ``checked on all 160 cells: largest difference 0 ✓``
+    (as a template, its slots and their values: see `Cells.text`)."""
     check = next(c for c in formulas.checks if c.array == getattr(formulas, role).name)
-    terms = " + ".join(f"(∂{root}/∂{b.name} = {cells.num(b.grad)})·{cell_factor(b, role)}" for b in formulas.branches)
-    verdict = "✓ the formula and the scalar gradients agree" if check.ok else "✗ MISMATCH: the formula and the scalar gradients differ"
-    closed = [g for g in (cells.lens.root, *cells.lens.root.parents) if g.gate() is False]  # a hinge or relu, flat here
-    flat = " and ".join(cells.names[g] for g in closed) + (" is" if len(closed) == 1 else " are")
-    why = f": {flat} flat here (for the hinge: the margin is met)" if closed else ""
-    zero = f"  (every factor is 0{why}; nothing flows back)" if not any(b.grad for b in formulas.branches) else ""
-    return (f"each cell: ∂{root}/∂{check.array}[{'i,j' if role == 'W' else 'i'}] = {terms}{zero}\n"
-            f"checked on all {check.cells} cells against the scalar gradients: largest difference "
-            f"{cells.num(check.largest)} (at {check.worst})   {verdict}")  # fmt: skip
+    terms = " + ".join(f"(∂{root}/∂{b.name} = {slot(f'g{k}')})·{cell_factor(b, role)}" for k, b in enumerate(formulas.branches))
+    template = (f"each cell: ∂{root}/∂{check.array}[{'i,j' if role == 'W' else 'i'}] = {terms}{slot('zero')}\n"
+                f"checked on all {check.cells} cells against the scalar gradients: largest difference "
+                f"{slot('largest')} (at {slot('worst')})   {slot('verdict')}")  # fmt: skip
+    slots = {f"g{k}": ["grad", cells.index[b.output]] for k, b in enumerate(formulas.branches)}
+    slots |= {part: ["check", role, part] for part in ("zero", "largest", "worst", "verdict")}
+    closed = [cells.names[g] for g in gate_nodes(cells.lens) if g.gate() is False]
+    values = {f"g{k}": cells.num(b.grad) for k, b in enumerate(formulas.branches)}
+    values |= {"zero": zero_text(closed) if not any(b.grad for b in formulas.branches) else "", "largest": cells.num(check.largest),
+               "worst": check.worst, "verdict": WORDS["ok"] if check.ok else WORDS["bad"]}  # fmt: skip
+    return template, slots, values
+
+
+def gate_nodes(lens: MatrixLens) -> list[Value]:
+    """The root and its operands that have a gate (a hinge or relu): the check names those that are flat."""
+    return [g for g in (lens.root, *dict.fromkeys(lens.root.parents)) if g.gate() is not None]
+
+
+def zero_text(closed: list[str]) -> str:
+    """``  (every factor is 0: J is flat here (…); nothing flows back)``, naming the closed gates, if any."""
+    flat = " and ".join(closed) + (" is" if len(closed) == 1 else " are")
+    return filled(WORDS["zero"], {"why": filled(WORDS["why"], {"flat": flat}) if closed else ""})
 
 
 def cell_factor(branch: BranchFormula, role: str) -> str:
@@ -269,13 +323,13 @@ def cell_factor(branch: BranchFormula, role: str) -> str:
     return {"W": f"{delta}ᵢ·{comma(branch.x.name)}ⱼ", "b": f"{delta}ᵢ", "U": f"{comma(branch.a_name)}ᵢ"}[role]
 
 
-def sum_check(lens: MatrixLens, array: Array, cells: Cells) -> str:
-    """``Σ via = ∂J/∂W``: how far the branch parts are from the fresh pass's gradient (rounding only)."""
+def sum_check(lens: MatrixLens, array: Array, cells: Cells) -> tuple[str, dict[str, list], dict[str, str]]:
+    """``Σ via = ∂J/∂W``: how far the branch parts are from the fresh pass's gradient (rounding only); as `check_text`."""
     if not lens.branches:
-        return "one branch: the grid is ∂J/∂(entry) of a fresh backward pass"
-    worst = max(abs(sum(lens.via[n]) + lens.elsewhere[n] - lens.grads[n]) for n in array.cells.values())
+        return "one branch: the grid is ∂J/∂(entry) of a fresh backward pass", {}, {}
+    worst = max(abs(added(lens.via[n]) + lens.elsewhere[n] - lens.grads[n]) for n in array.cells.values())
     return (f"the parts add up: Σ over {', '.join(lens.branch_names)} = the sum grid (a fresh backward pass) "
-            f"to within {cells.num(worst)} (the order of float additions)")
+            f"to within {slot('worst')} (the order of float additions)"), {"worst": ["sum", array.name]}, {"worst": cells.num(worst)}
 
 
 def lens_source(lens: MatrixLens, title: str = "", digits: int = 4, only: Sequence[str] = ()) -> tuple[str, Cells]:
@@ -288,7 +342,7 @@ def lens_source(lens: MatrixLens, title: str = "", digits: int = 4, only: Sequen
     except NotFound as err:
         formulas, formula_note = None, f"the notes' formulas are not shown: {err}"
     root = cells.names[lens.root]
-    branches = ", ".join(f"∂{root}/∂{name} = {cells.num(g)}" for name, g in zip(lens.branch_names, lens.branch_grads, strict=True))
+    branches = ", ".join(f"∂{root}/∂{name} = {slot(f'g{k}')}" for k, name in enumerate(lens.branch_names))
     lines = [title or f"The matrix lens: ∂{root}/∂(each array), split by branch",
              f"branches: {branches}" if lens.branches else "one branch (no shared array feeds two branches)"]  # fmt: skip
     if formulas is not None:
@@ -301,7 +355,10 @@ def lens_source(lens: MatrixLens, title: str = "", digits: int = 4, only: Sequen
         affine = {b.z_name: f"{formulas.W.name} {b.x.name} + {formulas.b.name if formulas.b else 'b'}"
                   for b in (formulas.branches if formulas else [])}  # fmt: skip
         lines.append("computed vectors found: " + ", ".join(_computed(a, lens, affine.get(a.name, "")) for a in ops))
-    header = "".join(f"<TR>{_td(line, 14 if k == 0 else 11, k == 0, 'LEFT')}</TR>" for k, line in enumerate(lines))
+    slots = {f"g{k}": ["grad", cells.index[b]] for k, b in enumerate(lens.branches)}
+    values = {f"g{k}": cells.num(g) for k, g in enumerate(lens.branch_grads)}
+    header = "".join(f"<TR>{cells.text(line, slots, values, 11, False, 'LEFT') if SLOT.search(line) else _td(line, 14 if k == 0 else 11, k == 0, 'LEFT')}</TR>"
+                     for k, line in enumerate(lines))  # fmt: skip
     out = ["digraph matrix_lens {", f'  graph [rankdir=TB nodesep=0.2 ranksep=0.25 fontname="{FONT}" bgcolor="white"];',
            f'  node [shape=plaintext fontname="{FONT}" margin=0];', "  edge [style=invis];",
            f'  head [label=<<TABLE BORDER="0" CELLSPACING="2">{header}</TABLE>>];']  # fmt: skip

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from ..engine import Add, Dot, Mul, Op, Sum, Value
-from .matrix import Array, MatrixLens, parse_entry
+from .matrix import Array, MatrixLens, added, parse_entry
 
 MISMATCH = 1e-9  # a difference larger than this times the largest gradient of the array is a mismatch
 
@@ -39,6 +39,7 @@ class BranchFormula:
     fprime: list[float]  # f′(z_B[i]), the op's local derivative
     delta: list[float]  # U[i]·f′(z_B[i])
     f: type[Op]  # the op class of f (Sigmoid, Tanh, Relu, …)
+    output: Value  # the branch's output node s_B
 
     @property
     def z_name(self) -> str:
@@ -80,7 +81,7 @@ class NotesFormulas:
 
     def predicted(self, array: str, index: tuple[int, ...]) -> float:
         """The formula's value for one cell of W, b or U: Σ_B (∂J/∂s_B)·(that branch's factor)."""
-        return sum(branch.grad * factor(branch, array, index) for branch in self.branches)
+        return added([branch.grad * factor(branch, array, index) for branch in self.branches])
 
     def statement(self, root: str = "J") -> str:
         """``∂J/∂W[i,j] = (∂J/∂s)·δᵢ·xⱼ + (∂J/∂s_c)·δ_c,ᵢ·x_c,ⱼ``: the claim the check tests."""
@@ -222,7 +223,7 @@ def _branch(s: Value, grad: float, entry_of: dict, name: str) -> tuple[BranchFor
         b = arrays.pop() if len(arrays) == 1 else None
     fprime = [ai.local_grads()[0] for ai in a]
     delta = [U.cells[(i,)].data * d for i, d in enumerate(fprime)]
-    branch = BranchFormula(name, grad, x, z, a, fprime, delta, type(a[0]))
+    branch = BranchFormula(name, grad, x, z, a, fprime, delta, type(a[0]), s)
     return branch, W, U, b
 
 

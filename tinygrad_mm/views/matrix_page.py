@@ -25,11 +25,13 @@ from ..engine import Value
 from . import dot
 from .matrix import MatrixLens, gradient_lens
 from .matrix_draw import NEGATIVE_RAMP, POSITIVE_RAMP, ZERO_FILL, Cells, lens_source, matrix_picture
-from .matrix_formulas import NotFound, layer_steps, notes_formulas
+from .matrix_formulas import NotesFormulas, NotFound, layer_steps, notes_formulas
+from .matrix_live import live_lens
 from .text import number
 
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 CELL_ID = re.compile(r"a_(mx(\d+)-\d+)")
+TEXT_ID = re.compile(r"a_(mtx\d+)")  # a text with numbers (matrix_draw.Cells.text): rewritten by a live page
 
 
 def lens_svg(root: Value, check: Callable[[str], ElementTree.Element], title: str = "", digits: int = 4) -> str:
@@ -60,9 +62,11 @@ def _cells(svg: ElementTree.Element) -> None:
             if child.tag != g_tag or not child.get("id", "").startswith("a_") or len(child) != 1 or child[0].tag != a_tag:
                 continue
             link, tooltip = child[0], child[0].get(f"{{{XLINK_NS}}}title", "")
-            cell = CELL_ID.fullmatch(child.get("id", ""))
+            cell, text = CELL_ID.fullmatch(child.get("id", "")), TEXT_ID.fullmatch(child.get("id", ""))
             group = ElementTree.Element(g_tag)
-            if cell is not None:
+            if text is not None:
+                group.attrib.update({"id": text.group(1), "class": "mx-text"})
+            elif cell is not None:
                 group.attrib.update({"id": cell.group(1), "class": "mx-cell", "data-node": cell.group(2), "tabindex": "0",
                                      "role": "button", "aria-label": tooltip.replace("\n", "; ")})  # fmt: skip
             else:
@@ -76,13 +80,15 @@ def _cells(svg: ElementTree.Element) -> None:
 def page_parts(root: Value, check: Callable[[str], ElementTree.Element], digits: int = 4) -> tuple[str, dict]:
     """What the step-through page adds for the lens: its ``<template id="matrix-lens">`` (the SVG of `lens_svg`)
     and its data: the three layer steps (`matrix_formulas.layer_steps`, with their nodes' topological indices),
-    every cell's role ``[node, kind, branch, scale, number]`` and the colour ramps (for ``tgmm.matrixUpdate``)."""
+    every cell's role ``[node, kind, branch, scale, number]`` and the colour ramps (for ``tgmm.matrixUpdate``), and
+    what a live page needs to recompute them (`matrix_live.live_lens`)."""
     lens = gradient_lens(root)
     index = {node: i for i, node in enumerate(lens.order)}
     try:
-        layers = layer_steps(lens, notes_formulas(lens), lambda x: number(x, digits))
+        formulas: NotesFormulas | None = notes_formulas(lens)
     except NotFound:
-        layers = []
+        formulas = None
+    layers = layer_steps(lens, formulas, lambda x: number(x, digits)) if formulas is not None else []
     svg, cells = _rendered(lens, check, digits=digits)
     data = {
         "open": True,
@@ -90,6 +96,7 @@ def page_parts(root: Value, check: Callable[[str], ElementTree.Element], digits:
                     "nodes": [index[node] for node in step.nodes]} for step in layers],
         "cells": {cid: [node, *cells.roles[cid][:3], _json_number(cells.roles[cid][3])] for cid, node, _ in cells.numbered},
         "ramps": {"negative": NEGATIVE_RAMP, "positive": POSITIVE_RAMP, "zero": ZERO_FILL},
+        "live": live_lens(lens, formulas, cells),
     }  # fmt: skip
     return f'<template id="matrix-lens">{svg}</template>', data
 

@@ -221,7 +221,7 @@ def page(
 
         lens_template, data["matrix"] = page_parts(root, lambda text: check_svg(parse_svg(text)), digits)
         templates.append(lens_template)
-    script = "\n".join(_template(name) for name in SCRIPTS + ("viewer-matrix.js",) * matrix)
+    script = "\n".join(_template(name) for name in SCRIPTS + ("viewer-matrix.js", "viewer-live-matrix.js") * matrix)
     if live:  # the live page: the data to recompute both passes, and the graph's op classes as JavaScript
         data["live"], ops_script = live_page(model, text)
         data["live"]["views"] = live_views

@@ -484,7 +484,7 @@ function fmtG(x, p, minus) {
     var made = null;  // the state as made: computed when first asked for, so that loading costs nothing more
     Object.defineProperty(L, "state", {
       get: function () { if (!made) made = L.compute({}, {}); return made; },
-      set: function (state) { made = state; }, configurable: true
+      set: function (state) { made = state; document.dispatchEvent(new CustomEvent("tgmm:live-state", { detail: state })); }, configurable: true
     });
     var show = S.showView;
     S.showView = function (k) { show.apply(S, arguments); dataTexts = null; ensureView(k); if (L.edited) paintSvg(); };

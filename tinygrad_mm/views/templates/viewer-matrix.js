@@ -128,8 +128,9 @@
   // ---- the hook for a live page (issue 21): new numbers for the cells, recoloured as the picture colours them.
   // tgmm.matrixCells(): cell id → [node index, kind, branch, scale, number]; kind: "via" (∂J/∂entry through branch
   // k), "rest", "sum", or the notes' "x", "delta", "outer" of branch k; cells of one scale share one colour scale.
-  // tgmm.matrixUpdate({cell id: [number, text]}): those cells get the number (the text as the caller formats it);
-  // every cell of a touched scale is recoloured to that scale's new largest |number|.
+  // tgmm.matrixUpdate({cell id: [number, text, factors]}): those cells get the number (the text as the caller formats
+  // it); every cell of a touched scale is recoloured to that scale's new largest |number|.  A tooltip keeps its first
+  // line's words with the new number ("∂J/∂W[0,1] via s = …"); with factors [a, b], its "… = a · b = number" too (δ, δxᵀ), and its other lines.
   var meta = data.matrix.cells || {}, ramps = data.matrix.ramps;
   S.matrixCells = function () { return meta; };
   function mix(a, b, t) {
@@ -163,8 +164,14 @@
       if (text) text.setAttribute("fill", largest[scale] && Math.abs(v) / largest[scale] > 0.6 ? "#ffffff" : "#222222");
       if (!values[id]) return;
       if (text) text.textContent = values[id][1];
-      var title = cell.querySelector("title"), head = title.textContent.split("\n")[0];
-      title.textContent = head.slice(0, head.indexOf(" = ") + 3) + values[id][1];  // the old arithmetic and paths go
+      var title = cell.querySelector("title"), head = title.textContent.split("\n")[0], factors = values[id][2];
+      if (factors) {  // "δ[0] = U[0]·f′(z[0]) = u · f′ = δ": the last two " = " are the arithmetic (numbers hold none)
+        var last = head.lastIndexOf(" = ");
+        title.textContent = head.slice(0, head.lastIndexOf(" = ", last - 1)) + " = " + factors[0] + " · " + factors[1] + " = " +
+          values[id][1] + title.textContent.slice(head.length);  // δ's next line, f′'s formula, holds no number
+      } else {
+        title.textContent = head.slice(0, head.indexOf(" = ") + 3) + values[id][1];  // the old arithmetic and paths go
+      }
       cell.setAttribute("aria-label", title.textContent);
     });
   };

@@ -1,0 +1,135 @@
+// Step-through viewer, the matrix lens on a live page (views/matrix_live.py): after every recompute — an edit, Reset,
+// the state read from the URL — every grid (via each branch, the sum) and every number of the notes' formulas is
+// recomputed from the live page's own two passes (viewer-live.js: each op by its class's statement; nothing here
+// differentiates anything) and written where the picture shows it, as views/matrix_draw.py writes it.
+// The hook: viewer-live.js dispatches "tgmm:live-state" (detail: the new {val, grad, steps}) whenever its state changes.
+(function (S) {
+  var data = S.data, lens = data.matrix && data.matrix.live;
+  if (!lens || !data.live || !S.matrixUpdate) return;
+  var meta = S.matrixCells(), F = lens.formulas, words = lens.words, N = data.nodes.length;
+  var ready = false, stepOf, branchOf, cellOf = {}, zOf = [], titles = {}, shown = {}, ids = Object.keys(meta);
+
+  function prepare() {  // once: step and branch of each node, each W cell's (i, j), each z's i, the cells' tooltips as made
+    stepOf = new Int32Array(N).fill(-1);
+    data.live.order.forEach(function (i, t) { stepOf[i] = t; });
+    branchOf = new Int32Array(N).fill(-1);
+    lens.branches.forEach(function (ops, k) { ops.forEach(function (i) { branchOf[i] = k; }); });
+    if (F && F.checks.W) F.checks.W.cells.forEach(function (c) { cellOf[c[0]] = [c[2], c[3]]; });
+    if (F) F.branches.forEach(function (b, k) { zOf[k] = {}; b.z.forEach(function (node, i) { zOf[k][node] = i; }); });
+    ids.forEach(function (id) {
+      var cell = document.getElementById(id);
+      if (cell) titles[id] = [cell.querySelector("title").textContent, cell.getAttribute("aria-label")];
+    });
+    ready = true;
+  }
+  function fill(template, values) { return template.replace(/\ue000(\w+)\ue001/g, function (_, k) { return values[k]; }); }
+
+  // ---- the lens's numbers (matrix.gradient_lens, matrix_formulas.notes_formulas), from one live state
+  function compute(state) {
+    var nodes = data.live.nodes, order = data.live.order, steps = state.steps, val = state.val, grad = state.grad;
+    var via = lens.branches.map(function () { return new Float64Array(N); }), rest = new Float64Array(N);
+    for (var t = 0; t < order.length; t++) {  // in backward()'s order: each entry's parts add up as its .grad did
+      var i = order[t], ps = nodes[i].parents, c = steps[t].c, k = branchOf[i];
+      if (!ps) continue;
+      var into = k < 0 ? rest : via[k];
+      for (var q = 0; q < ps.length; q++) into[ps[q]] += c[q];
+    }
+    var out = { via: via, rest: rest, branches: [], checks: {}, val: val, grad: grad, steps: steps };
+    if (!F) return out;
+    out.branches = F.branches.map(function (b) {
+      var fprime = b.a.map(function (a) { return steps[stepOf[a]].local[0]; });
+      return { g: grad[b.out], x: b.x, a: b.a, fprime: fprime, delta: fprime.map(function (d, i) { return val[F.U[i]] * d; }) };
+    });
+    Object.keys(F.checks).forEach(function (role) {  // NotesFormulas.predicted and _check, cell by cell in the same order
+      var largest = 0, worst = "", scale = 0;
+      F.checks[role].cells.forEach(function (cell) {
+        var predicted = 0, g = grad[cell[0]];
+        out.branches.forEach(function (b) {
+          var f = role === "W" ? b.delta[cell[2]] * val[b.x[cell[3]]] : role === "b" ? b.delta[cell[2]] : val[b.a[cell[2]]];
+          predicted += b.g * f;
+        });
+        var diff = Math.abs(predicted - g);
+        if (Math.abs(g) > scale) scale = Math.abs(g);
+        if (diff > largest || !worst) { largest = isFinite(diff) ? diff : Infinity; worst = cell[1]; }
+      });
+      out.checks[role] = { largest: largest, worst: worst, ok: largest <= 1e-9 * Math.max(scale, 1e-300) || largest === 0 };
+    });
+    return out;
+  }
+
+  function cellValue(m, lensState, num) {  // [number, text, factors] for one cell's role (matrix_draw.Cells.roles)
+    var node = m[0], kind = m[1], k = m[2], b = lensState.branches[k], v, factors = null;
+    if (kind === "via") v = lensState.via[k][node];
+    else if (kind === "rest") v = lensState.rest[node];
+    else if (kind === "sum") v = lensState.grad[node];
+    else if (kind === "x") v = lensState.val[node];
+    else if (kind === "delta") {
+      var i = zOf[k][node];
+      v = b.delta[i]; factors = [num(lensState.val[F.U[i]]), num(b.fprime[i])];
+    } else {  // "outer": δ_B,i · x_B,j on W[i,j]'s cell
+      var ij = cellOf[node], x = lensState.val[b.x[ij[1]]];
+      v = b.delta[ij[0]] * x; factors = [num(b.delta[ij[0]]), num(x)];
+    }
+    return [v, num(v), factors];
+  }
+
+  function slotText(spec, lensState, largest, num) {  // one slot of a text (matrix_draw.Cells.text)
+    if (spec[0] === "grad") return num(lensState.grad[spec[1]]);
+    if (spec[0] === "scale") return largest[spec[1]] ? fill(words.scale, { largest: num(largest[spec[1]]) }) : words.flat;
+    if (spec[0] === "sum") {
+      var worst = 0;
+      lens.arrays[spec[1]].forEach(function (n, q) {
+        var parts = 0;
+        lensState.via.forEach(function (v) { parts += v[n]; });
+        var d = Math.abs(parts + lensState.rest[n] - lensState.grad[n]);
+        if (q === 0 || d > worst) worst = d;
+      });
+      return num(worst);
+    }
+    var check = lensState.checks[spec[1]], part = spec[2];  // "check"
+    if (part === "largest") return num(check.largest);
+    if (part === "worst") return check.worst;
+    if (part === "verdict") return check.ok ? words.ok : words.bad;
+    if (lensState.branches.some(function (b) { return b.g !== 0; })) return "";  // "zero": only when every factor is 0
+    var closed = lens.gates.filter(function (g) { return lensState.steps[stepOf[g[0]]].open === false; })
+      .map(function (g) { return g[1]; });
+    var flat = closed.join(" and ") + (closed.length === 1 ? " is" : " are");
+    return fill(words.zero, { why: closed.length ? fill(words.why, { flat: flat }) : "" });
+  }
+
+  function graphvizSpaces(line) {  // Graphviz writes a run of spaces (in a text and in a tooltip) as one space and no-break spaces
+    return line.replace(/ {2,}/g, function (run) { return " " + "\u00a0".repeat(run.length - 1); });
+  }
+
+  S.matrixLive = function (state) {  // every cell and text of the lens, for this state
+    if (!ready) prepare();
+    var t0 = performance.now(), num = S.live.num, lensState = compute(state), values = {}, largest = {};
+    ids.forEach(function (id) {
+      var m = meta[id], v = cellValue(m, lensState, num);
+      values[id] = v;
+      if (isFinite(v[0])) largest[m[3]] = Math.max(largest[m[3]] || 0, Math.abs(v[0]));
+    });
+    S.matrixUpdate(values);
+    var edited = Object.keys(S.live.edits).length > 0 || Object.keys(S.live.consts).length > 0;
+    if (!edited) {  // Reset: the tooltips as made, with their scalar paths
+      ids.forEach(function (id) {
+        var cell = document.getElementById(id);
+        if (cell && titles[id]) { cell.querySelector("title").textContent = titles[id][0]; cell.setAttribute("aria-label", titles[id][1]); }
+      });
+    }
+    lens.texts.forEach(function (spec) {
+      var slots = {};
+      Object.keys(spec.slots).forEach(function (name) { slots[name] = slotText(spec.slots[name], lensState, largest, num); });
+      var text = fill(spec.template, slots);
+      if (shown[spec.id] === text) return;
+      shown[spec.id] = text;
+      var group = document.getElementById(spec.id);
+      if (!group) return;
+      var lines = text.split("\n"), texts = group.querySelectorAll("text");
+      for (var k = 0; k < texts.length && k < lines.length; k++) texts[k].textContent = graphvizSpaces(lines[k]);
+      group.querySelector("title").textContent = lines.map(graphvizSpaces).join("\n");  // its tooltip: the text itself
+    });
+    S.matrixLiveMs = performance.now() - t0;  // benchmarks/matrix_lens.py --live
+  };
+  document.addEventListener("tgmm:live-state", function (ev) { S.matrixLive(ev.detail); });
+})(tgmm);
