@@ -57,20 +57,23 @@
     return out;
   }
 
-  function cellValue(m, lensState, num) {  // [number, text, factors] for one cell's role (matrix_draw.Cells.roles)
-    var node = m[0], kind = m[1], k = m[2], b = lensState.branches[k], v, factors = null;
-    if (kind === "via") v = lensState.via[k][node];
-    else if (kind === "rest") v = lensState.rest[node];
-    else if (kind === "sum") v = lensState.grad[node];
-    else if (kind === "x") v = lensState.val[node];
-    else if (kind === "delta") {
-      var i = zOf[k][node];
-      v = b.delta[i]; factors = [num(lensState.val[F.U[i]]), num(b.fprime[i])];
-    } else {  // "outer": δ_B,i · x_B,j on W[i,j]'s cell
-      var ij = cellOf[node], x = lensState.val[b.x[ij[1]]];
-      v = b.delta[ij[0]] * x; factors = [num(b.delta[ij[0]]), num(x)];
-    }
-    return [v, num(v), factors];
+  function cellValue(m, lensState) {  // one cell's number, for its role (matrix_draw.Cells.roles)
+    var node = m[0], kind = m[1], k = m[2];
+    if (kind === "via") return lensState.via[k][node];
+    if (kind === "rest") return lensState.rest[node];
+    if (kind === "sum") return lensState.grad[node];
+    if (kind === "x") return lensState.val[node];
+    var b = lensState.branches[k];
+    if (kind === "delta") return b.delta[zOf[k][node]];
+    var ij = cellOf[node];  // "outer": δ_B,i · x_B,j on W[i,j]'s cell
+    return b.delta[ij[0]] * lensState.val[b.x[ij[1]]];
+  }
+  function factors(m, lensState, num) {  // the δ and δxᵀ tooltips' arithmetic: [U_i, f′(z_i)] or [δ_i, x_j]
+    var b = lensState.branches[m[2]];
+    if (m[1] === "delta") { var i = zOf[m[2]][m[0]]; return [num(lensState.val[F.U[i]]), num(b.fprime[i])]; }
+    if (m[1] !== "outer") return null;
+    var ij = cellOf[m[0]];
+    return [num(b.delta[ij[0]]), num(lensState.val[b.x[ij[1]]])];
   }
 
   function slotText(spec, lensState, largest, num) {  // one slot of a text (matrix_draw.Cells.text)
@@ -104,10 +107,10 @@
   S.matrixLive = function (state) {  // every cell and text of the lens, for this state
     if (!ready) prepare();
     var t0 = performance.now(), num = S.live.num, lensState = compute(state), values = {}, largest = {};
-    ids.forEach(function (id) {
-      var m = meta[id], v = cellValue(m, lensState, num);
-      values[id] = v;
-      if (isFinite(v[0])) largest[m[3]] = Math.max(largest[m[3]] || 0, Math.abs(v[0]));
+    ids.forEach(function (id) {  // only the cells whose number changed are written (a flip of the hinge: about half)
+      var m = meta[id], v = cellValue(m, lensState);
+      if (v !== m[4]) values[id] = [v, num(v), factors(m, lensState, num)];
+      if (isFinite(v)) largest[m[3]] = Math.max(largest[m[3]] || 0, Math.abs(v));
     });
     S.matrixUpdate(values);
     var edited = Object.keys(S.live.edits).length > 0 || Object.keys(S.live.consts).length > 0;

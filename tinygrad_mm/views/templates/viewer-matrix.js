@@ -148,31 +148,43 @@
     var k = Math.min(Math.floor(t), ramp.length - 2);
     return mix(ramp[k], ramp[k + 1], t - k);
   }
+  var ids = Object.keys(meta), els = null;
+  function elements() {  // once: each cell's shapes, and what it shows (so that only what changes is written)
+    els = {};
+    ids.forEach(function (id) {
+      var cell = document.getElementById(id);
+      if (cell) els[id] = { cell: cell, shape: cell.querySelector("polygon"), text: cell.querySelector("text"), title: cell.querySelector("title") };
+    });
+  }
   S.matrixUpdate = function (values) {
-    var touched = {}, largest = {};
-    Object.keys(values).forEach(function (id) { if (meta[id]) { meta[id][4] = values[id][0]; touched[meta[id][3]] = true; } });
-    Object.keys(meta).forEach(function (id) {
+    if (!els) elements();
+    var touched = {}, largest = {}, changed = Object.keys(values);
+    changed.forEach(function (id) { if (meta[id]) { meta[id][4] = values[id][0]; touched[meta[id][3]] = true; } });
+    ids.forEach(function (id) {
       var scale = meta[id][3], v = meta[id][4];
       if (touched[scale] && v !== null && isFinite(v)) largest[scale] = Math.max(largest[scale] || 0, Math.abs(v));
     });
-    Object.keys(meta).forEach(function (id) {
-      var scale = meta[id][3], cell = document.getElementById(id);
-      if (!touched[scale] || !cell) return;
-      var v = meta[id][4], fill = colour(v, largest[scale] || 0), shape = cell.querySelector("polygon");
-      if (shape) shape.setAttribute("fill", fill);
-      var text = cell.querySelector("text");
-      if (text) text.setAttribute("fill", largest[scale] && Math.abs(v) / largest[scale] > 0.6 ? "#ffffff" : "#222222");
-      if (!values[id]) return;
-      if (text) text.textContent = values[id][1];
-      var title = cell.querySelector("title"), head = title.textContent.split("\n")[0], factors = values[id][2];
+    ids.forEach(function (id) {  // every cell of a touched scale: its colour (and its text's) on the new scale
+      var scale = meta[id][3], e = els[id];
+      if (!touched[scale] || !e) return;
+      var v = meta[id][4], top = largest[scale] || 0, fill = colour(v, top);
+      if (e.shape && e.fill !== fill) { e.shape.setAttribute("fill", fill); e.fill = fill; }
+      var ink = top && Math.abs(v) / top > 0.6 ? "#ffffff" : "#222222";
+      if (e.text && e.ink !== ink) { e.text.setAttribute("fill", ink); e.ink = ink; }
+    });
+    changed.forEach(function (id) {  // the cells given: their number and their tooltip's first line
+      var e = els[id];
+      if (!e) return;
+      if (e.text) e.text.textContent = values[id][1];
+      var title = e.title, all = title.textContent, head = all.split("\n")[0], factors = values[id][2];
       if (factors) {  // "δ[0] = U[0]·f′(z[0]) = u · f′ = δ": the last two " = " are the arithmetic (numbers hold none)
         var last = head.lastIndexOf(" = ");
         title.textContent = head.slice(0, head.lastIndexOf(" = ", last - 1)) + " = " + factors[0] + " · " + factors[1] + " = " +
-          values[id][1] + title.textContent.slice(head.length);  // δ's next line, f′'s formula, holds no number
+          values[id][1] + all.slice(head.length);  // δ's next line, f′'s formula, holds no number
       } else {
         title.textContent = head.slice(0, head.indexOf(" = ") + 3) + values[id][1];  // the old arithmetic and paths go
       }
-      cell.setAttribute("aria-label", title.textContent);
+      e.cell.setAttribute("aria-label", title.textContent.replace(/\n/g, "; "));
     });
   };
 
