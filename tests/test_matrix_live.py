@@ -25,7 +25,7 @@ SHOWN = """() => Array.from(document.querySelectorAll('#matrix g.mx-cell, #matri
 
 
 def python_lens(root) -> tuple[dict[str, tuple], dict[str, float | None]]:
-    """What the Python lens shows for ``root``: id → (texts, tooltip, fill), and each cell's number."""
+    """What the Python lens shows for ``root``: id → (texts, tooltip, fill), each cell's number, the layer steps' lines."""
     template, data = page_parts(root, lambda text: check_svg(parse_svg(text)))
     svg = ElementTree.fromstring(template.removeprefix('<template id="matrix-lens">').removesuffix("</template>"))
     shown = {}
@@ -34,12 +34,13 @@ def python_lens(root) -> tuple[dict[str, tuple], dict[str, float | None]]:
             polygon = g.find(f"{SVG}polygon")
             shown[g.get("id")] = ([t.text or "" for t in g.iter(f"{SVG}text")], g.find(f"{SVG}title").text or "",
                                   polygon.get("fill") if polygon is not None else None)  # fmt: skip
-    return shown, {cid: cell[4] for cid, cell in data["cells"].items()}
+    return shown, {cid: cell[4] for cid, cell in data["cells"].items()}, [layer["lines"] for layer in data["layers"]]
 
 
 def assert_lens_agrees(view, root, full_titles: bool = False) -> dict[str, tuple]:
     """Every cell and formula text of the page's lens against the Python lens of ``root`` (the edited graph)."""
-    expected, numbers = python_lens(root)
+    expected, numbers, layers = python_lens(root)
+    assert view.page.evaluate("tgmm.data.matrix.layers.map(layer => layer.lines)") == layers and layers  # U, f, W and b
     shown = {cid: (texts, title, fill) for cid, texts, title, fill in view.page.evaluate(SHOWN)}
     assert set(shown) == set(expected) and any(cid.startswith("mtx") for cid in shown)
     page_numbers = view.page.evaluate("(() => { const m = tgmm.matrixCells(); return Object.keys(m).map(k => [k, m[k][4]]); })()")
@@ -85,8 +86,11 @@ def test_an_edited_weight_and_delta_recompute_every_grid_and_formula_number(open
     example = notes_example(small=True)
     view = open_lens(open_viewer, example.J, tmp_path / "lens.html")
     made = assert_lens_agrees(view, example.J, full_titles=True)  # as made: the page is Python's picture
+    view.page.click("#matrix-layer-1")  # the backward pass by layer: step 2, f (δ = U ∘ f′(z) with its numbers)
     edit(view, "W[0,1]", 0.731)
     assert_lens_agrees(view, edited(example.J, {"W[0,1]": 0.731}))
+    _, _, layers = python_lens(edited(example.J, {"W[0,1]": 0.731}))
+    assert "\n".join(layers[1]) in view.text("#matrix-info")  # the step shown says the new numbers
     edit(view, "Δ", 0.3)
     delta = {(graph_model(example.J).root_index, "delta"): 0.3}
     changed = assert_lens_agrees(view, edited(example.J, {"W[0,1]": 0.731}, delta))

@@ -17,7 +17,6 @@ Every cell carries a tooltip (its number and its scalar paths, as `explain` list
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -26,7 +25,7 @@ from ..files import write_atomic
 from . import dot
 from .explain import PathExplosionError, explain
 from .matrix import Array, Grid, MatrixLens, added, elementwise, gradient_lens
-from .matrix_formulas import BranchFormula, NotesFormulas, NotFound, notes_formulas
+from .matrix_formulas import SLOT, BranchFormula, NotesFormulas, NotFound, filled, notes_formulas, slot
 from .text import node_names, number
 
 NEGATIVE_RAMP = ("#f7f7f7", "#f4a582", "#d6604d", "#b2182b")  # ColorBrewer RdBu, the red half
@@ -39,23 +38,12 @@ FORMATS = ("svg", "png", "pdf", "dot")
 
 # The texts that carry numbers are templates with named slots, filled here and (on a live page) again by
 # templates/viewer-live-matrix.js with the recomputed numbers: one set of words for both.
-SLOT = re.compile("\ue000(\\w+)\ue001")
 WORDS = {
     "scale": "colour: red < 0 < blue, full at ±\ue000largest\ue001", "flat": "every value is 0",
     "ok": "✓ the formula and the scalar gradients agree", "bad": "✗ MISMATCH: the formula and the scalar gradients differ",
     "zero": "  (every factor is 0\ue000why\ue001; nothing flows back)",
     "why": ": \ue000flat\ue001 flat here (for the hinge: the margin is met)",
 }  # fmt: skip
-
-
-def slot(name: str) -> str:
-    """The mark of a slot named ``name`` in a text template."""
-    return f"\ue000{name}\ue001"
-
-
-def filled(template: str, values: dict[str, str]) -> str:
-    """``template`` with each slot replaced by its value."""
-    return SLOT.sub(lambda m: values[m.group(1)], template)
 
 
 def colour(value: float, largest: float) -> str:

@@ -18,8 +18,9 @@ scalar gradients of the backward pass (`matrix.gradient_lens`), reporting the la
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..engine import Add, Dot, Mul, Op, Sum, Value
 from .matrix import Array, MatrixLens, added, parse_entry
@@ -233,12 +234,29 @@ def _branch(s: Value, grad: float, entry_of: dict, name: str) -> tuple[BranchFor
 @dataclass(frozen=True)
 class LayerStep:
     """One layer of the backward pass as the notes write it: its matrix formula, its numbers, and the scalar
-    steps it stands for (``nodes``: the nodes whose backward steps do this layer's work)."""
+    steps it stands for (``nodes``: the nodes whose backward steps do this layer's work).
+
+    ``templates``: each line as a template with named slots (`slot`) and what each slot shows, so that a live
+    page fills them again with its own numbers (see `slot_text`); ``lines``: the lines filled here."""
 
     title: str
     formula: str
     lines: list[str]
     nodes: list[Value]
+    templates: list[tuple[str, dict[str, tuple]]] = field(default_factory=list)
+
+
+SLOT = re.compile("\ue000(\\w+)\ue001")
+
+
+def slot(name: str) -> str:
+    """The mark of a slot named ``name`` in a text template."""
+    return f"\ue000{name}\ue001"
+
+
+def filled(template: str, values: dict[str, str]) -> str:
+    """``template`` with each slot replaced by its value."""
+    return SLOT.sub(lambda m: values[m.group(1)], template)
 
 
 def vector_text(values: list[float], number: Callable[[float], str], most: int = 8) -> str:
@@ -247,6 +265,24 @@ def vector_text(values: list[float], number: Callable[[float], str], most: int =
     if len(shown) > most:
         shown = [*shown[: most - 2], "…", shown[-1]]
     return f"({', '.join(shown)})"
+
+
+def slot_text(what: tuple, lens: MatrixLens, formulas: NotesFormulas, number: Callable[[float], str]) -> str:
+    """A layer line's slot: ``("grad", node)`` ∂J/∂node, ``("factor", node)`` the same bracketed when negative,
+    ``("data", nodes)`` / ``("grads", nodes)`` a vector of values / of gradients, ``("fprime", k)`` / ``("delta", k)``
+    branch k's f′(z) / δ, ``("off", k)`` how far ∂J/∂z_k is from (∂J/∂s_k)·δ_k in the scalar steps."""
+    kind, of = what
+    if kind in ("grad", "factor"):
+        text = number(lens.grads[of])
+        return _factor(text) if kind == "factor" else text
+    if kind == "data":
+        return vector_text([node.data for node in of], number)
+    if kind == "grads":
+        return vector_text([lens.grads[node] for node in of], number)
+    branch = formulas.branches[of]
+    if kind == "off":
+        return number(max(abs(branch.grad * d - lens.grads[z]) for d, z in zip(branch.delta, branch.z, strict=True)))
+    return vector_text(branch.fprime if kind == "fprime" else branch.delta, number)
 
 
 def layer_steps(lens: MatrixLens, formulas: NotesFormulas, number: Callable[[float], str]) -> list[LayerStep]:
@@ -258,28 +294,32 @@ def layer_steps(lens: MatrixLens, formulas: NotesFormulas, number: Callable[[flo
     root = lens.root.label or "J"
     B, U = formulas.branches, formulas.U.name
     sums = lambda factor: " + ".join(f"(∂{root}/∂{b.name})·{factor(b)}" for b in B)  # noqa: E731
-    u_lines = [f"∂{root}/∂{b.name} = {number(b.grad)},  {b.a_name} = {vector_text([a.data for a in b.a], number)}" for b in B]
-    u_grad = [lens.grads[formulas.U.cells[(i,)]] for i in range(formulas.U.shape[0])]
-    u_lines.append(f"∂{root}/∂{U} = {vector_text(u_grad, number)}")
+    U_nodes = [formulas.U.cells[(i,)] for i in range(formulas.U.shape[0])]
+    u_lines = [(f"∂{root}/∂{b.name} = {slot('g')},  {b.a_name} = {slot('a')}", {"g": ("grad", b.output), "a": ("data", b.a)})
+               for b in B]  # fmt: skip
+    u_lines.append((f"∂{root}/∂{U} = {slot('u')}", {"u": ("grads", U_nodes)}))
     f_lines = []
-    for b in B:
-        dz = [lens.grads[z] for z in b.z]
-        off = max(abs(b.grad * d - g) for d, g in zip(b.delta, dz, strict=True))
-        f_lines += [f"{formulas.derivative_text(b)} = {vector_text(b.fprime, number)}",
-                    f"δ{b.name[1:]} = {U} ∘ f′({b.z_name}) = {vector_text(b.delta, number)}",
-                    f"∂{root}/∂{b.z_name} = {_factor(number(b.grad))}·δ{b.name[1:]} = {vector_text(dz, number)}  "
-                    f"(the scalar steps agree to {number(off)})"]  # fmt: skip
-    w_lines = [f"∂{root}/∂{formulas.W.name}: {formulas.W.shape_text}, each cell checked in the grids above"]
+    for k, b in enumerate(B):
+        f_lines += [(f"{formulas.derivative_text(b)} = {slot('f')}", {"f": ("fprime", k)}),
+                    (f"δ{b.name[1:]} = {U} ∘ f′({b.z_name}) = {slot('d')}", {"d": ("delta", k)}),
+                    (f"∂{root}/∂{b.z_name} = {slot('g')}·δ{b.name[1:]} = {slot('dz')}  (the scalar steps agree to {slot('off')})",
+                     {"g": ("factor", b.output), "dz": ("grads", b.z), "off": ("off", k)})]  # fmt: skip
+    w_lines: list[tuple[str, dict[str, tuple]]] = [(f"∂{root}/∂{formulas.W.name}: {formulas.W.shape_text}, each cell checked in the grids above", {})]
     if formulas.b is not None:
-        b_grad = [lens.grads[formulas.b.cells[(i,)]] for i in range(formulas.b.shape[0])]
-        w_lines.insert(0, f"∂{root}/∂{formulas.b.name} = {vector_text(b_grad, number)}")
+        b_nodes = [formulas.b.cells[(i,)] for i in range(formulas.b.shape[0])]
+        w_lines.insert(0, (f"∂{root}/∂{formulas.b.name} = {slot('b')}", {"b": ("grads", b_nodes)}))
     products_of = [op for b in B for z in b.z for op in sorted(_ops_of(z), key=lens.order.index)]
+
+    def step(title: str, formula: str, lines: list[tuple[str, dict[str, tuple]]], nodes: list[Value]) -> LayerStep:
+        shown = [filled(t, {name: slot_text(what, lens, formulas, number) for name, what in slots.items()}) for t, slots in lines]
+        return LayerStep(title, formula, shown, nodes, lines)
+
     return [
-        LayerStep(f"1 · {U}", f"∂{root}/∂{U} = " + sums(lambda b: b.a_name), u_lines, [b_out for b_out in _outputs(lens, B)]),
-        LayerStep("2 · f", "; ".join(f"∂{root}/∂{b.z_name} = (∂{root}/∂{b.name})·δ{b.name[1:]},  δ{b.name[1:]} = {U} ∘ f′({b.z_name})"
-                                     for b in B), f_lines, [a for b in B for a in b.a]),  # fmt: skip
-        LayerStep(f"3 · {formulas.W.name}, {formulas.b.name if formulas.b else 'b'}",
-                  f"∂{root}/∂{formulas.W.name} = " + sums(lambda b: f"δ{b.name[1:]} {b.x.name}ᵀ"), w_lines, products_of),
+        step(f"1 · {U}", f"∂{root}/∂{U} = " + sums(lambda b: b.a_name), u_lines, [b_out for b_out in _outputs(lens, B)]),
+        step("2 · f", "; ".join(f"∂{root}/∂{b.z_name} = (∂{root}/∂{b.name})·δ{b.name[1:]},  δ{b.name[1:]} = {U} ∘ f′({b.z_name})"
+                                for b in B), f_lines, [a for b in B for a in b.a]),  # fmt: skip
+        step(f"3 · {formulas.W.name}, {formulas.b.name if formulas.b else 'b'}",
+             f"∂{root}/∂{formulas.W.name} = " + sums(lambda b: f"δ{b.name[1:]} {b.x.name}ᵀ"), w_lines, products_of),
     ]
 
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from .matrix import MatrixLens, inside
 from .matrix_draw import WORDS, Cells, gate_nodes
-from .matrix_formulas import NotesFormulas
+from .matrix_formulas import LayerStep, NotesFormulas
 
 
 def live_lens(lens: MatrixLens, formulas: NotesFormulas | None, cells: Cells) -> dict[str, Any]:
@@ -45,3 +45,17 @@ def live_lens(lens: MatrixLens, formulas: NotesFormulas | None, cells: Cells) ->
                        for role, array in roles},
         }  # fmt: skip
     return data
+
+
+def live_layers(steps: list[LayerStep], index: dict) -> list[list]:
+    """Each layer step's line templates, their slots' nodes as node indices (`matrix_formulas.slot_text` says what each shows)."""
+
+    def spec(what: tuple) -> list:
+        kind, of = what
+        if kind in ("grad", "factor"):
+            return [kind, index[of]]
+        if kind in ("data", "grads"):
+            return [kind, [index[node] for node in of]]
+        return [kind, of]  # fprime, delta, off: of branch k
+
+    return [[[template, {name: spec(what) for name, what in slots.items()}] for template, slots in step.templates] for step in steps]

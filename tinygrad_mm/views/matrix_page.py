@@ -26,7 +26,7 @@ from . import dot
 from .matrix import MatrixLens, gradient_lens
 from .matrix_draw import NEGATIVE_RAMP, POSITIVE_RAMP, ZERO_FILL, Cells, lens_source, matrix_picture
 from .matrix_formulas import NotesFormulas, NotFound, layer_steps, notes_formulas
-from .matrix_live import live_lens
+from .matrix_live import live_layers, live_lens
 from .text import number
 
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
@@ -92,8 +92,8 @@ def page_parts(root: Value, check: Callable[[str], ElementTree.Element], digits:
     svg, cells = _rendered(lens, check, digits=digits)
     data = {
         "open": True,
-        "layers": [{"title": step.title, "formula": step.formula, "lines": step.lines,
-                    "nodes": [index[node] for node in step.nodes]} for step in layers],
+        "layers": [{"title": step.title, "formula": step.formula, "lines": step.lines, "nodes": [index[node] for node in step.nodes],
+                    "templates": templates} for step, templates in zip(layers, live_layers(layers, index), strict=True)],
         "cells": {cid: [node, *cells.roles[cid][:3], _json_number(cells.roles[cid][3])] for cid, node, _ in cells.numbered},
         "ramps": {"negative": NEGATIVE_RAMP, "positive": POSITIVE_RAMP, "zero": ZERO_FILL},
         "live": live_lens(lens, formulas, cells),

@@ -100,6 +100,29 @@
     return fill(words.zero, { why: closed.length ? fill(words.why, { flat: flat }) : "" });
   }
 
+  function vectorText(values, num) {  // matrix_formulas.vector_text: (0.1, −0.2, …, 0.3)
+    var shown = values.map(num);
+    if (shown.length > 8) shown = shown.slice(0, 6).concat(["…", shown[shown.length - 1]]);
+    return "(" + shown.join(", ") + ")";
+  }
+  function layerSlot(spec, lensState, num) {  // matrix_formulas.slot_text
+    var kind = spec[0], of = spec[1], text;
+    if (kind === "grad" || kind === "factor") {
+      text = num(lensState.grad[of]);
+      return kind === "factor" && (text.charAt(0) === "−" || text.charAt(0) === "-") ? "(" + text + ")" : text;
+    }
+    if (kind === "data") return vectorText(of.map(function (i) { return lensState.val[i]; }), num);
+    if (kind === "grads") return vectorText(of.map(function (i) { return lensState.grad[i]; }), num);
+    var b = lensState.branches[of];
+    if (kind === "fprime") return vectorText(b.fprime, num);
+    if (kind === "delta") return vectorText(b.delta, num);
+    var worst = 0;  // "off": how far ∂J/∂z is from (∂J/∂s)·δ in the scalar steps
+    F.branches[of].z.forEach(function (z, i) {
+      var d = Math.abs(b.g * b.delta[i] - lensState.grad[z]);
+      if (i === 0 || d > worst) worst = d;
+    });
+    return num(worst);
+  }
   function graphvizSpaces(line) {  // Graphviz writes a run of spaces (in a text and in a tooltip) as one space and no-break spaces
     return line.replace(/ {2,}/g, function (run) { return " " + "\u00a0".repeat(run.length - 1); });
   }
@@ -132,6 +155,14 @@
       for (var k = 0; k < texts.length && k < lines.length; k++) texts[k].textContent = graphvizSpaces(lines[k]);
       group.querySelector("title").textContent = lines.map(graphvizSpaces).join("\n");  // its tooltip: the text itself
     });
+    (data.matrix.layers || []).forEach(function (layer) {  // the backward pass by layer: its lines (views/matrix_formulas.layer_steps)
+      layer.lines = layer.templates.map(function (line) {
+        var slots = {};
+        Object.keys(line[1]).forEach(function (name) { slots[name] = layerSlot(line[1][name], lensState, num); });
+        return fill(line[0], slots);
+      });
+    });
+    S.matrixLayersChanged();
     S.matrixLiveMs = performance.now() - t0;  // benchmarks/matrix_lens.py --live
   };
   document.addEventListener("tgmm:live-state", function (ev) { S.matrixLive(ev.detail); });

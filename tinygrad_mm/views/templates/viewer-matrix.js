@@ -95,13 +95,21 @@
     });
     bar.insertBefore(group, close);
   }
+  var shownLayer = null;  // the layer step the info line shows, if any
+  function layerText(layer) {
+    return "Step " + layer.title + ":  " + layer.formula + "\n" + layer.lines.join("\n") +
+      "\nIt stands for " + layer.nodes.length + " scalar steps (outlined in the graph): ";
+  }
+  S.matrixLayersChanged = function () {  // new numbers in the lines (a live page): the step shown says them, its chips stay
+    if (shownLayer !== null && info.firstChild && info.firstChild.nodeType === 3) info.firstChild.nodeValue = layerText(layers[shownLayer]);
+  };
   function showLayer(k) {
     var layer = layers[k], first = null, best = Infinity;
     layer.nodes.forEach(function (i) { var t = stepOfNode(i); if (t >= 0 && t < best) { best = t; first = i; } });
     if (first !== null) S.jumpToNode(first);
     layer.nodes.forEach(function (i) { var e = S.byId["v" + i]; if (e) e.classList.add("pointed"); });
-    info.textContent = "Step " + layer.title + ":  " + layer.formula + "\n" + layer.lines.join("\n") +
-      "\nIt stands for " + layer.nodes.length + " scalar steps (outlined in the graph): ";
+    info.textContent = layerText(layer);
+    shownLayer = k;
     layer.nodes.forEach(function (i) {
       var chip = S.el("button", "chip", data.nodes[i].name);
       chip.type = "button";
@@ -112,7 +120,7 @@
 
   var cells = holder.querySelectorAll("g.mx-cell");
   [].forEach.call(cells, function (cell) {
-    function show() { info.textContent = titleOf(cell); }
+    function show() { info.textContent = titleOf(cell); shownLayer = null; }
     function jump() {
       var i = Number(cell.getAttribute("data-node"));
       show();
