@@ -422,3 +422,21 @@ def test_when_the_margin_is_met_the_picture_says_the_factor_is_0(name, flat):
     words = " ".join(t.text or "" for t in ET.fromstring(matrix_picture(EXAMPLES[name]().J, "svg")).iter(f"{SVG}text"))
     assert f"(every factor is 0: {flat} flat here (for the hinge: the margin is met); nothing flows back)" in words
     assert "(∂J/∂s = 0)·δᵢ·xⱼ" in words and "every value is 0" in words  # the factor shown, the grids blank
+
+
+@pytest.mark.parametrize("name", ["active", "k=2", "tanh", "expanded hinge"])
+def test_the_pages_branches_and_the_lens_branches_are_one_split(name):
+    """Two ways to find branches, kept apart on purpose: `branches.branch_of` names the branch of each *use* of a node
+    from the labels along its one-consumer path (any graph: the page's summary, quiz and live page), `find_branches`
+    finds branch outputs from structure (self-contained parts sharing an array: the lens needs arrays).  On the notes'
+    graphs they must be the same split, to the number: ∂J/∂w via s in the summary is ∂J/∂w via s in the lens."""
+    from tinygrad_mm.views.graph import graph_model
+
+    J = EXAMPLES[name]().J
+    lens, model = gradient_lens(J), graph_model(J, gradients=True)
+    leaves = [node for array in lens.arrays if array.kind != "op" for node in array.cells.values()]
+    for node in leaves:
+        split = dict(model.contributions(model.index[node]))
+        assert set(split) <= set(lens.branch_names), (node.label, split)
+        for k, branch in enumerate(lens.branch_names):
+            assert math.isclose(split.get(branch, 0.0), lens.via[node][k], rel_tol=1e-12, abs_tol=1e-15), (node.label, branch)
