@@ -57,6 +57,12 @@ def hover_w_cell(page) -> None:
     page.eval_on_selector("#matrix", "e => e.scrollTop = 0")
 
 
+def matrix_margin_met(page) -> None:
+    """The live page with the lens: Δ set to 0, so the margin is met — the factors read 0, the grids blank out."""
+    page.evaluate("tinygradLive.set('Δ', 0)")
+    page.eval_on_selector("#matrix", "e => e.scrollTop = 0")
+
+
 def keys(*pressed: str) -> Callable:
     return lambda page: [page.keyboard.press(key) for key in pressed]
 
@@ -102,6 +108,7 @@ SHOTS: dict[str, tuple[Callable[[Path], Path], tuple[int, int], Callable]] = {
     "viewer-forward": (lambda f: small_page(f, "forward", forward=True), (1600, 900), keys(*["ArrowRight"] * 6)),
     "viewer-summary": (lambda f: small_page(f, "summary"), (1600, 900), keys("End")),
     "viewer-matrix": (matrix_page, (1600, 1000), hover_w_cell),
+    "viewer-matrix-met": (matrix_page, (1600, 1000), matrix_margin_met),  # the lens, live: Δ = 0 meets the margin
     # the live page: the met margin of --inactive (Δ = 1), then Δ typed as 2: the hinge flips, gradient flows again
     "live-hinge-met": (lambda f: small_page(f, "live-met", active=False), (1600, 900), live_delta("1")),
     "live-hinge-flipped": (lambda f: small_page(f, "live-flipped", active=False), (1600, 900), live_delta("2")),

@@ -130,11 +130,16 @@ def test_two_negatives_and_the_tanh_variant(open_viewer, tmp_path):
     assert_lens_agrees(view, edited(tanh.J, {"U[0]": 1.7}))
 
 
-def test_a_state_read_from_the_url_shows_in_the_lens(open_viewer, tmp_path):
+def test_a_state_read_from_the_url_shows_in_the_lens_and_a_closed_lens_catches_up_when_opened(open_viewer, tmp_path):
     example = notes_example(small=True)
     view = open_lens(open_viewer, example.J, tmp_path / "url.html", "#step=3&delta=0.2&W[0,1]=0.5")
     delta = {(graph_model(example.J).root_index, "delta"): 0.2}
     assert_lens_agrees(view, edited(example.J, {"W[0,1]": 0.5}, delta))
+    view.page.keyboard.press("m")  # closed: nothing is written while it is
+    assert not view.page.is_visible("#matrix")
+    edit(view, "U[1]", -0.8)
+    view.page.keyboard.press("m")  # opened: the latest state is shown
+    assert_lens_agrees(view, edited(example.J, {"W[0,1]": 0.5, "U[1]": -0.8}, delta))
 
 
 def test_the_notes_full_example(open_viewer, tmp_path):

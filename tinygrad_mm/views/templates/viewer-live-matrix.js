@@ -165,5 +165,15 @@
     S.matrixLayersChanged();
     S.matrixLiveMs = performance.now() - t0;  // benchmarks/matrix_lens.py --live
   };
-  document.addEventListener("tgmm:live-state", function (ev) { S.matrixLive(ev.detail); });
+  // while the lens is closed, only the latest state is kept: it is shown when the lens opens (M, or its button)
+  var section = document.getElementById("matrix"), pending = null;
+  document.addEventListener("tgmm:live-state", function (ev) {
+    if (section && section.hidden) { pending = ev.detail; return; }
+    S.matrixLive(ev.detail);
+  });
+  if (section) {
+    new MutationObserver(function () {
+      if (!section.hidden && pending) { var state = pending; pending = null; S.matrixLive(state); }
+    }).observe(section, { attributes: true, attributeFilter: ["hidden"] });
+  }
 })(tgmm);
