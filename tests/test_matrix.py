@@ -440,3 +440,16 @@ def test_the_pages_branches_and_the_lens_branches_are_one_split(name):
         assert set(split) <= set(lens.branch_names), (node.label, split)
         for k, branch in enumerate(lens.branch_names):
             assert math.isclose(split.get(branch, 0.0), lens.via[node][k], rel_tol=1e-12, abs_tol=1e-15), (node.label, branch)
+
+
+def test_f_prime_reads_the_open_formula_even_where_every_relu_is_flat():
+    """With every a[i] = relu(z[i]) flat (z < 0), f′ is 0 at each, but the formula is still "1 where z > 0, else 0"."""
+    W = [[Value(0.5, label=f"W[{i},{j}]") for j in range(2)] for i in range(2)]
+    b = [Value(-5.0, label=f"b[{i}]") for i in range(2)]
+    U = [Value(1.0, label=f"U[{i}]") for i in range(2)]
+    x = [Value(1.0, label=f"x[{j}]") for j in range(2)]
+    s = sum(U[i] * (sum(W[i][j] * x[j] for j in range(2)) + b[i]).relu() for i in range(2))
+    s.label = "s"
+    formulas = notes_formulas(gradient_lens(s))
+    assert formulas.branches[0].fprime == [0.0, 0.0]
+    assert formulas.derivative_text(formulas.branches[0]) == "f′(z) = 1 where z > 0, else 0"

@@ -118,7 +118,7 @@ def test_the_margin_flip_zeroes_the_factors_and_blanks_the_grids_and_back(open_v
     assert_lens_agrees(view, example.J)  # flipped back by hand: the numbers as made
 
 
-def test_two_negatives_and_the_tanh_variant(open_viewer, tmp_path):
+def test_two_negatives_and_the_tanh_and_relu_variants(open_viewer, tmp_path):
     k2 = build_example(ExampleSpec.notes(small=True, corrupt_words=["bread", "music"]))
     view = open_lens(open_viewer, k2.J, tmp_path / "k2.html")
     edit(view, "W[1,0]", -0.42)
@@ -128,6 +128,11 @@ def test_two_negatives_and_the_tanh_variant(open_viewer, tmp_path):
     view = open_lens(open_viewer, tanh.J, tmp_path / "tanh.html")
     edit(view, "U[0]", 1.7)
     assert_lens_agrees(view, edited(tanh.J, {"U[0]": 1.7}))
+    relu = notes_example(small=True, activation="relu")  # f′ = 0 where relu is flat: the gate, as the step saw it
+    view = open_lens(open_viewer, relu.J, tmp_path / "relu.html")
+    edit(view, "b[0]", -3.0)
+    assert_lens_agrees(view, edited(relu.J, {"b[0]": -3.0}))
+    assert view.page.evaluate("tgmm.data.matrix.layers[1].lines.some(line => line.startsWith('f′(z) = ') && line.includes('(0, '))")
 
 
 def test_a_state_read_from_the_url_shows_in_the_lens_and_a_closed_lens_catches_up_when_opened(open_viewer, tmp_path):

@@ -94,7 +94,11 @@ class NotesFormulas:
         z = branch.z_name
         a = next((a for a in branch.a if a.gate() is not False), branch.a[0])  # a node where the gate is open, if any
         f_of_z = a.formula_text(lambda v: z, str)
-        derivative = a.derivative_text(0, lambda v: f_of_z if v is a else z, str)
+        named = lambda v: f_of_z if v is a else z  # noqa: E731
+        derivative = a.derivative_text(0, named, str)
+        if a.gate() is False and a.statement is not None:  # every gate closed: the formula where it is open, not "0"
+            template, worked = a.statement.derivative_display(0, a.constants())
+            derivative = a.render(template, named, str, worked)
         gate = a.code_gate(lambda v: z)
         return f"f′({z}) = {derivative}" + (f" where {gate.replace('.0', '')}, else 0" if gate else "")
 
