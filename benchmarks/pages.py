@@ -27,7 +27,7 @@ HEADING = "## Pages and class mode"
 RUNS = (  # (what it measures, script and its arguments)
     ("the live page: recompute + repaint per edit (headless Chromium)", ["live_page.py", "--live-off"]),
     ("the step-through page: load time by size (headless Chromium)", ["viewer_load.py", "--baseline", "none"]),
-    ("the matrix lens: building the grids and the formula check (s)", ["matrix_lens.py"]),
+    ("the matrix lens: building the grids and the formula check (s); live in the page (ms)", ["matrix_lens.py", "--live"]),
     ("class mode: 300 students over HTTP on 127.0.0.1", ["class_load.py"]),
 )
 
