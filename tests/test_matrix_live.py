@@ -19,7 +19,7 @@ from tinygrad_mm.views.viewer import check_svg, parse_svg
 
 pytest_plugins = ("browser_support",)
 SVG = "{http://www.w3.org/2000/svg}"
-SHOWN = """() => Array.from(document.querySelectorAll('#matrix g.mx-cell, #matrix g.mx-text')).map(g => [g.id,
+SHOWN = """() => tgmm.matrixFlush() || Array.from(document.querySelectorAll('#matrix g.mx-cell, #matrix g.mx-text')).map(g => [g.id,
     Array.from(g.querySelectorAll('text')).map(t => t.textContent), g.querySelector('title').textContent,
     g.querySelector('polygon') ? g.querySelector('polygon').getAttribute('fill') : null])"""
 
@@ -53,6 +53,8 @@ def assert_lens_agrees(view, root, full_titles: bool = False) -> dict[str, tuple
         # a grid cell's paths are listed as the page was made (Reset brings them back); its first line is recomputed
         whole = full_titles or cid.startswith("mtx") or title.startswith("δ")
         assert (got[1] if whole else got[1].split("\n")[0]) == (title if whole else title.split("\n")[0]), (cid, got[1], title)
+    labels = view.page.evaluate("Array.from(document.querySelectorAll('#matrix g.mx-cell')).map(g => [g.getAttribute('aria-label'), g.querySelector('title').textContent])")
+    assert all(label == title.replace("\n", "; ") for label, title in labels)  # what a screen reader says is the tooltip
     return expected
 
 
@@ -89,8 +91,16 @@ def test_an_edited_weight_and_delta_recompute_every_grid_and_formula_number(open
     view.page.click("#matrix-layer-1")  # the backward pass by layer: step 2, f (δ = U ∘ f′(z) with its numbers)
     edit(view, "W[0,1]", 0.731)
     assert_lens_agrees(view, edited(example.J, {"W[0,1]": 0.731}))
-    _, _, layers = python_lens(edited(example.J, {"W[0,1]": 0.731}))
+    shown, _, layers = python_lens(edited(example.J, {"W[0,1]": 0.731}))
     assert "\n".join(layers[1]) in view.text("#matrix-info")  # the step shown says the new numbers
+    edit(view, "W[0,1]", 0.5)
+    view.page.wait_for_timeout(200)  # the tooltips are written after the frame, without being asked
+    cell = view.page.evaluate("Object.keys(tgmm.matrixCells()).find(k => tgmm.matrixCells()[k][1] === 'via')")
+    python = python_lens(edited(example.J, {"W[0,1]": 0.5}))[0][cell][1].split("\n")[0]
+    assert view.page.evaluate("id => document.getElementById(id).querySelector('title').textContent", cell) == python
+    view.page.hover(f"#{cell}")
+    assert view.text("#matrix-info") == python
+    edit(view, "W[0,1]", 0.731)
     edit(view, "Δ", 0.3)
     delta = {(graph_model(example.J).root_index, "delta"): 0.3}
     changed = assert_lens_agrees(view, edited(example.J, {"W[0,1]": 0.731}, delta))

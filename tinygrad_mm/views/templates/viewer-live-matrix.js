@@ -18,7 +18,7 @@
     if (F) F.branches.forEach(function (b, k) { zOf[k] = {}; b.z.forEach(function (node, i) { zOf[k][node] = i; }); });
     ids.forEach(function (id) {
       var cell = document.getElementById(id);
-      if (cell) titles[id] = [cell.querySelector("title").textContent, cell.getAttribute("aria-label")];
+      if (cell) titles[id] = cell.querySelector("title").textContent;
     });
     ready = true;
   }
@@ -137,12 +137,7 @@
     });
     S.matrixUpdate(values);
     var edited = Object.keys(S.live.edits).length > 0 || Object.keys(S.live.consts).length > 0;
-    if (!edited) {  // Reset: the tooltips as made, with their scalar paths
-      ids.forEach(function (id) {
-        var cell = document.getElementById(id);
-        if (cell && titles[id]) { cell.querySelector("title").textContent = titles[id][0]; cell.setAttribute("aria-label", titles[id][1]); }
-      });
-    }
+    if (!edited) ids.forEach(function (id) { if (titles[id] !== undefined) S.matrixTooltip(id, titles[id]); });  // Reset: as made, paths and all
     lens.texts.forEach(function (spec) {
       var slots = {};
       Object.keys(spec.slots).forEach(function (name) { slots[name] = slotText(spec.slots[name], lensState, largest, num); });

@@ -51,7 +51,7 @@
   toggle.addEventListener("click", function () { open(section.hidden); });
   close.addEventListener("click", function () { open(false); toggle.focus(); });
 
-  function titleOf(cell) { var t = cell.querySelector("title"); return t ? t.textContent : ""; }
+  function titleOf(cell) { if (S.matrixFlush) S.matrixFlush(); var t = cell.querySelector("title"); return t ? t.textContent : ""; }
   function stepOfNode(i) {
     for (var t = 0; t < data.steps.length; t++) if (data.steps[t].node === i) return t;
     return -1;
@@ -180,20 +180,37 @@
       var ink = top && Math.abs(v) / top > 0.6 ? "#ffffff" : "#222222";
       if (e.text && e.ink !== ink) { e.text.setAttribute("fill", ink); e.ink = ink; }
     });
-    changed.forEach(function (id) {  // the cells given: their number and their tooltip's first line
+    changed.forEach(function (id) {  // the cells given: their number, and (soon) their tooltip's first line
       var e = els[id];
       if (!e) return;
       if (e.text) e.text.textContent = values[id][1];
-      var title = e.title, all = title.textContent, head = all.split("\n")[0], factors = values[id][2];
+      var all = tooltip(id), end = all.indexOf("\n"), head = end < 0 ? all : all.slice(0, end), factors = values[id][2];
       if (factors) {  // "δ[0] = U[0]·f′(z[0]) = u · f′ = δ": the last two " = " are the arithmetic (numbers hold none)
         var last = head.lastIndexOf(" = ");
-        title.textContent = head.slice(0, head.lastIndexOf(" = ", last - 1)) + " = " + factors[0] + " · " + factors[1] + " = " +
-          values[id][1] + all.slice(head.length);  // δ's next line, f′'s formula, holds no number
+        S.matrixTooltip(id, head.slice(0, head.lastIndexOf(" = ", last - 1)) + " = " + factors[0] + " · " + factors[1] + " = " +
+          values[id][1] + all.slice(head.length));  // δ's next line, f′'s formula, holds no number
       } else {
-        title.textContent = head.slice(0, head.indexOf(" = ") + 3) + values[id][1];  // the old arithmetic and paths go
+        S.matrixTooltip(id, head.slice(0, head.indexOf(" = ") + 3) + values[id][1]);  // the old arithmetic and paths go
       }
-      e.cell.setAttribute("aria-label", title.textContent.replace(/\n/g, "; "));
     });
+  };
+  // A tooltip (and the cell's aria-label) is written just after the frame is painted, or at once when a cell is
+  // hovered or focused (titleOf): a change of the hinge rewrites hundreds, and none of them is seen before then.
+  var tooltips = {}, queued = false;
+  function tooltip(id) { return tooltips[id] !== undefined ? tooltips[id] : els[id].title.textContent; }
+  S.matrixTooltip = function (id, text) {
+    if (!els) elements();
+    if (!els[id]) return;
+    tooltips[id] = text;
+    if (!queued) { queued = true; requestAnimationFrame(function () { setTimeout(S.matrixFlush, 0); }); }
+  };
+  S.matrixFlush = function () {
+    queued = false;
+    Object.keys(tooltips).forEach(function (id) {
+      els[id].title.textContent = tooltips[id];
+      els[id].cell.setAttribute("aria-label", tooltips[id].replace(/\n/g, "; "));
+    });
+    tooltips = {};
   };
 
   document.addEventListener("keydown", function (ev) {
