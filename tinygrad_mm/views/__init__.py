@@ -14,5 +14,6 @@
     notebook.py       Jupyter: show() and a Value's own display;  gallery.py: the classroom pictures
     matrix.py         the matrix lens: arrays found from labels, branches, each array's gradient per branch;
                       matrix_formulas.py (the notes' δ = U∘f′(z), δxᵀ, checked), matrix_draw.py (the picture),
-                      matrix_page.py (the page's panel, templates/viewer-matrix.js, and the notebook's)
+                      matrix_page.py (the page's panel, templates/viewer-matrix.js, and the notebook's),
+                      matrix_live.py (on a live page: templates/viewer-live-matrix.js recomputes every grid and formula)
 """
