@@ -40,7 +40,7 @@ def python_lens(root) -> tuple[dict[str, tuple], dict[str, float | None]]:
 def assert_lens_agrees(view, root, full_titles: bool = False) -> dict[str, tuple]:
     """Every cell and formula text of the page's lens against the Python lens of ``root`` (the edited graph)."""
     expected, numbers, layers = python_lens(root)
-    assert view.page.evaluate("tgmm.data.matrix.layers.map(layer => layer.lines)") == layers and layers  # U, f, W and b
+    assert view.page.evaluate("tgmm.data.matrix.layers.map(layer => layer.lines)") == layers  # U, f, W and b (if the notes)
     shown = {cid: (texts, title, fill) for cid, texts, title, fill in view.page.evaluate(SHOWN)}
     assert set(shown) == set(expected) and any(cid.startswith("mtx") for cid in shown)
     page_numbers = view.page.evaluate("(() => { const m = tgmm.matrixCells(); return Object.keys(m).map(k => [k, m[k][4]]); })()")
@@ -163,3 +163,18 @@ def test_the_notes_full_example(open_viewer, tmp_path):
     edit(view, "W[2,5]", 0.9)
     assert_lens_agrees(view, edited(example.J, {"W[2,5]": 0.9}))
     assert view.page.evaluate("tgmm.matrixLiveMs") < 1000  # recorded (benchmarks/matrix_lens.py --live measures it)
+
+
+def test_a_users_graph_with_one_branch_and_no_notes_formula(open_viewer, tmp_path):
+    """Not the notes' shape: J = Σᵢ tanh(Σⱼ W[i,j]·x[j])² — the sum grids alone, no δxᵀ, still live."""
+    from tinygrad_mm import Parameter, Value
+
+    W = [[Parameter(0.1 * (i + 1) - 0.2 * j, f"W[{i},{j}]") for j in range(3)] for i in range(2)]
+    x = [Value(0.5 - j, label=f"x[{j}]") for j in range(3)]
+    J = sum((sum(W[i][j] * x[j] for j in range(3)).tanh() ** 2 for i in range(2)), Value(0.0, label="zero"))
+    J.label = "J"
+    view = open_lens(open_viewer, J, tmp_path / "user.html")
+    assert view.page.evaluate("tgmm.data.matrix.live.formulas") is None
+    edit(view, "W[1,2]", 0.8)
+    edit(view, "x[0]", -1.25)
+    assert_lens_agrees(view, edited(J, {"W[1,2]": 0.8, "x[0]": -1.25}))
