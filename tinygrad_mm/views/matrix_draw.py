@@ -80,6 +80,8 @@ class Cells:
         self.role: tuple[str, int, str] = ("sum", -1, "")  # what the next cells show: kind, branch, colour scale
         self.roles: dict[str, tuple[str, int, str, float]] = {}  # cell id → its role and number (the page's live hook)
         self.texts: list[dict] = []  # the texts with numbers: id, template, and what each slot shows (the live page)
+        self.routes: dict[str, list[list[int]]] = {}  # cell id → the paths its tooltip lists, as node indices (live page)
+        self._listed: list[list[int]] | None = None  # the paths the tooltip just made lists (for the next cell)
 
     def text(self, template: str, slots: dict[str, list], values: dict[str, str], size: int = 10, bold: bool = False,
              align: str = "CENTER", colspan: int = 1) -> str:  # fmt: skip
@@ -106,8 +108,10 @@ class Cells:
                     self._paths[node] = None
         found = self._paths[node]
         if found is None:
+            self._listed = None
             return f"paths: tinygrad-mm explain '{self.names[node]}' lists them"
         chosen = [p for p in found.paths if through is None or through in p.nodes]  # type: ignore[attr-defined]
+        self._listed = [[self.index[v] for v in path.nodes] for path in chosen[:MAX_PATHS_SHOWN]]
         lines = [f"{len(chosen)} path{'s' * (len(chosen) != 1)}{' through ' + self.names[through] if through is not None else ''}:"]
         for path in chosen[:MAX_PATHS_SHOWN]:
             route = " → ".join(self.names[v] for v in path.nodes)
@@ -128,6 +132,8 @@ class Cells:
         self.k += 1
         self.numbered.append((cell_id, self.index[node], tooltip))
         self.roles[cell_id] = (*self.role, value)
+        if self._listed:
+            self.routes[cell_id], self._listed = self._listed, None
         label = f'<FONT POINT-SIZE="8" COLOR="{ink(value, largest)}">{dot.html(text)}</FONT>' if text else ""
         return (f'<TD {size} BGCOLOR="{colour(value, largest)}" ID="{cell_id}" HREF="#" '
                 f'TOOLTIP="{escaped}">{label}</TD>')  # fmt: skip

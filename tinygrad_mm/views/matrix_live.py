@@ -10,8 +10,9 @@ recomputes the lens exactly as `matrix.gradient_lens` and `matrix_formulas.notes
     predicted cell    = Σ_B (∂J/∂s_B) · factor_B         (δ_B,i·x_B,j for W, δ_B,i for b, a_B,i for U)
 
 so no op's derivative is written a second time.  This module only says *which* nodes play which part — branch
-members, the x, z, a and U of each branch, each checked array's cells in order — by their topological index (the
-page's node numbers), and hands over the texts' templates (`matrix_draw.Cells.text`) and their words.
+members, the x, z, a and U of each branch, each checked array's cells in order, the paths each tooltip lists — by
+their topological index (the page's node numbers), and hands over the texts' templates (`matrix_draw.Cells.text`)
+and their words.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ def live_lens(lens: MatrixLens, formulas: NotesFormulas | None, cells: Cells) ->
         "branches": [sorted(index[op] for op in inside(branch)) for branch in lens.branches],
         "arrays": {array.name: [index[node] for node in array.cells.values()] for array in lens.arrays},
         "texts": cells.texts,
+        "routes": cells.routes,
         "words": WORDS,
         "gates": [[index[g], cells.names[g]] for g in gate_nodes(lens)],
         "formulas": None,

@@ -123,6 +123,20 @@
     });
     return num(worst);
   }
+  function paths(id, lensState, num) {  // matrix_draw.Cells.paths: "route = (d₁)·(d₂)·… = product" for each path listed
+    var made = titles[id].split("\n"), routes = lens.routes[id], out = [made[1]], nodes = data.live.nodes;
+    routes.forEach(function (route, p) {
+      var line = made[2 + p], cut = line.lastIndexOf(" = ", line.lastIndexOf(" = ") - 1), product = 1, factors = [];
+      for (var q = 0; q + 1 < route.length; q++) {  // ∂route[q]/∂route[q+1], as that node's backward step had it
+        var d = lensState.steps[stepOf[route[q]]].local[nodes[route[q]].parents.indexOf(route[q + 1])];
+        factors.push("(" + num(d) + ")");
+        product *= d;
+      }
+      out.push(line.slice(0, cut) + " = " + (factors.join("·") || "1") + " = " + num(product));
+    });
+    if (made.length > 2 + routes.length) out.push(made[2 + routes.length]);  // "… and 5 more"
+    return "\n" + out.join("\n");
+  }
   function graphvizSpaces(line) {  // Graphviz writes a run of spaces (in a text and in a tooltip) as one space and no-break spaces
     return line.replace(/ {2,}/g, function (run) { return " " + "\u00a0".repeat(run.length - 1); });
   }
@@ -137,7 +151,11 @@
     });
     S.matrixUpdate(values);
     var edited = Object.keys(S.live.edits).length > 0 || Object.keys(S.live.consts).length > 0;
-    if (!edited) ids.forEach(function (id) { if (titles[id] !== undefined) S.matrixTooltip(id, titles[id]); });  // Reset: as made, paths and all
+    Object.keys(lens.routes).forEach(function (id) {  // the paths a tooltip lists: their factors and products, when written
+      var all = S.matrixTooltipOf(id), end = all.indexOf("\n");
+      S.matrixTooltip(id, end < 0 ? all : all.slice(0, end), function () { return paths(id, lensState, num); });
+    });
+    if (!edited) ids.forEach(function (id) { if (titles[id] !== undefined) S.matrixTooltip(id, titles[id]); });  // Reset: as made
     lens.texts.forEach(function (spec) {
       var slots = {};
       Object.keys(spec.slots).forEach(function (name) { slots[name] = slotText(spec.slots[name], lensState, largest, num); });

@@ -51,7 +51,7 @@
   toggle.addEventListener("click", function () { open(section.hidden); });
   close.addEventListener("click", function () { open(false); toggle.focus(); });
 
-  function titleOf(cell) { if (S.matrixFlush) S.matrixFlush(); var t = cell.querySelector("title"); return t ? t.textContent : ""; }
+  function titleOf(cell) { if (S.matrixFlush) S.matrixFlush(cell.id); var t = cell.querySelector("title"); return t ? t.textContent : ""; }
   function stepOfNode(i) {
     for (var t = 0; t < data.steps.length; t++) if (data.steps[t].node === i) return t;
     return -1;
@@ -194,23 +194,33 @@
       }
     });
   };
-  // A tooltip (and the cell's aria-label) is written just after the frame is painted, or at once when a cell is
-  // hovered or focused (titleOf): a change of the hinge rewrites hundreds, and none of them is seen before then.
-  var tooltips = {}, queued = false;
+  // A tooltip (and the cell's aria-label) is written just after the frame is painted, a few milliseconds at a time,
+  // or at once when a cell is hovered or focused (titleOf): a change of the hinge rewrites hundreds, none seen before.
+  // ``after``: a function giving the rest of the text (a live page's paths), worked out only when it is written.
+  var tooltips = {}, later = {}, queued = false;
   function tooltip(id) { return tooltips[id] !== undefined ? tooltips[id] : els[id].title.textContent; }
-  S.matrixTooltip = function (id, text) {
+  S.matrixTooltipOf = function (id) { if (!els) elements(); return els[id] ? tooltip(id) : ""; };
+  S.matrixTooltip = function (id, text, after) {
     if (!els) elements();
     if (!els[id]) return;
     tooltips[id] = text;
-    if (!queued) { queued = true; requestAnimationFrame(function () { setTimeout(S.matrixFlush, 0); }); }
+    if (after) later[id] = after; else delete later[id];
+    if (!queued) { queued = true; requestAnimationFrame(function () { setTimeout(flushSome, 0); }); }
   };
-  S.matrixFlush = function () {
-    queued = false;
-    Object.keys(tooltips).forEach(function (id) {
-      els[id].title.textContent = tooltips[id];
-      els[id].cell.setAttribute("aria-label", tooltips[id].replace(/\n/g, "; "));
-    });
-    tooltips = {};
+  function write(id) {
+    var text = tooltips[id] + (later[id] ? later[id]() : "");
+    delete tooltips[id]; delete later[id];
+    els[id].title.textContent = text;
+    els[id].cell.setAttribute("aria-label", text.replace(/\n/g, "; "));
+  }
+  function flushSome() {  // 4 ms at a time, so that dragging a slider stays smooth
+    var start = performance.now(), ids = Object.keys(tooltips);
+    for (var q = 0; q < ids.length && performance.now() - start < 4; q++) write(ids[q]);
+    if (q < ids.length) setTimeout(flushSome, 0); else queued = false;
+  }
+  S.matrixFlush = function (id) {  // one cell's tooltip now (or every pending one)
+    if (id !== undefined) { if (tooltips[id] !== undefined) write(id); return; }
+    Object.keys(tooltips).forEach(write);
   };
 
   document.addEventListener("keydown", function (ev) {
