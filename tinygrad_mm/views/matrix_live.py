@@ -21,7 +21,7 @@ from typing import Any
 
 from .matrix import MatrixLens, inside
 from .matrix_draw import WORDS, Cells, gate_nodes
-from .matrix_formulas import LayerStep, NotesFormulas
+from .matrix_formulas import MISMATCH, LayerStep, NotesFormulas
 
 
 def live_lens(lens: MatrixLens, formulas: NotesFormulas | None, cells: Cells) -> dict[str, Any]:
@@ -33,6 +33,7 @@ def live_lens(lens: MatrixLens, formulas: NotesFormulas | None, cells: Cells) ->
         "texts": cells.texts,
         "routes": cells.routes,
         "words": WORDS,
+        "mismatch": MISMATCH,  # CellCheck.ok: a difference over this times the largest |gradient| is a mismatch
         "gates": [[index[g], cells.names[g]] for g in gate_nodes(lens)],
         "formulas": None,
     }

@@ -1,7 +1,8 @@
 // Step-through viewer, the matrix lens on a live page (views/matrix_live.py): after every recompute — an edit, Reset,
 // the state read from the URL — every grid (via each branch, the sum) and every number of the notes' formulas is
 // recomputed from the live page's own two passes (viewer-live.js: each op by its class's statement; nothing here
-// differentiates anything) and written where the picture shows it, as views/matrix_draw.py writes it.
+// differentiates anything) and written where the picture shows it, as views/matrix_draw.py writes it — the cells'
+// tooltips too, with the factors and products of the scalar paths they list (written just after the frame).
 // The hook: viewer-live.js dispatches "tgmm:live-state" (detail: the new {val, grad, steps}) whenever its state changes.
 (function (S) {
   var data = S.data, lens = data.matrix && data.matrix.live;
@@ -52,7 +53,7 @@
         if (Math.abs(g) > scale) scale = Math.abs(g);
         if (diff > largest || !worst) { largest = isFinite(diff) ? diff : Infinity; worst = cell[1]; }
       });
-      out.checks[role] = { largest: largest, worst: worst, ok: largest <= 1e-9 * Math.max(scale, 1e-300) || largest === 0 };
+      out.checks[role] = { largest: largest, worst: worst, ok: largest <= lens.mismatch * Math.max(scale, 1e-300) || largest === 0 };
     });
     return out;
   }
