@@ -16,8 +16,8 @@ from tinygrad_mm import Value
 from tinygrad_mm.engine import gradients_of, topological_order
 from tinygrad_mm.models.cs224n import ExampleSpec, branch_contributions, build_example, notes_example
 from tinygrad_mm.views.matrix import find_arrays, find_branches, gradient_lens
-from tinygrad_mm.views.matrix_draw import lens_report, matrix_picture, write_matrix
-from tinygrad_mm.views.matrix_formulas import NotFound, notes_formulas
+from tinygrad_mm.views.matrix_draw import matrix_picture, write_matrix
+from tinygrad_mm.views.matrix_formulas import NotFound, lens_report, notes_formulas
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -42,7 +42,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from ..views.matrix_draw import lens_report, write_matrix
+    from ..views.matrix_draw import write_matrix
+    from ..views.matrix_formulas import lens_report
 
     suffix = args.out.suffix.lstrip(".").lower() if args.out and args.out.suffix else ""
     if args.format and suffix and suffix != args.format:

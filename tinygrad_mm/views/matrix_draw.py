@@ -393,25 +393,3 @@ def write_matrix(root: Value, path: str | Path, format: str | None = None, title
     format = format or path.suffix.lstrip(".").lower() or "svg"
     return write_atomic(path, matrix_picture(root, format, title, digits, only))
 
-
-def lens_report(root: Value, digits: int = 4) -> str:
-    """The lens in words, for a terminal: the arrays found, the notes, the branches, and each formula check."""
-    lens = gradient_lens(root)
-    num, name = (lambda x: number(x, digits)), (root.label or "root")
-    lines = ["arrays found: " + ", ".join(f"{a.name} ({a.shape_text}, {a.kind})" for a in lens.arrays)]
-    lines += [f"note: {note}" for note in lens.notes + [a.note for a in lens.arrays if a.note and a.note not in lens.notes]]
-    if lens.branches:
-        lines.append("branches: " + ", ".join(f"∂{name}/∂{b} = {num(g)}" for b, g in zip(lens.branch_names, lens.branch_grads, strict=True)))
-    else:
-        lines.append("one branch: no array entry feeds two self-contained parts of the graph")
-    try:
-        formulas = notes_formulas(lens)
-    except NotFound as err:
-        lines.append(f"the notes' formulas: not shown ({err})")
-        return "\n".join(lines)
-    lines.append(f"{formulas.statement(name)}, δ = {formulas.U.name} ∘ f′(z), {formulas.derivative_text(formulas.branches[0])}")
-    for check in formulas.checks:
-        verdict = "✓" if check.ok else "✗ MISMATCH"
-        lines.append(f"  {check.array}: {check.cells} cells checked against the scalar gradients, largest difference "
-                     f"{num(check.largest)} (at {check.worst})  {verdict}")  # fmt: skip
-    return "\n".join(lines)

@@ -12,7 +12,9 @@ and, for the loss over all branches,
     ∂J/∂W[i,j] = Σ_B (∂J/∂s_B) · δ_B,i · x_B,j        (∂J/∂s = −1, ∂J/∂s_c = +1 while the margin is violated)
 
 `notes_formulas` evaluates these from the forward values alone and compares every cell with the
-scalar gradients of the backward pass (`matrix.gradient_lens`), reporting the largest difference.
+scalar gradients of the backward pass (`matrix.gradient_lens`), reporting the largest difference;
+`layer_steps` gives the backward pass by layer (U, then f, then W and b), and `lens_report` the lens in words.
+Texts with numbers are templates with named slots (`slot`, `filled`), so a live page can fill them again.
 """
 
 from __future__ import annotations
@@ -23,7 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Add, Dot, Mul, Op, Sum, Value
-from .matrix import Array, MatrixLens, added, parse_entry
+from .matrix import Array, MatrixLens, added, gradient_lens, parse_entry
+from .text import number
 
 MISMATCH = 1e-9  # a difference larger than this times the largest gradient of the array is a mismatch
 
@@ -344,3 +347,26 @@ def _ops_of(z: Value) -> list[Value]:
 def _outputs(lens: MatrixLens, branches: list[BranchFormula]) -> list[Value]:
     by_name = dict(zip(lens.branch_names, lens.branches, strict=True))
     return [by_name[b.name] for b in branches if b.name in by_name] or [lens.root]
+
+
+def lens_report(root: Value, digits: int = 4) -> str:
+    """The lens in words, for a terminal: the arrays found, the notes, the branches, and each formula check."""
+    lens = gradient_lens(root)
+    num, name = (lambda x: number(x, digits)), (root.label or "root")
+    lines = ["arrays found: " + ", ".join(f"{a.name} ({a.shape_text}, {a.kind})" for a in lens.arrays)]
+    lines += [f"note: {note}" for note in lens.notes + [a.note for a in lens.arrays if a.note and a.note not in lens.notes]]
+    if lens.branches:
+        lines.append("branches: " + ", ".join(f"∂{name}/∂{b} = {num(g)}" for b, g in zip(lens.branch_names, lens.branch_grads, strict=True)))
+    else:
+        lines.append("one branch: no array entry feeds two self-contained parts of the graph")
+    try:
+        formulas = notes_formulas(lens)
+    except NotFound as err:
+        lines.append(f"the notes' formulas: not shown ({err})")
+        return "\n".join(lines)
+    lines.append(f"{formulas.statement(name)}, δ = {formulas.U.name} ∘ f′(z), {formulas.derivative_text(formulas.branches[0])}")
+    for check in formulas.checks:
+        verdict = "✓" if check.ok else "✗ MISMATCH"
+        lines.append(f"  {check.array}: {check.cells} cells checked against the scalar gradients, largest difference "
+                     f"{num(check.largest)} (at {check.worst})  {verdict}")  # fmt: skip
+    return "\n".join(lines)
