@@ -53,9 +53,11 @@
     });
     rove();
   }
-  function rove() {  // the tab stop follows the current node (or the first one)
-    var list = targets(), current = S.graph.querySelector("g.current[tabindex], g.op-current[tabindex]") || list[0];
-    list.forEach(function (el) { el.setAttribute("tabindex", el === current ? "0" : "-1"); });
+  function rove() {  // the tab stop follows the current node (or the first one): only the old and the new stop change
+    var current = S.graph.querySelector("g.current[tabindex], g.op-current[tabindex]") || S.graph.querySelector("g[tabindex]");
+    var stops = S.graph.querySelectorAll('g[tabindex="0"]');
+    for (var n = 0; n < stops.length; n++) if (stops[n] !== current) stops[n].setAttribute("tabindex", "-1");
+    if (current && current.getAttribute("tabindex") !== "0") current.setAttribute("tabindex", "0");
   }
   function focusUnit(el) {
     targets().forEach(function (other) { other.setAttribute("tabindex", other === el ? "0" : "-1"); });

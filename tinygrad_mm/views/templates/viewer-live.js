@@ -396,7 +396,7 @@ function fmtG(x, p, minus) {
     var t2 = performance.now();
     paintSvg();
     var t3 = performance.now();
-    S.go(S.pos, true);
+    S.go(S.pos, true, true);
     L.timings = { compute: t1 - t0, rewrite: t2 - t1, paint: t3 - t2, draw: performance.now() - t3 };  // benchmarks/live_page.py
     L.showNudge();
     L.writeHash();
@@ -423,7 +423,7 @@ function fmtG(x, p, minus) {
   L.reset = function () {
     if (original.steps) restoreOriginal();
     L.edits = {}; L.consts = {}; L.edited = false; L.dirty = null; L.state = L.compute({}, {});
-    L.clearError(); paintSvg(); S.go(S.pos, true); L.showNudge(); L.writeHash(); L.syncFields();
+    L.clearError(); paintSvg(); S.go(S.pos, true, true); L.showNudge(); L.writeHash(); L.syncFields();
   };
   L.value = function (name) {
     var target = L.targets[name];
