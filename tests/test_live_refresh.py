@@ -6,8 +6,14 @@ Presenter mode keeps the live box reachable and readable.  (Every page: no conso
 from __future__ import annotations
 
 import pytest
+from test_live_page import rebuild
 
 from tinygrad_mm import Parameter, sum_values, to_html
+from tinygrad_mm.cli.sources import example_source
+from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.views.graph import graph_model
+from tinygrad_mm.views.page_data import StepText
+from tinygrad_mm.views.text import number
 
 pytest_plugins = ("browser_support",)
 
@@ -42,3 +48,64 @@ def test_an_edit_rewrites_only_what_changed_and_reads_no_layout(open_viewer, tmp
     writes = view.page.evaluate("window.writes")
     assert 0 < len(writes) <= 40, (len(writes), writes[:20])
     assert view.page.evaluate("window.layoutReads") == 0
+
+
+def covered(view) -> list[dict]:
+    """The panel's words of every collapsed box's and leaf group's step (the first view), as the page holds them."""
+    view.page.evaluate("tinygradLive.ensureAll()")
+    return view.page.evaluate(
+        "tgmm.data.views[0].steps.filter(s => s.covers).map(s => ({u: s.u, grad: s.grad, lines: s.lines.map(l => l.text), zero: s.zero}))"
+    )
+
+
+def test_a_collapsed_box_and_a_leaf_groups_step_say_the_edited_numbers(open_viewer, tmp_path):
+    """The notes' example with both branches collapsed: after an edit, each box's step (what arrived, what it sends
+    back) and each leaf group's step say what a page made from the edited graph says; Reset brings back the first."""
+    example = notes_example(small=True)
+    branches = ["s = Uᵀf(Wx + b)", "s_c = Uᵀf(Wx_c + b)"]
+    view = open_viewer(to_html(example.J, tmp_path / "boxes.html", collapse=branches))
+    made = covered(view)
+    assert view.page.evaluate("tinygradLive.set('W[1,0]', -2.5)") is True
+    edited = rebuild(example.J, {"W[1,0]": -2.5})
+    expected = covered(open_viewer(to_html(edited[graph_model(example.J).root_index], tmp_path / "edited.html", collapse=branches)))
+    assert covered(view) == expected != made
+    box = next(r for r, step in enumerate(view.page.evaluate("tgmm.data.views[0].steps")) if step["u"].startswith("scope"))
+    view.page.evaluate(f"tgmm.go(tgmm.F() + {box + 1}, true)")  # the panel shows the box's step: the new numbers
+    assert expected[[c["u"] for c in expected].index(view.page.evaluate(f"tgmm.data.views[0].steps[{box}].u"))]["lines"][0] in view.text("#step-lines")
+    assert "as the page was made" not in view.text("#panel")
+    view.page.click("#live-reset")
+    assert covered(view) == made
+
+
+def test_the_subtitle_the_forward_stage_and_the_drawings_labels_follow_the_edit_and_reset(open_viewer, tmp_path):
+    """--inactive's page (as `tinygrad-mm html --small --inactive --forward` writes it), Δ typed as 2: the hinge flips.
+    The subtitle, J's forward sentence, J's tooltips and what a screen reader says for J all say the new numbers
+    (the engine's, on the edited graph); Reset brings back the words the page was made with."""
+    example = notes_example(small=True, active=False)
+    source = example_source(example, small=True)
+    view = open_viewer(to_html(example.J, tmp_path / "flip.html", source.title, source.subtitle, forward=True))
+    root = graph_model(example.J).root_index
+    texts = {"subtitle": "header .subtitle", "title": f"#v{root} > title", "op": f"#v{root}op > title"}
+
+    def read() -> dict[str, str]:
+        shown = {key: view.text(selector) for key, selector in texts.items()}
+        view.page.evaluate("tgmm.go(tgmm.F(), true)")  # the forward stage's last step: J's sentence
+        shown["forward"] = view.text("#step-grad")
+        shown["aria"] = view.page.get_attribute(f"#v{root}", "aria-label")
+        return shown
+
+    made = read()
+    assert "every margin met" in made["subtitle"] and "∂J/∂s = 0" in made["op"]
+    assert view.page.evaluate("tinygradLive.set('Δ', 2)") is True
+    nodes = rebuild(example.J, {}, {(root, "delta"): 2.0})
+    J, s, s_c = nodes[root], *(n for n in nodes if n.label in ("s", "s_c"))
+    edited = read()
+    assert edited["subtitle"] == (f"true window “Paris” (s = {number(s.data)}), corrupted “bread” (s_c = {number(s_c.data)}): "
+                                  f"J = max(0, Δ + s_c − s) = {number(J.data)}, margin violated: gradient flows")  # fmt: skip
+    text = StepText(graph_model(J, gradients=True), 4)
+    assert edited["forward"] == text.forward_sentence(root) == f"J = max(0, 2 + s_c − s) = max(0, 2 + ({number(s_c.data)}) − ({number(s.data)})) = {number(J.data)}"
+    assert edited["title"] == f"J: data = {number(J.data)}, kind = op"
+    assert edited["op"] == "J = max(0, 2 + s_c − s): ∂J/∂s = −1, ∂J/∂s_c = +1"
+    assert f"data {number(J.data)}" in edited["aria"]
+    view.page.click("#live-reset")
+    assert read() == made

@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..engine import Value
 from ..models.cs224n import ACTIVATIONS, ExampleSpec, MarginExample, build_example
@@ -179,17 +180,16 @@ def example_source(example: MarginExample, small: bool = False) -> GraphSource:
     """The notes' example as a `GraphSource` (the full example collapses each of its k + 1 branches by default)."""
     from ..views.drawing import scopes_in
     from ..views.gallery import title as picture_title
-    from ..views.text import number
+    from ..views.live_text import live_text
 
-    if example.active:
-        state = "margin violated: gradient flows"
-    else:
-        state = "every margin met: J = 0, the hinge is flat, no gradient flows"
-    corrupted = ", ".join(f"“{' '.join(n.words)}” ({n.s.label} = {number(n.s.data)})" for n in example.negatives)
-    subtitle = (
-        f"true window “{' '.join(example.words)}” (s = {number(example.s.data)}), "
-        f"corrupted {corrupted}: J = {formula(example)} = {number(example.J.data)}, {state}"
-    )
+    state = (example.J, "every margin met: J = 0, the hinge is flat, no gradient flows", "margin violated: gradient flows")
+    corrupted: list[Any] = []
+    for n, negative in enumerate(example.negatives):
+        corrupted += [", " if n else "", f"“{' '.join(negative.words)}” ({negative.s.label} = ", negative.s, ")"]
+    subtitle = live_text(  # a text whose numbers the live page rewrites after an edit
+        f"true window “{' '.join(example.words)}” (s = ", example.s, "), corrupted ", *corrupted,
+        f": J = {formula(example)} = ", example.J, ", ", state,
+    )  # fmt: skip
     collapse = [] if small else scopes_in(example.J, depth=1)
     name = "notes-example" + ("" if example.active else "-inactive") + ("-small" if small else "")
     source = GraphSource(example.J, "CS224N max-margin loss: backprop, step by step", subtitle, name, collapse, example)

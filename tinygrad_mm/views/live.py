@@ -25,13 +25,13 @@ from ..engine.errors import describe
 from ..engine.op import NaryOp, fill
 from .drawing_style import CLOSED_FILL
 from .graph import GraphModel, array_name
+from .live_text import CONSTANT_MARK, constant_marks, forward_parts, view_templates
 from .page_data import StepText, as_factor
 from .page_views import ViewSteps
 from .text import partial
 
 MAX_LIVE_NODES = 20_000  # past this the page stays a snapshot: recomputing would take longer than a frame is worth
 OFF = "tgmm.live.start([]);\n"  # the page then says, in one line, why it is not live
-CONSTANT_MARK = "\u27e8{}\u27e9"  # ⟨k⟩: where an op's k-th constant is written in a text (the script puts the number there)
 
 
 def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
@@ -69,6 +69,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
             "cannot": type(node).formula_for(node.parents), "described": [_described(p) for p in node.parents],
             "note": "".join(f"{'Δ' if f == 'delta' else f} = {CONSTANT_MARK.format(j)}: " for j, f in enumerate(node.constant_fields)),
         }  # fmt: skip
+        entry["forward"] = forward_parts(node, model.index, names)
         if node.gate() is not None:
             entry["gate"] = _gate_words(node, text)
         out.append(entry)
@@ -100,7 +101,7 @@ def live_view(steps: ViewSteps) -> dict[str, Any]:
     layout, model = steps.layout, steps.m
     prefix = {gid: f"‖{model.partial(array_name(model.nodes[members[0]].label) or gid)}‖" for gid, members in layout.groups.items()}
     return {"slotOf": {str(i): slot for i, slot in steps.slot_of.items()}, "groups": layout.groups, "prefix": prefix,
-            "unitOf": list(layout.unit)}  # fmt: skip
+            "unitOf": list(layout.unit), **view_templates(steps)}  # fmt: skip
 
 
 def _described(node: Value) -> str:
@@ -110,8 +111,7 @@ def _described(node: Value) -> str:
 
 def _marked(node: Op, text_of: Any, names: Any) -> str:
     """A text of ``node`` with its constants written as ⟨0⟩, ⟨1⟩…, in the order of ``node.constants()``."""
-    marks = iter(range(len(node.constants())))
-    return text_of(names, lambda _value: CONSTANT_MARK.format(next(marks)))
+    return text_of(names, constant_marks(node))
 
 
 def _open_derivative(node: Op, k: int, names: Any) -> str:

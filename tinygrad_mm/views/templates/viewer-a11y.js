@@ -45,6 +45,7 @@
       ? "close this box" : "go to its backward step";
     return (words.join(" ") || el.id) + ". Enter: " + what;
   }
+  S.relabel = function (el) { if (el.hasAttribute("aria-label")) el.setAttribute("aria-label", describe(el)); };  // a live edit
   function prepare() {  // after a drawing is shown: every actionable unit focusable, named, out of the tab order
     targets().forEach(function (el) {
       el.setAttribute("tabindex", "-1");

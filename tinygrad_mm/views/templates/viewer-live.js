@@ -185,6 +185,7 @@ function fmtG(x, p, minus) {
     order.forEach(function (i, t) { ensureStep(t); });
     data.views.forEach(function (V, k) { ensureView(k); });
     ensureSummary();
+    L.texts.ensureAll();
   };
   function rewriteStep(s, i, t, steps, received, val) {
     var st = steps[t], nd = nodes[i];
@@ -381,6 +382,7 @@ function fmtG(x, p, minus) {
       var value = L.state.val[entry[1]];
       if (value !== entry[2]) { entry[0].textContent = "data " + num(value); entry[2] = value; }
     });
+    L.texts.paint();  // the other labels: a box's values, a group's range, the tooltips, what a screen reader says
   }
 
   // ---- applying an edit: all or nothing
@@ -392,6 +394,7 @@ function fmtG(x, p, minus) {
     L.edited = Object.keys(edits).length > 0 || Object.keys(consts).length > 0;
     L.clearError();
     rewrite(state);
+    L.texts.changed();
     ensureView(S.view);
     var t2 = performance.now();
     paintSvg();
@@ -423,7 +426,7 @@ function fmtG(x, p, minus) {
   L.reset = function () {
     if (original.steps) restoreOriginal();
     L.edits = {}; L.consts = {}; L.edited = false; L.dirty = null; L.state = L.compute({}, {});
-    L.clearError(); paintSvg(); S.go(S.pos, true, true); L.showNudge(); L.writeHash(); L.syncFields();
+    L.texts.reset(); L.clearError(); paintSvg(); S.go(S.pos, true, true); L.showNudge(); L.writeHash(); L.syncFields();
   };
   L.value = function (name) {
     var target = L.targets[name];
@@ -452,14 +455,18 @@ function fmtG(x, p, minus) {
 
   // ---- Reset: the numbers the page was made with
   function snapshot() {
-    original.steps = JSON.stringify(data.steps); original.views = JSON.stringify(data.views.map(function (V) { return V.steps; }));
+    original.steps = JSON.stringify(data.steps);
+    original.views = JSON.stringify(data.views.map(function (V) { return [V.steps, V.forward]; }));
     original.summary = JSON.stringify(data.summary);
     original.root = data.root_data;
   }
   function restoreOriginal() {
     var steps = JSON.parse(original.steps), views = JSON.parse(original.views), summary = JSON.parse(original.summary);
     data.steps.forEach(function (s, t) { Object.assign(s, steps[t]); });
-    data.views.forEach(function (V, k) { V.steps.forEach(function (rec, t) { Object.assign(rec, views[k][t]); }); });
+    data.views.forEach(function (V, k) {
+      V.steps.forEach(function (rec, t) { Object.assign(rec, views[k][0][t]); });
+      V.forward.forEach(function (rec, t) { Object.assign(rec, views[k][1][t]); });
+    });
     data.summary.forEach(function (row, n) { Object.assign(row, summary[n]); });
     data.root_data = original.root;
   }
@@ -487,7 +494,7 @@ function fmtG(x, p, minus) {
       set: function (state) { made = state; }, configurable: true
     });
     var show = S.showView;
-    S.showView = function (k) { show.apply(S, arguments); dataTexts = null; ensureView(k); if (L.edited) paintSvg(); };
+    S.showView = function (k) { show.apply(S, arguments); dataTexts = null; L.texts.forget(); ensureView(k); if (L.edited) paintSvg(); };
     var go = S.go;
     S.go = function () { var out = go.apply(S, arguments); L.writeHash(); return out; };
     var ask = S.ask;
@@ -500,11 +507,8 @@ function fmtG(x, p, minus) {
       if (done > 0 && V.steps[done - 1].t !== undefined) ensureStep(V.steps[done - 1].t);
       if (S.asking !== null && V.steps[S.asking].t !== undefined) ensureStep(V.steps[S.asking].t);
       if (done === S.N()) ensureSummary();
+      L.texts.ensurePanel();
       panel.apply(S, arguments);
-      var step = done > 0 ? V.steps[done - 1] : null;
-      if (L.edited && step && step.t === undefined && step.covers) {
-        $("step-lines").appendChild(S.el("li", "note", "The numbers inside this box are as the page was made; open it to see them recomputed."));
-      }
     };
     L.build();
     L.readHash();
