@@ -54,7 +54,7 @@ def main() -> int:
     tree = tree_sum(3000)
     branches = ["s = Uᵀf(Wx + b)", "s_c = Uᵀf(Wx_c + b)"]
     cases = [
-        ("notes' full example (both branches collapsed, as the CLI writes it)", example.J, "Δ", [0.05, 3.0], {"collapse": branches}),
+        ("notes' full example (both branches collapsed, as the CLI writes it)", example.J, "Δ", [0.0, 3.0], {"collapse": branches}),
         (f"tree of tanh(x·w), {len(topological_order(tree))} values", tree, "x[7]", [0.3, -0.2], {"max_nodes": 10**6}),
     ]
     with sync_playwright() as playwright:
