@@ -109,3 +109,42 @@ def test_the_subtitle_the_forward_stage_and_the_drawings_labels_follow_the_edit_
     assert f"data {number(J.data)}" in edited["aria"]
     view.page.click("#live-reset")
     assert read() == made
+
+
+@pytest.mark.parametrize(("width", "height"), [(1024, 768), (1920, 1080)])
+def test_presenting_the_live_box_is_reachable_by_keyboard_and_readable(open_viewer, tmp_path, width, height):
+    """`html --present` on the notes' full example: E brings the live box (in the sliding header) into view with the
+    value field focused, in presenter-size letters; typing Δ and Enter recomputes; Esc hands the keys back, the header
+    slides away and the panel says which value was changed, without scrolling."""
+    example = notes_example()
+    source = example_source(example)
+    page = to_html(example.J, tmp_path / "present.html", source.title, source.subtitle, collapse=source.collapse, present=True)
+    view = open_viewer(page, width=width, height=height)
+    keys = view.page.keyboard
+    keys.press("ArrowRight")
+    keys.press("e")
+    assert view.page.evaluate("document.activeElement.id") == "live-value"
+    view.page.wait_for_timeout(300)  # the header's slide
+    box = view.page.evaluate("""() => { const r = document.getElementById('live-value').getBoundingClientRect();
+        return {top: r.top, bottom: r.bottom, font: parseFloat(getComputedStyle(document.getElementById('live-value')).fontSize),
+                shown: !!document.getElementById('live').offsetParent}; }""")
+    assert box["shown"] and 0 <= box["top"] and box["bottom"] <= height and box["font"] >= 22, box
+    keys.down("Shift")
+    keys.press("Tab")
+    keys.up("Shift")
+    assert view.page.evaluate("document.activeElement.id") == "live-leaf"
+    view.page.select_option("#live-leaf", "Δ")
+    keys.press("Tab")
+    keys.press("Control+A")
+    keys.type("3")
+    keys.press("Enter")
+    assert view.page.evaluate("tinygradLive.value('Δ')") == 3
+    keys.press("Escape")
+    assert view.page.evaluate("document.activeElement === document.body")
+    view.page.wait_for_timeout(300)
+    assert view.page.evaluate("document.querySelector('header').getBoundingClientRect().bottom") < 20  # out of the way
+    assert view.text("#live-edited") == "Changed: Δ = 3 (was 1)"
+    assert view.page.is_visible("#live-edited")
+    assert view.page.evaluate("(p => p.scrollHeight <= p.clientHeight + 1)(document.getElementById('panel'))")
+    keys.press("ArrowRight")  # the page's keys work again
+    assert view.position() == 2

@@ -153,6 +153,7 @@
     if (on) S.zoomBefore = S.zoom;
     document.body.classList.toggle("presenter", on);
     $("presenter").setAttribute("aria-pressed", String(on));
+    document.dispatchEvent(new CustomEvent("tgmm:presenter", { detail: on }));  // the live box moves to the header
     S.fitPanel();
     setZoom(on ? presenterZoom() : S.zoomBefore);
   }
