@@ -148,3 +148,27 @@ def test_presenting_the_live_box_is_reachable_by_keyboard_and_readable(open_view
     assert view.page.evaluate("(p => p.scrollHeight <= p.clientHeight + 1)(document.getElementById('panel'))")
     keys.press("ArrowRight")  # the page's keys work again
     assert view.position() == 2
+
+
+@pytest.mark.parametrize("quiz", [False, True])
+def test_edit_after_edit_in_every_view_the_page_folds_the_same_state_as_python(open_viewer, tmp_path, quiz):
+    """Later edits replay only the slots whose badges changed (viewer-live-steps.js): after edits that flip the hinge
+    back and forth, in the collapsed and the expanded view, each view's fold is Python's on the edited graph."""
+    from test_live_page import without_texts
+    from test_step_state import python_states, scopes_in
+
+    example = notes_example(small=True)
+    collapse = scopes_in(example.J, 1)
+    view = open_viewer(to_html(example.J, tmp_path / "again.html", collapse=collapse, quiz=quiz))
+    root = graph_model(example.J).root_index
+    view.page.keyboard.press("End")
+    for key, edits in (("x", [("Δ", 0.0), ("U[1]", 3.0)]), ("c", [("Δ", 2.0), ("W[0,1]", -1.0)]), ("x", [("b[0]", 0.7)])):
+        for name, value in edits:
+            assert view.page.evaluate("([n, v]) => tinygradLive.set(n, v)", [name, value]) is True
+        view.page.keyboard.press(key)  # the other view: its records recomputed when shown
+    view.page.evaluate("tinygradLive.ensureAll()")
+    edited = rebuild(example.J, {"U[1]": 3.0, "W[0,1]": -1.0, "b[0]": 0.7}, {(root, "delta"): 2.0})
+    python = python_states(edited[root], collapse, quiz)
+    page = [view.page.evaluate(f"window.tinygradSteps({k})") for k in range(len(python))]
+    assert len(python) > 1
+    assert without_texts(python) == without_texts(page)

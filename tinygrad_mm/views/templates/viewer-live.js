@@ -159,7 +159,7 @@ function fmtG(x, p, minus) {
   }
   function ensureView(k) {
     if (!L.dirty || !L.dirty.views[k]) return;
-    rewriteView(data.views[k], live.views[k], L.state.steps, L.state.grad);
+    L.rewriteView(k, L.state.steps, L.state.grad);
     delete L.dirty.views[k];
   }
   function ensureSummary() {
@@ -250,110 +250,6 @@ function fmtG(x, p, minus) {
     if (!isFinite(x) || (!/[1-9]/.test(mantissa) && exponent === undefined)) return decimals ? 0.5 * Math.pow(10, -decimals) : 5e-5;
     return 0.5 * Math.pow(10, -decimals + Number(exponent || 0)) * (1 + 1e-9);
   }
-  function rewriteView(V, lv, steps, grad) {  // the fold's records of one view, with the new numbers (page_views.ViewSteps)
-    var running = new Float64Array(N), received = new Int32Array(N), norms = {}, prefix = lv.prefix, slotOf = lv.slotOf;
-    Object.keys(lv.groups).forEach(function (gid) { norms[gid] = 0; });
-    var records = V.steps, raw = [];
-    for (var r = 0; r < records.length; r++) {
-      var rec = records[r], ts = rec.t !== undefined ? [rec.t] : rec.covers, changed = [], groups = {}, folded = {};
-      for (var a = 0; a < ts.length; a++) {
-        var t = ts[a], i = order[t], st = steps[t], ps = nodes[i].parents || [];
-        if (t === 0) { running[i] = st.g; changed.push(i); }
-        for (var k = 0; k < ps.length; k++) {
-          var p = ps[k];
-          if (rec.t === undefined && rec.u.indexOf("leaves") !== 0 && lv.unitOf[p] !== rec.u) {  // an edge out of a box
-            var key = lv.unitOf[p] + "-" + rec.u;
-            folded[key] = (folded[key] === undefined || folded[key]) && st.c[k] === 0;
-          }
-          if (isConstant(p)) continue;
-          var before = running[p];
-          running[p] = before + st.c[k];
-          received[p] += 1;
-          var slot = slotOf[p];
-          if (slot !== undefined && norms[slot] !== undefined) norms[slot] += running[p] * running[p] - before * before;
-          if (changed.indexOf(p) < 0) changed.push(p);
-        }
-      }
-      var badges = [];
-      for (var c = 0; c < changed.length; c++) {
-        var q = changed[c], where = slotOf[q];
-        if (where === undefined) continue;
-        if (norms[where] !== undefined) { groups[where] = true; continue; }
-        var final = received[q] === data.nodes[q].uses || q === data.root, exact = final ? grad[q] : running[q];
-        badges.push([where, "grad " + num(exact) + (final ? "" : " …"), exact, final ? "final" : "partial"]);
-      }
-      Object.keys(groups).sort().forEach(function (gid) {
-        var members = lv.groups[gid], final = members.every(function (i) { return received[i] === data.nodes[i].uses; });
-        var norm = final ? Math.sqrt(members.reduce(function (sum, i) { return sum + grad[i] * grad[i]; }, 0)) : Math.sqrt(Math.max(norms[gid], 0));
-        badges.push([gid, (prefix[gid] || gid) + " = " + num(norm) + (final ? "" : " …"), norm, final ? "final" : "partial"]);
-      });
-      var edges = [];
-      if (rec.t !== undefined) {  // e{i}_k for each input, then e{i}_out: sent 0?
-        var sent = steps[rec.t].c, all = 1;
-        for (var e = 0; e < sent.length; e++) { edges.push(["e" + order[rec.t] + "_" + e, sent[e] === 0 ? 1 : 0]); all = all && sent[e] === 0 ? 1 : 0; }
-        if (sent.length) edges.push(["e" + order[rec.t] + "_out", all]);
-        rec.zero = steps[rec.t].g === 0;
-      } else {
-        Object.keys(folded).forEach(function (key) { edges.push([key, folded[key] ? 1 : 0]); });
-      }
-      raw.push({ badges: badges, edges: edges });
-    }
-    var changes = stepChanges(records, raw, V.slotUnit || {}, data.quiz !== false && !!data.quiz);
-    for (var n = 0; n < records.length; n++) records[n].show = changes[n];
-  }
-
-  // views/step_state.step_changes, for the recomputed records: what each step changes on the drawing (units, edges,
-  // badges; null removes). tests/test_live_page.py compares window.tinygradSteps after an edit with Python's.
-  function stepChanges(records, raw, owner, quiz) {
-    var owned = {}, badges = {}, done = {}, shown = { units: {}, edges: {}, badges: {} }, current = {}, previousRaw = { edges: [] }, out = [];
-    Object.keys(owner).forEach(function (slot) { (owned[owner[slot]] = owned[owner[slot]] || []).push(slot); });
-    function ownerOf(slot) { return owner[slot] !== undefined ? owner[slot] : slot; }
-    function badge(slot) {
-      var b = badges[slot];
-      if (!b || (quiz && !done[ownerOf(slot)])) return null;
-      return (current.current || []).indexOf(slot) >= 0 ? [b[0], b[1], "current"] : b;
-    }
-    function unit(u) {
-      if (u === current.u || (current.t !== undefined && u === current.u + "op")) return "current";
-      var b = badge(u);
-      if (b !== null) return b[2] !== "current" ? b[2] : badges[u][2];
-      return done[u] ? "final" : null;
-    }
-    function same(a, b) {
-      if (a === undefined) a = null;
-      if (a === null || b === null || typeof a !== "object") return a === b;
-      return a.length === b.length && a.every(function (x, n) { return x === b[n]; });
-    }
-    function update(change, shownPart, keys, valueOf) {
-      Object.keys(keys).sort().forEach(function (key) {
-        if (!key) return;
-        var value = valueOf(key);
-        if (!same(shownPart[key], value)) {
-          change[key] = value;
-          if (value === null) delete shownPart[key]; else shownPart[key] = value;
-        }
-      });
-    }
-    records.forEach(function (record, r) {
-      var previous = current, units = {}, slots = {};
-      current = record;
-      [record.u, record.u + "op", previous.u || "", (previous.u || "") + "op"].forEach(function (u) { units[u] = true; });
-      (previous.current || []).concat(record.current).forEach(function (slot) { slots[slot] = true; });
-      done[record.u] = true;
-      raw[r].badges.forEach(function (b) { badges[b[0]] = [b[1], b[2], b[3]]; slots[b[0]] = true; });
-      if (quiz) (owned[record.u] || []).forEach(function (slot) { slots[slot] = true; });
-      Object.keys(slots).forEach(function (slot) { units[slot] = true; });
-      var change = { units: {}, edges: {}, badges: {} };
-      previousRaw.edges.forEach(function (e) { if (!e[1]) change.edges[e[0]] = "done"; });
-      raw[r].edges.forEach(function (e) { change.edges[e[0]] = e[1] ? "zero" : "now"; });
-      update(change.units, shown.units, units, unit);
-      update(change.badges, shown.badges, slots, badge);
-      Object.assign(shown.edges, change.edges);
-      previousRaw = raw[r];
-      out.push(change);
-    });
-    return out;
-  }
   function currentConstant(i, j) { return (L.consts[i] || nodes[i].constants)[j]; }
 
   // ---- the drawing: every node's "data …" text
@@ -425,6 +321,7 @@ function fmtG(x, p, minus) {
   };
   L.reset = function () {
     if (original.steps) restoreOriginal();
+    L.forgetViews();  // the records are as made again: the next edit recomputes them all
     L.edits = {}; L.consts = {}; L.edited = false; L.dirty = null; L.state = L.compute({}, {});
     L.texts.reset(); L.clearError(); paintSvg(); S.go(S.pos, true, true); L.showNudge(); L.writeHash(); L.syncFields();
   };
