@@ -153,8 +153,11 @@
       e.members.forEach(function (i) { low = Math.min(low, val[i]); high = Math.max(high, val[i]); });
       set(e, "data in [" + num(low) + ", " + num(high) + "]");
     });
-    labels.edges.forEach(function (e) {
-      var local = steps[e.t].local[e.k], text = e.head + (local - local === 0 ? num(local) : "undefined") + e.tail;
+    labels.edges.forEach(function (e) {  // e.v: the local derivative the tooltip says (undefined: not yet read)
+      var local = steps[e.t].local[e.k];
+      if (local === e.v) return;
+      e.v = local;
+      var text = e.head + (local - local === 0 ? num(local) : "undefined") + e.tail;
       if (text !== e.el.textContent) e.el.textContent = text;
     });
     labels.ops.forEach(function (e) { set(e, opTitle(e.i, L.consts[e.i] || L.nodes[e.i].constants, steps[stepOf[e.i]].open)); });
