@@ -172,3 +172,14 @@ def test_edit_after_edit_in_every_view_the_page_folds_the_same_state_as_python(o
     page = [view.page.evaluate(f"window.tinygradSteps({k})") for k in range(len(python))]
     assert len(python) > 1
     assert without_texts(python) == without_texts(page)
+
+
+def test_a_baked_exponent_is_not_in_the_live_box_and_the_box_says_why_in_one_line(open_viewer, tmp_path):
+    x, y = Parameter(1.5, "x"), Parameter(0.5, "y")
+    view = open_viewer(to_html((x**2 + x**y).tanh(), tmp_path / "pow.html"))
+    assert sorted(view.page.evaluate("Object.keys(tinygradLive.targets)")) == ["x", "y"]  # x ** y: y is a value to edit
+    said = view.text("#live-baked")
+    assert said.startswith("The exponent 2 of x^2 is baked into the op (its derivative 2·x is worked out from it)")
+    assert "\n" not in said and "make it a Value: x ** y" in said
+    plain = open_viewer(to_html((x * y).tanh(), tmp_path / "plain.html"))
+    assert plain.page.query_selector("#live-baked") is None

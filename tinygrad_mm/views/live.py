@@ -50,6 +50,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
     names = text.names.__getitem__
     out: list[dict[str, Any]] = []
     knobs = []
+    baked = ""  # one line: why an exponent such as xⁿ's n is not in the live box
     for i, node in enumerate(nodes):
         if not isinstance(node, Op):
             entry: dict[str, Any] = {"value": node._data}
@@ -78,6 +79,10 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
         for j, field in enumerate(node.constant_fields):
             if field not in in_derivatives:  # a constant the derivative texts do not work out (Δ, not xⁿ's n)
                 knobs.append({"node": i, "constant": j, "name": "Δ" if field == "delta" else f"{field} of {names(node)}"})
+            elif not baked:
+                baked = (f"The {node.constant_fields[field]} {text.num(node.constants()[field])} of {names(node)} is baked into "
+                         f"the op (its derivative {node.derivative_text(0, names, text.num)} is worked out from it), so it "
+                         "cannot be changed here; to vary it, make it a Value: x ** y")  # fmt: skip
     summary = {}
     for i, node in enumerate(nodes):
         if node.is_leaf and node.kind != "constant":
@@ -89,7 +94,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
     data = {
         "nodes": out, "knobs": knobs, "order": [model.index[step.node] for step in text.steps],
         "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
-        "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes],
+        "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes], "baked": baked,
     }  # fmt: skip
     script = "tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n]);\n"
     return data, script

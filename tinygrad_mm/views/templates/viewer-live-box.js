@@ -20,6 +20,7 @@
     "body.presenter #live input, body.presenter #live select, body.presenter #live span { font-size: 22px; }",
     "body.presenter #live .live-nudge, body.presenter #live .live-error { font-size: 20px; margin: 2px 0; }",
     "#live-edited { margin: 0 0 6px; font-size: 21px; color: var(--ink); } #live-edited b { font-family: \"DejaVu Sans Mono\", monospace; }",
+    ".live-baked { font-size: 0.85em; color: var(--muted); margin: 0.2em 0; }",
     ".live-row { display: flex; flex-wrap: wrap; gap: 0.4em; align-items: center; margin: 0.3em 0; }",
     "#live-value, #live-h { width: 7em; } .live-error { color: #a00000; } .live-nudge { font-size: 0.9em; }"
   ].join("\n");
@@ -45,6 +46,7 @@
     nudgeRow.appendChild(nudgeH);
     box.appendChild(nudgeRow);
     nudgeOut = el("p", "live-nudge"); nudgeOut.id = "live-nudge"; box.appendChild(nudgeOut);
+    if (live.baked) { var baked = el("p", "live-baked", live.baked); baked.id = "live-baked"; box.appendChild(baked); }
     errorLine = el("p", "live-error"); errorLine.id = "live-error"; errorLine.setAttribute("role", "alert"); errorLine.hidden = true;
     box.appendChild(errorLine);
     edited = el("p"); edited.id = "live-edited"; edited.hidden = true;
