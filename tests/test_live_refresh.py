@@ -9,7 +9,7 @@ import pytest
 from test_live_page import rebuild
 
 from tinygrad_mm import Parameter, sum_values, to_html
-from tinygrad_mm.cli.sources import example_source
+from tinygrad_mm.cli.sources import example_source, expression_source
 from tinygrad_mm.models.cs224n import notes_example
 from tinygrad_mm.views.graph import graph_model
 from tinygrad_mm.views.page_data import StepText
@@ -183,3 +183,19 @@ def test_a_baked_exponent_is_not_in_the_live_box_and_the_box_says_why_in_one_lin
     assert "\n" not in said and "make it a Value: x ** y" in said
     plain = open_viewer(to_html((x * y).tanh(), tmp_path / "plain.html"))
     assert plain.page.query_selector("#live-baked") is None
+
+
+def test_a_formulas_subtitle_follows_the_edit_and_a_plain_subtitle_says_it_is_about_the_first_values(open_viewer, tmp_path):
+    """`tinygrad-mm html -e FORMULA --set …` writes the values in the subtitle: they follow the edit. A subtitle given as
+    plain text cannot: while values are edited it says which values it was written for; Reset takes that back."""
+    source = expression_source("tanh(x*w + b)", ["x=2", "w=-3", "b=0.5"])
+    view = open_viewer(to_html(source.root, tmp_path / "expr.html", source.title, source.subtitle))
+    assert view.text("header .subtitle") == "x = 2, w = −3, b = 0.5"
+    assert view.page.evaluate("tinygradLive.set('w', -0.25)") is True
+    assert view.text("header .subtitle") == "x = 2, w = −0.25, b = 0.5"
+    x, w = Parameter(1.5, "x"), Parameter(-2.0, "w")
+    plain = open_viewer(to_html((x * w).tanh(), tmp_path / "plain.html", subtitle="x = 1.5, w = −2"))
+    assert plain.page.evaluate("tinygradLive.set('x', 3)") is True
+    assert plain.text("header .subtitle") == "x = 1.5, w = −2 (written for the values the page was made with)"
+    plain.page.click("#live-reset")
+    assert plain.text("header .subtitle") == "x = 1.5, w = −2"

@@ -124,6 +124,7 @@ def load_graph(args: argparse.Namespace) -> GraphSource:
 
 def script_source(path: Path, root: str | None = None, label: bool = True) -> GraphSource:
     """The root Value of the user's script, its gradients cleared (the commands backpropagate it themselves)."""
+    from ..views.live_text import Shown, live_text
     from .script import autolabel, choose_root, run_script, top_level_values
 
     namespace = run_script(path)
@@ -134,16 +135,20 @@ def script_source(path: Path, root: str | None = None, label: bool = True) -> Gr
     value = values[name]
     value.zero_grad()  # whatever the script backpropagated, the views show ∂root/∂node
     title = f"{value.label or name} from {path.name}"
-    return GraphSource(value, title, f"{name} = {value.data:.6g}", path.stem or "script", drawing_title=title)
+    subtitle = live_text(f"{name} = ", Shown(value, 6))  # the live page rewrites the number after an edit
+    return GraphSource(value, title, subtitle, path.stem or "script", drawing_title=title)
 
 
 def expression_source(text: str, settings: list[str]) -> GraphSource:
     """The graph of a formula, its names set by ``--set NAME=VALUE``."""
-    from ..views.text import number
+    from ..views.live_text import Shown, live_text
     from .expr import build_expression, parse_settings
 
     expression = build_expression(text, parse_settings(settings))
-    values = ", ".join(f"{name} = {number(leaf.data, 6)}" for name, leaf in expression.leaves.items())
+    parts: list[Any] = []  # "x = 2, w = −3": the live page rewrites the numbers after an edit
+    for n, (name, leaf) in enumerate(expression.leaves.items()):
+        parts += [", " if n else "", f"{name} = ", Shown(leaf, 6)]
+    values = live_text(*parts)
     title = expression.text  # "o = tanh(x*w + b)" or "tanh(x*w + b)", as typed
     return GraphSource(expression.root, title, values, "expr", drawing_title=f"{title}   at {values}" if values else title)
 

@@ -16,6 +16,7 @@ the template beside it::
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Op, Value
@@ -29,6 +30,14 @@ MARK = "\u27e6{}\u27e7"  # ⟦k⟧
 CONSTANT_MARK = "\u27e8{}\u27e9"  # ⟨k⟩: where an op's k-th constant is written in a text (the script puts the number there)
 
 
+@dataclass(frozen=True)
+class Shown:
+    """A Value in a `live_text`, written to ``digits`` significant figures (a bare Value: 4)."""
+
+    node: Value
+    digits: int = 4
+
+
 class LiveText(str):
     """A text as made, with ``parts`` (str | Value | (Value, if_zero, otherwise)) the live page rewrites it from."""
 
@@ -40,13 +49,15 @@ class LiveText(str):
         return made
 
 
-def live_text(*parts: str | Value | tuple[Value, str, str]) -> LiveText:
-    """A text whose numbers follow the live page: a Value stands for its value (as `text.number` writes it), a
-    (Value, if_zero, otherwise) for the words chosen by whether that value is 0."""
+def live_text(*parts: str | Value | Shown | tuple[Value, str, str]) -> LiveText:
+    """A text whose numbers follow the live page: a Value stands for its value (as `text.number` writes it; `Shown`
+    with other digits), a (Value, if_zero, otherwise) for the words chosen by whether that value is 0."""
     made = []
     for part in parts:
         if isinstance(part, Value):
             made.append(number(part.data))
+        elif isinstance(part, Shown):
+            made.append(number(part.node.data, part.digits))
         elif isinstance(part, tuple):
             made.append(part[1] if part[0].data == 0 else part[2])
         else:
@@ -62,13 +73,16 @@ def subtitle_template(subtitle: str, model: GraphModel) -> dict[str, Any] | None
     marks: list[list[Any]] = []
     template = []
     for part in parts:
-        node = part[0] if isinstance(part, tuple) else part
+        node = part[0] if isinstance(part, tuple) else part.node if isinstance(part, Shown) else part
         if not isinstance(node, Value):
             template.append(str(part))
             continue
         if node not in model.index:
             return None  # a number from outside this graph: it cannot follow the edit
-        marks.append(["value", [model.index[node]]] if node is part else ["zero", [model.index[node]], part[1], part[2]])
+        if isinstance(part, tuple):
+            marks.append(["zero", [model.index[node]], part[1], part[2]])
+        else:
+            marks.append(["value", [model.index[node]], part.digits if isinstance(part, Shown) else 4])
         template.append(MARK.format(len(marks) - 1))
     return {"template": "".join(template), "marks": marks}
 

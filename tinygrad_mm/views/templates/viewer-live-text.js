@@ -17,7 +17,7 @@
     var val = L.state.val, grad = L.state.grad;
     return template.replace(MARK, function (_, k) {
       var m = marks[Number(k)], nodes = m[1];
-      if (m[0] === "value") return num(val[nodes[0]]);
+      if (m[0] === "value") return m[2] ? fmtG(val[nodes[0]], m[2], "−") : num(val[nodes[0]]);
       if (m[0] === "zero") return val[nodes[0]] === 0 ? m[2] : m[3];
       if (m[0] === "grad") return num(grad[nodes[0]]);
       if (m[0] === "grads") return num(norm(nodes.map(function (i) { return grad[i]; })));
@@ -41,10 +41,11 @@
 
   // ---- the subtitle
   var subtitle = document.querySelector("header .subtitle");
-  function writeSubtitle() {
-    if (!live.subtitle || !subtitle) return;
+  function writeSubtitle() {  // a LiveText is filled in; a plain text cannot be, and says it is about the first values
+    if (!subtitle || !subtitle.textContent) return;
     if (made.subtitle === undefined) made.subtitle = subtitle.textContent;
-    subtitle.textContent = fill(live.subtitle.template, live.subtitle.marks, null);
+    subtitle.textContent = live.subtitle ? fill(live.subtitle.template, live.subtitle.marks, null)
+      : made.subtitle + " (written for the values the page was made with)";
   }
 
   // ---- the panel's record: a forward sentence, a box's or a group's step
