@@ -18,6 +18,7 @@
     // presenting, the box is in the header (it slides in on hover, on Tab, or with E) and the panel says what changed
     "header #live { flex: 1 1 100%; border: none; margin: 0; } header #live h2 { display: none; }",
     "body.presenter #live input, body.presenter #live select, body.presenter #live span { font-size: 22px; }",
+    "body.presenter #live-value { width: 12em; }",
     "body.presenter #live .live-nudge, body.presenter #live .live-error { font-size: 20px; margin: 2px 0; }",
     "#live-edited { margin: 0 0 6px; font-size: 21px; color: var(--ink); } #live-edited b { font-family: \"DejaVu Sans Mono\", monospace; }",
     ".live-baked { font-size: 0.85em; color: var(--muted); margin: 0.2em 0; }",
