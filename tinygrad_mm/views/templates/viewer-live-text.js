@@ -104,7 +104,7 @@
   function find() {
     var lv = live.views[S.view], found = { titles: [], outputs: [], ranges: [], edges: [], ops: [] };
     S.units.forEach(function (u) {
-      var m = /^v(\d+)(op)?$/.exec(u.id), title = u.el.querySelector("title");
+      var m = /^v(\d+)(op)?$/.exec(u.id), title = titleOf(u.el);
       if (m && !m[2] && title) {
         var text = title.textContent, at = text.lastIndexOf(": data = "), end = text.lastIndexOf(", kind = ");
         if (at >= 0 && end > at) found.titles.push({ el: title, unit: u.el, i: Number(m[1]), head: text.slice(0, at + 9), tail: text.slice(end), v: L.nodes[Number(m[1])].value });
@@ -127,12 +127,16 @@
       }
     });
     S.edges.forEach(function (e) {
-      var m = /^e(\d+)_(\d+)$/.exec(e.id), title = e.el.querySelector("title");
+      var m = /^e(\d+)_(\d+)$/.exec(e.id), title = titleOf(e.el);
       if (!m || !title) return;
       var parts = /^(local derivative .* = )([^;]*)(;.*)?$/.exec(title.textContent);
       if (parts) found.edges.push({ el: title, t: stepOf[Number(m[1])], k: Number(m[2]), head: parts[1], tail: parts[3] || "", text: title.textContent });
     });
     return found;
+  }
+  function titleOf(el) {  // Graphviz writes a node's or an edge's tooltip as its first child
+    var first = el.firstElementChild;
+    return first && first.tagName === "title" ? first : el.querySelector("title");
   }
   function opTitle(i, consts, open) {  // text.op_summary: the formula, then each local derivative (0 past a closed gate)
     var nd = L.nodes[i], head = nd.head.replace(CONSTANT, function (_, j) { return num(consts[Number(j)]); });
