@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from ..engine import Value
 from ..models.cs224n import ACTIVATIONS, ExampleSpec, MarginExample, build_example
@@ -123,6 +124,7 @@ def load_graph(args: argparse.Namespace) -> GraphSource:
 
 def script_source(path: Path, root: str | None = None, label: bool = True) -> GraphSource:
     """The root Value of the user's script, its gradients cleared (the commands backpropagate it themselves)."""
+    from ..views.live_text import Shown, live_text
     from .script import autolabel, choose_root, run_script, top_level_values
 
     namespace = run_script(path)
@@ -133,16 +135,20 @@ def script_source(path: Path, root: str | None = None, label: bool = True) -> Gr
     value = values[name]
     value.zero_grad()  # whatever the script backpropagated, the views show ∂root/∂node
     title = f"{value.label or name} from {path.name}"
-    return GraphSource(value, title, f"{name} = {value.data:.6g}", path.stem or "script", drawing_title=title)
+    subtitle = live_text(f"{name} = ", Shown(value, 6))  # the live page rewrites the number after an edit
+    return GraphSource(value, title, subtitle, path.stem or "script", drawing_title=title)
 
 
 def expression_source(text: str, settings: list[str]) -> GraphSource:
     """The graph of a formula, its names set by ``--set NAME=VALUE``."""
-    from ..views.text import number
+    from ..views.live_text import Shown, live_text
     from .expr import build_expression, parse_settings
 
     expression = build_expression(text, parse_settings(settings))
-    values = ", ".join(f"{name} = {number(leaf.data, 6)}" for name, leaf in expression.leaves.items())
+    parts: list[Any] = []  # "x = 2, w = −3": the live page rewrites the numbers after an edit
+    for n, (name, leaf) in enumerate(expression.leaves.items()):
+        parts += [", " if n else "", f"{name} = ", Shown(leaf, 6)]
+    values = live_text(*parts)
     title = expression.text  # "o = tanh(x*w + b)" or "tanh(x*w + b)", as typed
     return GraphSource(expression.root, title, values, "expr", drawing_title=f"{title}   at {values}" if values else title)
 
@@ -179,17 +185,16 @@ def example_source(example: MarginExample, small: bool = False) -> GraphSource:
     """The notes' example as a `GraphSource` (the full example collapses each of its k + 1 branches by default)."""
     from ..views.drawing import scopes_in
     from ..views.gallery import title as picture_title
-    from ..views.text import number
+    from ..views.live_text import live_text
 
-    if example.active:
-        state = "margin violated: gradient flows"
-    else:
-        state = "every margin met: J = 0, the hinge is flat, no gradient flows"
-    corrupted = ", ".join(f"“{' '.join(n.words)}” ({n.s.label} = {number(n.s.data)})" for n in example.negatives)
-    subtitle = (
-        f"true window “{' '.join(example.words)}” (s = {number(example.s.data)}), "
-        f"corrupted {corrupted}: J = {formula(example)} = {number(example.J.data)}, {state}"
-    )
+    state = (example.J, "every margin met: J = 0, the hinge is flat, no gradient flows", "margin violated: gradient flows")
+    corrupted: list[Any] = []
+    for n, negative in enumerate(example.negatives):
+        corrupted += [", " if n else "", f"“{' '.join(negative.words)}” ({negative.s.label} = ", negative.s, ")"]
+    subtitle = live_text(  # a text whose numbers the live page rewrites after an edit
+        f"true window “{' '.join(example.words)}” (s = ", example.s, "), corrupted ", *corrupted,
+        f": J = {formula(example)} = ", example.J, ", ", state,
+    )  # fmt: skip
     collapse = [] if small else scopes_in(example.J, depth=1)
     name = "notes-example" + ("" if example.active else "-inactive") + ("-small" if small else "")
     source = GraphSource(example.J, "CS224N max-margin loss: backprop, step by step", subtitle, name, collapse, example)

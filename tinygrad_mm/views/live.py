@@ -25,13 +25,13 @@ from ..engine.errors import describe
 from ..engine.op import NaryOp, fill
 from .drawing_style import CLOSED_FILL
 from .graph import GraphModel, array_name
+from .live_text import CONSTANT_MARK, constant_marks, forward_parts, view_templates
 from .page_data import StepText, as_factor
 from .page_views import ViewSteps
 from .text import partial
 
 MAX_LIVE_NODES = 20_000  # past this the page stays a snapshot: recomputing would take longer than a frame is worth
 OFF = "tgmm.live.start([]);\n"  # the page then says, in one line, why it is not live
-CONSTANT_MARK = "\u27e8{}\u27e9"  # ⟨k⟩: where an op's k-th constant is written in a text (the script puts the number there)
 
 
 def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
@@ -50,6 +50,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
     names = text.names.__getitem__
     out: list[dict[str, Any]] = []
     knobs = []
+    baked = ""  # one line: why an exponent such as xⁿ's n is not in the live box
     for i, node in enumerate(nodes):
         if not isinstance(node, Op):
             entry: dict[str, Any] = {"value": node._data}
@@ -69,6 +70,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
             "cannot": type(node).formula_for(node.parents), "described": [_described(p) for p in node.parents],
             "note": "".join(f"{'Δ' if f == 'delta' else f} = {CONSTANT_MARK.format(j)}: " for j, f in enumerate(node.constant_fields)),
         }  # fmt: skip
+        entry["forward"] = forward_parts(node, model.index, names)
         if node.gate() is not None:
             entry["gate"] = _gate_words(node, text)
         out.append(entry)
@@ -77,6 +79,10 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
         for j, field in enumerate(node.constant_fields):
             if field not in in_derivatives:  # a constant the derivative texts do not work out (Δ, not xⁿ's n)
                 knobs.append({"node": i, "constant": j, "name": "Δ" if field == "delta" else f"{field} of {names(node)}"})
+            elif not baked:
+                baked = (f"The {node.constant_fields[field]} {text.num(node.constants()[field])} of {names(node)} is baked into "
+                         f"the op (its derivative {node.derivative_text(0, names, text.num)} is worked out from it), so it "
+                         "cannot be changed here; to vary it, make it a Value: x ** y")  # fmt: skip
     summary = {}
     for i, node in enumerate(nodes):
         if node.is_leaf and node.kind != "constant":
@@ -88,7 +94,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
     data = {
         "nodes": out, "knobs": knobs, "order": [model.index[step.node] for step in text.steps],
         "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
-        "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes],
+        "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes], "baked": baked,
     }  # fmt: skip
     script = "tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n]);\n"
     return data, script
@@ -100,7 +106,7 @@ def live_view(steps: ViewSteps) -> dict[str, Any]:
     layout, model = steps.layout, steps.m
     prefix = {gid: f"‖{model.partial(array_name(model.nodes[members[0]].label) or gid)}‖" for gid, members in layout.groups.items()}
     return {"slotOf": {str(i): slot for i, slot in steps.slot_of.items()}, "groups": layout.groups, "prefix": prefix,
-            "unitOf": list(layout.unit)}  # fmt: skip
+            "unitOf": list(layout.unit), **view_templates(steps)}  # fmt: skip
 
 
 def _described(node: Value) -> str:
@@ -110,8 +116,7 @@ def _described(node: Value) -> str:
 
 def _marked(node: Op, text_of: Any, names: Any) -> str:
     """A text of ``node`` with its constants written as ⟨0⟩, ⟨1⟩…, in the order of ``node.constants()``."""
-    marks = iter(range(len(node.constants())))
-    return text_of(names, lambda _value: CONSTANT_MARK.format(next(marks)))
+    return text_of(names, constant_marks(node))
 
 
 def _open_derivative(node: Op, k: int, names: Any) -> str:

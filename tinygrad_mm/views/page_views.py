@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import heapq
 import math
-from collections.abc import Collection, Sequence
+from collections.abc import Callable, Collection, Sequence
 from dataclasses import dataclass
 
 from ..engine import BackwardStep
@@ -28,6 +28,8 @@ from .drawing_style import count
 from .graph import GraphModel, Layout, array_name
 from .page_data import StepText
 from .step_state import step_changes
+
+Shown = Callable[[str, list, float], str]  # (kind, nodes, value) → the number's text
 
 MAX_VIEWS = 12  # drawings on one page (the first, each box expanded, …)
 MAX_LINES = 12  # lines a box step lists before "… and N more"
@@ -168,7 +170,7 @@ class ViewSteps:
             record["edges"] = self._edges(u, ts)
             record["current"] = self.box_slots.get(u, [u] if u in self.slots else [])
             if "covers" in record:
-                record.update(self._box_text(u, ts) if u.startswith("scope") else self._group_text(u))
+                record.update(self.covers_text(u, ts))
             else:
                 record["zero"] = self.steps[ts[0]].grad == 0.0
             out.append(record)
@@ -227,7 +229,19 @@ class ViewSteps:
                     folded[key] = folded.get(key, True) and step.contributions[k] == 0.0
         return [[key, int(zero)] for key, zero in folded.items()]
 
-    def _box_text(self, u: str, ts: list[int]) -> dict:
+    def covers_text(self, u: str, ts: list[int], shown: Shown | None = None) -> dict:
+        """The panel's words for a step that covers several nodes (a collapsed box, a leaf group).
+
+        ``shown(kind, nodes, value)`` writes each number: ``"send"`` what the box sends to one node, ``"sends"`` the
+        norm of what it sends to several, ``"grad"`` a node's gradient, ``"grads"`` the norm of several gradients
+        (default: as the page shows them; views/live.py marks where the live page writes its recomputed numbers)."""
+        show = shown or self._shown
+        return self._box_text(u, ts, show) if u.startswith("scope") else self._group_text(u, show)
+
+    def _shown(self, kind: str, nodes: list[int], value: float) -> str:
+        return self.t.grad_format(nodes[0])(value) if kind == "grad" else self.t.num(value)
+
+    def _box_text(self, u: str, ts: list[int], show: Shown) -> dict:
         """A collapsed box's step: what arrived at its outputs, and what it sends out, by array (W, b, U, …)."""
         box = next(path for path, sid in self.layout.scope_id.items() if sid == u)
         name, t = self.layout.box_name(box), self.t
@@ -244,15 +258,15 @@ class ViewSteps:
         lines = []
         for key, ps in by_array.items():
             if len(ps) == 1:
-                lines.append({"text": f"{t.partial(ps[0])} += {t.num(sends[ps[0]])}", "parent": ps[0]})
+                lines.append({"text": f"{t.partial(ps[0])} += {show('send', ps, sends[ps[0]])}", "parent": ps[0]})
             else:
                 norm = math.sqrt(sum(sends[p] ** 2 for p in ps))
                 lines.append({"text": f"{self.m.partial(key)} += what the {name} branch sends to {count(len(ps), 'value')}, "
-                                      f"‖·‖ = {t.num(norm)}", "parent": ps[0]})  # fmt: skip
+                                      f"‖·‖ = {show('sends', ps, norm)}", "parent": ps[0]})  # fmt: skip
         if len(lines) > MAX_LINES:
             lines = lines[:MAX_LINES] + [{"text": f"… and {len(lines) - MAX_LINES} more"}]
         grads = self.m.grads or {}
-        arrived = ", ".join(f"{t.partial(i)} = {t.grad_format(i)(grads.get(self.m.nodes[i]))}" for i in outputs[:MAX_BOX_OUTPUTS])
+        arrived = ", ".join(f"{t.partial(i)} = {show('grad', [i], grads.get(self.m.nodes[i]))}" for i in outputs[:MAX_BOX_OUTPUTS])
         senders = ", ".join(dict.fromkeys(by_array)) or "nothing outside"
         return {
             "title": f"the {name} branch, collapsed: {box[-1]}",
@@ -264,7 +278,7 @@ class ViewSteps:
             "zero": not any(sends.values()) and not any(grads.get(self.m.nodes[i]) for i in outputs),
         }  # fmt: skip
 
-    def _group_text(self, gid: str) -> dict:
+    def _group_text(self, gid: str, show: Shown) -> dict:
         """A leaf group's step: all its gradients are final."""
         members = self.layout.groups[gid]
         name = array_name(self.m.nodes[members[0]].label) or gid
@@ -272,7 +286,7 @@ class ViewSteps:
         norm = math.sqrt(sum(grads.get(self.m.nodes[i], 0.0) ** 2 for i in members))
         return {
             "title": f"{name}: all {count(len(members), 'gradient')} final",
-            "grad": f"‖{self.m.partial(name)}‖ = {self.t.num(norm)}",
+            "grad": f"‖{self.m.partial(name)}‖ = {show('grads', members, norm)}",
             "note": f"Each {name} entry's gradient is the sum of what every use sent it; the last step lists each "
                     "leaf's gradient and, for shared ones, the sum per branch.",
             "lines": [],
@@ -280,8 +294,10 @@ class ViewSteps:
         }  # fmt: skip
 
     # ---- forward ----
-    def forward(self) -> list[dict]:
-        """One record per unit that computes something (leaves are given), parents first: its forward sentence."""
+    def forward(self, value: Callable[[int], str] | None = None) -> list[dict]:
+        """One record per unit that computes something (leaves are given), parents first: its forward sentence
+        (``value(i)`` writes node i's value in a box's sentence; default: the number)."""
+        value = value or (lambda i: self.t.num(self.m.nodes[i]._data))
         out = []
         for u in self.order(backward=False):
             ts = self.members[u]
@@ -292,7 +308,7 @@ class ViewSteps:
                 out.append({"u": u, "text": self.t.forward_sentence(int(u[1:])), "edges": edges})
                 continue
             box = next(path for path, sid in self.layout.scope_id.items() if sid == u)
-            values = ", ".join(f"{self.m.name(i)} = {self.t.num(self.m.nodes[i]._data)}" for i in self.layout.box_outputs(box)[:MAX_BOX_OUTPUTS])
+            values = ", ".join(f"{self.m.name(i)} = {value(i)}" for i in self.layout.box_outputs(box)[:MAX_BOX_OUTPUTS])
             out.append({"u": u, "text": f"the {self.layout.box_name(box)} branch ({count(len(ts), 'node')} inside "
                                         f"{box[-1]}) computes {values}", "edges": edges})  # fmt: skip
         return out

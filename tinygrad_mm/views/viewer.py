@@ -40,6 +40,7 @@ from .drawing import Drawing
 from .drawing_style import FILL, MONO, SLOT_CHAR, SLOT_POINTS, Marks, css_colours, slot_marker
 from .graph import GraphModel, graph_model
 from .live import live_page, live_view
+from .live_text import subtitle_template
 from .page_data import StepText
 from .page_views import ViewPlan, ViewSteps, plan_views
 from .quiz import QUIZZES, quiz_questions
@@ -47,8 +48,8 @@ from .quiz import QUIZZES, quiz_questions
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 ElementTree.register_namespace("", SVG_NS)
 ElementTree.register_namespace("xlink", XLINK_NS)
-SCRIPTS = ("viewer-state.js", "viewer-panel.js", "viewer-quiz.js", "viewer-main.js", "viewer-live.js", "viewer-live-box.js",
-           "viewer-a11y.js")  # a11y last: it wraps S.go and S.showView
+SCRIPTS = ("viewer-state.js", "viewer-panel.js", "viewer-quiz.js", "viewer-main.js", "viewer-live.js", "viewer-live-steps.js",
+           "viewer-live-text.js", "viewer-live-box.js", "viewer-a11y.js")  # a11y last: it wraps S.go and S.showView
 
 
 def embed_json(data: object) -> str:
@@ -225,6 +226,7 @@ def page(
     if live:  # the live page: the data to recompute both passes, and the graph's op classes as JavaScript
         data["live"], ops_script = live_page(model, text)
         data["live"]["views"] = live_views
+        data["live"]["subtitle"] = subtitle_template(subtitle, model)
         script += "\n" + ops_script
     fields = {
         "title": html.escape(title or f"Backprop, step by step: {model.root_name}"),

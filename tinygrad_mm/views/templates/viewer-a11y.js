@@ -45,6 +45,7 @@
       ? "close this box" : "go to its backward step";
     return (words.join(" ") || el.id) + ". Enter: " + what;
   }
+  S.relabel = function (el) { if (el.hasAttribute("aria-label")) el.setAttribute("aria-label", describe(el)); };  // a live edit
   function prepare() {  // after a drawing is shown: every actionable unit focusable, named, out of the tab order
     targets().forEach(function (el) {
       el.setAttribute("tabindex", "-1");
@@ -53,9 +54,11 @@
     });
     rove();
   }
-  function rove() {  // the tab stop follows the current node (or the first one)
-    var list = targets(), current = S.graph.querySelector("g.current[tabindex], g.op-current[tabindex]") || list[0];
-    list.forEach(function (el) { el.setAttribute("tabindex", el === current ? "0" : "-1"); });
+  function rove() {  // the tab stop follows the current node (or the first one): only the old and the new stop change
+    var current = S.graph.querySelector("g.current[tabindex], g.op-current[tabindex]") || S.graph.querySelector("g[tabindex]");
+    var stops = S.graph.querySelectorAll('g[tabindex="0"]');
+    for (var n = 0; n < stops.length; n++) if (stops[n] !== current) stops[n].setAttribute("tabindex", "-1");
+    if (current && current.getAttribute("tabindex") !== "0") current.setAttribute("tabindex", "0");
   }
   function focusUnit(el) {
     targets().forEach(function (other) { other.setAttribute("tabindex", other === el ? "0" : "-1"); });

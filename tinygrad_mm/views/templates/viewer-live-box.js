@@ -6,7 +6,7 @@
 
   // ---- the live box in the panel
   function el(tag, cls, text) { return S.el(tag, cls, text); }
-  var box, select, field, slider, nudgeH, nudgeOut, errorLine;
+  var box, select, field, slider, nudgeH, nudgeOut, errorLine, edited;
   var STYLE = [  // the gate as it is now (the drawing shows it as the page was made), and a refused node
     "#graph g[data-live-gate=open] ellipse { fill: #f4f1fa; stroke: #8e7cc3; stroke-dasharray: none; }",
     "#graph g[data-live-gate=open] text.live-gate-label { display: none; }",
@@ -15,7 +15,13 @@
     "#graph g.edge[data-live-gate=closed] path { stroke-dasharray: 5,2; }",
     "#graph g[data-live-refused] ellipse, #graph g[data-live-refused] polygon, #graph g[data-live-refused] path { stroke: #c00000; stroke-width: 3px; }",
     "#live { border-bottom: 1px solid #ccc; margin-bottom: 0.6em; } #live h2 { font-size: 1em; }",
-    "body.presenter #live { display: none; }",  // presenting shows the edited numbers; the box stays on the desk
+    // presenting, the box is in the header (it slides in on hover, on Tab, or with E) and the panel says what changed
+    "header #live { flex: 1 1 100%; border: none; margin: 0; } header #live h2 { display: none; }",
+    "body.presenter #live input, body.presenter #live select, body.presenter #live span { font-size: 22px; }",
+    "body.presenter #live-value { width: 12em; }",
+    "body.presenter #live .live-nudge, body.presenter #live .live-error { font-size: 20px; margin: 2px 0; }",
+    "#live-edited { margin: 0 0 6px; font-size: 21px; color: var(--ink); } #live-edited b { font-family: \"DejaVu Sans Mono\", monospace; }",
+    ".live-baked { font-size: 0.85em; color: var(--muted); margin: 0.2em 0; }",
     ".live-row { display: flex; flex-wrap: wrap; gap: 0.4em; align-items: center; margin: 0.3em 0; }",
     "#live-value, #live-h { width: 7em; } .live-error { color: #a00000; } .live-nudge { font-size: 0.9em; }"
   ].join("\n");
@@ -41,10 +47,15 @@
     nudgeRow.appendChild(nudgeH);
     box.appendChild(nudgeRow);
     nudgeOut = el("p", "live-nudge"); nudgeOut.id = "live-nudge"; box.appendChild(nudgeOut);
+    if (live.baked) { var baked = el("p", "live-baked", live.baked); baked.id = "live-baked"; box.appendChild(baked); }
     errorLine = el("p", "live-error"); errorLine.id = "live-error"; errorLine.setAttribute("role", "alert"); errorLine.hidden = true;
     box.appendChild(errorLine);
-    var panel = $("panel");
-    panel.insertBefore(box, panel.firstChild);
+    edited = el("p"); edited.id = "live-edited"; edited.hidden = true;
+    place(S.presenting());
+    document.addEventListener("tgmm:presenter", function (ev) { place(ev.detail); });
+    document.addEventListener("keydown", editKey);
+    var keys = document.querySelector(".legend .keys");
+    if (keys) keys.appendChild(document.createTextNode(" · E: change a value (live; Esc leaves the box)"));
     select.addEventListener("change", syncFields);
     field.addEventListener("change", function () { L.set(select.value, parse(field.value)); });
     slider.addEventListener("input", function () { if (L.set(select.value, Number(slider.value))) field.value = slider.value; });
@@ -52,6 +63,35 @@
     nudgeH.addEventListener("change", showNudge);
     S.graph.addEventListener("pointerdown", dragStart);
     syncFields();
+  }
+  function place(presenting) {  // the box: in the panel, or (presenting) in the header, out of the room's way
+    var panel = $("panel");
+    if (presenting) {
+      document.querySelector("header").appendChild(box);
+      panel.insertBefore(edited, panel.firstChild);
+    } else {
+      panel.insertBefore(box, panel.firstChild);
+      if (edited.parentNode) edited.parentNode.removeChild(edited);
+    }
+    showEdited();
+  }
+  function showEdited() {  // presenting: one line in the panel says which values are not the page's own
+    if (!edited) return;
+    var changed = Object.keys(L.targets).filter(function (name) { return L.value(name) !== L.originalValue(name); });
+    edited.hidden = !changed.length || !S.presenting();
+    edited.textContent = changed.length ? "Changed: " : "";
+    changed.slice(0, 3).forEach(function (name, n) {
+      edited.appendChild(document.createTextNode((n ? ", " : "") + name + " = "));
+      edited.appendChild(el("b", "", num(L.value(name))));
+      edited.appendChild(document.createTextNode(" (was " + num(L.originalValue(name)) + ")"));
+    });
+    if (changed.length > 3) edited.appendChild(document.createTextNode(" and " + (changed.length - 3) + " more"));
+  }
+  function editKey(ev) {  // E: to the value field (the header slides in); Esc in the box: back to the page's keys
+    var tag = ev.target && ev.target.tagName, inBox = box.contains(ev.target);
+    if (ev.key === "Escape" && inBox) { ev.target.blur(); return; }
+    if ((tag === "INPUT" && ev.target.type !== "checkbox") || tag === "SELECT" || tag === "TEXTAREA" || ev.altKey || ev.ctrlKey || ev.metaKey) return;
+    if (ev.key === "e" || ev.key === "E") { ev.preventDefault(); field.focus(); field.select(); }
   }
   function parse(text) {
     var t = String(text).trim().replace(/−/g, "-");
@@ -71,6 +111,7 @@
   }
   var nudgeTimer = null;
   function showNudge() {  // one more forward pass: after the frame the edit is painted in
+    if (edited && S.presenting()) { showEdited(); S.fitPanel(); }
     if (nudgeTimer === null) nudgeTimer = setTimeout(function () { nudgeTimer = null; showNudgeNow(); }, 50);
   }
   function showNudgeNow() {

@@ -159,7 +159,7 @@ function fmtG(x, p, minus) {
   }
   function ensureView(k) {
     if (!L.dirty || !L.dirty.views[k]) return;
-    rewriteView(data.views[k], live.views[k], L.state.steps, L.state.grad);
+    L.rewriteView(k, L.state.steps, L.state.grad);
     delete L.dirty.views[k];
   }
   function ensureSummary() {
@@ -185,6 +185,7 @@ function fmtG(x, p, minus) {
     order.forEach(function (i, t) { ensureStep(t); });
     data.views.forEach(function (V, k) { ensureView(k); });
     ensureSummary();
+    L.texts.ensureAll();
   };
   function rewriteStep(s, i, t, steps, received, val) {
     var st = steps[t], nd = nodes[i];
@@ -249,110 +250,6 @@ function fmtG(x, p, minus) {
     if (!isFinite(x) || (!/[1-9]/.test(mantissa) && exponent === undefined)) return decimals ? 0.5 * Math.pow(10, -decimals) : 5e-5;
     return 0.5 * Math.pow(10, -decimals + Number(exponent || 0)) * (1 + 1e-9);
   }
-  function rewriteView(V, lv, steps, grad) {  // the fold's records of one view, with the new numbers (page_views.ViewSteps)
-    var running = new Float64Array(N), received = new Int32Array(N), norms = {}, prefix = lv.prefix, slotOf = lv.slotOf;
-    Object.keys(lv.groups).forEach(function (gid) { norms[gid] = 0; });
-    var records = V.steps, raw = [];
-    for (var r = 0; r < records.length; r++) {
-      var rec = records[r], ts = rec.t !== undefined ? [rec.t] : rec.covers, changed = [], groups = {}, folded = {};
-      for (var a = 0; a < ts.length; a++) {
-        var t = ts[a], i = order[t], st = steps[t], ps = nodes[i].parents || [];
-        if (t === 0) { running[i] = st.g; changed.push(i); }
-        for (var k = 0; k < ps.length; k++) {
-          var p = ps[k];
-          if (rec.t === undefined && rec.u.indexOf("leaves") !== 0 && lv.unitOf[p] !== rec.u) {  // an edge out of a box
-            var key = lv.unitOf[p] + "-" + rec.u;
-            folded[key] = (folded[key] === undefined || folded[key]) && st.c[k] === 0;
-          }
-          if (isConstant(p)) continue;
-          var before = running[p];
-          running[p] = before + st.c[k];
-          received[p] += 1;
-          var slot = slotOf[p];
-          if (slot !== undefined && norms[slot] !== undefined) norms[slot] += running[p] * running[p] - before * before;
-          if (changed.indexOf(p) < 0) changed.push(p);
-        }
-      }
-      var badges = [];
-      for (var c = 0; c < changed.length; c++) {
-        var q = changed[c], where = slotOf[q];
-        if (where === undefined) continue;
-        if (norms[where] !== undefined) { groups[where] = true; continue; }
-        var final = received[q] === data.nodes[q].uses || q === data.root, exact = final ? grad[q] : running[q];
-        badges.push([where, "grad " + num(exact) + (final ? "" : " …"), exact, final ? "final" : "partial"]);
-      }
-      Object.keys(groups).sort().forEach(function (gid) {
-        var members = lv.groups[gid], final = members.every(function (i) { return received[i] === data.nodes[i].uses; });
-        var norm = final ? Math.sqrt(members.reduce(function (sum, i) { return sum + grad[i] * grad[i]; }, 0)) : Math.sqrt(Math.max(norms[gid], 0));
-        badges.push([gid, (prefix[gid] || gid) + " = " + num(norm) + (final ? "" : " …"), norm, final ? "final" : "partial"]);
-      });
-      var edges = [];
-      if (rec.t !== undefined) {  // e{i}_k for each input, then e{i}_out: sent 0?
-        var sent = steps[rec.t].c, all = 1;
-        for (var e = 0; e < sent.length; e++) { edges.push(["e" + order[rec.t] + "_" + e, sent[e] === 0 ? 1 : 0]); all = all && sent[e] === 0 ? 1 : 0; }
-        if (sent.length) edges.push(["e" + order[rec.t] + "_out", all]);
-        rec.zero = steps[rec.t].g === 0;
-      } else {
-        Object.keys(folded).forEach(function (key) { edges.push([key, folded[key] ? 1 : 0]); });
-      }
-      raw.push({ badges: badges, edges: edges });
-    }
-    var changes = stepChanges(records, raw, V.slotUnit || {}, data.quiz !== false && !!data.quiz);
-    for (var n = 0; n < records.length; n++) records[n].show = changes[n];
-  }
-
-  // views/step_state.step_changes, for the recomputed records: what each step changes on the drawing (units, edges,
-  // badges; null removes). tests/test_live_page.py compares window.tinygradSteps after an edit with Python's.
-  function stepChanges(records, raw, owner, quiz) {
-    var owned = {}, badges = {}, done = {}, shown = { units: {}, edges: {}, badges: {} }, current = {}, previousRaw = { edges: [] }, out = [];
-    Object.keys(owner).forEach(function (slot) { (owned[owner[slot]] = owned[owner[slot]] || []).push(slot); });
-    function ownerOf(slot) { return owner[slot] !== undefined ? owner[slot] : slot; }
-    function badge(slot) {
-      var b = badges[slot];
-      if (!b || (quiz && !done[ownerOf(slot)])) return null;
-      return (current.current || []).indexOf(slot) >= 0 ? [b[0], b[1], "current"] : b;
-    }
-    function unit(u) {
-      if (u === current.u || (current.t !== undefined && u === current.u + "op")) return "current";
-      var b = badge(u);
-      if (b !== null) return b[2] !== "current" ? b[2] : badges[u][2];
-      return done[u] ? "final" : null;
-    }
-    function same(a, b) {
-      if (a === undefined) a = null;
-      if (a === null || b === null || typeof a !== "object") return a === b;
-      return a.length === b.length && a.every(function (x, n) { return x === b[n]; });
-    }
-    function update(change, shownPart, keys, valueOf) {
-      Object.keys(keys).sort().forEach(function (key) {
-        if (!key) return;
-        var value = valueOf(key);
-        if (!same(shownPart[key], value)) {
-          change[key] = value;
-          if (value === null) delete shownPart[key]; else shownPart[key] = value;
-        }
-      });
-    }
-    records.forEach(function (record, r) {
-      var previous = current, units = {}, slots = {};
-      current = record;
-      [record.u, record.u + "op", previous.u || "", (previous.u || "") + "op"].forEach(function (u) { units[u] = true; });
-      (previous.current || []).concat(record.current).forEach(function (slot) { slots[slot] = true; });
-      done[record.u] = true;
-      raw[r].badges.forEach(function (b) { badges[b[0]] = [b[1], b[2], b[3]]; slots[b[0]] = true; });
-      if (quiz) (owned[record.u] || []).forEach(function (slot) { slots[slot] = true; });
-      Object.keys(slots).forEach(function (slot) { units[slot] = true; });
-      var change = { units: {}, edges: {}, badges: {} };
-      previousRaw.edges.forEach(function (e) { if (!e[1]) change.edges[e[0]] = "done"; });
-      raw[r].edges.forEach(function (e) { change.edges[e[0]] = e[1] ? "zero" : "now"; });
-      update(change.units, shown.units, units, unit);
-      update(change.badges, shown.badges, slots, badge);
-      Object.assign(shown.edges, change.edges);
-      previousRaw = raw[r];
-      out.push(change);
-    });
-    return out;
-  }
   function currentConstant(i, j) { return (L.consts[i] || nodes[i].constants)[j]; }
 
   // ---- the drawing: every node's "data …" text
@@ -381,6 +278,7 @@ function fmtG(x, p, minus) {
       var value = L.state.val[entry[1]];
       if (value !== entry[2]) { entry[0].textContent = "data " + num(value); entry[2] = value; }
     });
+    L.texts.paint();  // the other labels: a box's values, a group's range, the tooltips, what a screen reader says
   }
 
   // ---- applying an edit: all or nothing
@@ -392,11 +290,12 @@ function fmtG(x, p, minus) {
     L.edited = Object.keys(edits).length > 0 || Object.keys(consts).length > 0;
     L.clearError();
     rewrite(state);
+    L.texts.changed();
     ensureView(S.view);
     var t2 = performance.now();
     paintSvg();
     var t3 = performance.now();
-    S.go(S.pos, true);
+    S.go(S.pos, true, true);
     L.timings = { compute: t1 - t0, rewrite: t2 - t1, paint: t3 - t2, draw: performance.now() - t3 };  // benchmarks/live_page.py
     L.showNudge();
     L.writeHash();
@@ -422,8 +321,9 @@ function fmtG(x, p, minus) {
   };
   L.reset = function () {
     if (original.steps) restoreOriginal();
+    L.forgetViews();  // the records are as made again: the next edit recomputes them all
     L.edits = {}; L.consts = {}; L.edited = false; L.dirty = null; L.state = L.compute({}, {});
-    L.clearError(); paintSvg(); S.go(S.pos, true); L.showNudge(); L.writeHash(); L.syncFields();
+    L.texts.reset(); L.clearError(); paintSvg(); S.go(S.pos, true, true); L.showNudge(); L.writeHash(); L.syncFields();
   };
   L.value = function (name) {
     var target = L.targets[name];
@@ -452,14 +352,18 @@ function fmtG(x, p, minus) {
 
   // ---- Reset: the numbers the page was made with
   function snapshot() {
-    original.steps = JSON.stringify(data.steps); original.views = JSON.stringify(data.views.map(function (V) { return V.steps; }));
+    original.steps = JSON.stringify(data.steps);
+    original.views = JSON.stringify(data.views.map(function (V) { return [V.steps, V.forward]; }));
     original.summary = JSON.stringify(data.summary);
     original.root = data.root_data;
   }
   function restoreOriginal() {
     var steps = JSON.parse(original.steps), views = JSON.parse(original.views), summary = JSON.parse(original.summary);
     data.steps.forEach(function (s, t) { Object.assign(s, steps[t]); });
-    data.views.forEach(function (V, k) { V.steps.forEach(function (rec, t) { Object.assign(rec, views[k][t]); }); });
+    data.views.forEach(function (V, k) {
+      V.steps.forEach(function (rec, t) { Object.assign(rec, views[k][0][t]); });
+      V.forward.forEach(function (rec, t) { Object.assign(rec, views[k][1][t]); });
+    });
     data.summary.forEach(function (row, n) { Object.assign(row, summary[n]); });
     data.root_data = original.root;
   }
@@ -487,7 +391,7 @@ function fmtG(x, p, minus) {
       set: function (state) { made = state; document.dispatchEvent(new CustomEvent("tgmm:live-state", { detail: state })); }, configurable: true
     });
     var show = S.showView;
-    S.showView = function (k) { show.apply(S, arguments); dataTexts = null; ensureView(k); if (L.edited) paintSvg(); };
+    S.showView = function (k) { show.apply(S, arguments); dataTexts = null; L.texts.forget(); ensureView(k); if (L.edited) paintSvg(); };
     var go = S.go;
     S.go = function () { var out = go.apply(S, arguments); L.writeHash(); return out; };
     var ask = S.ask;
@@ -500,11 +404,8 @@ function fmtG(x, p, minus) {
       if (done > 0 && V.steps[done - 1].t !== undefined) ensureStep(V.steps[done - 1].t);
       if (S.asking !== null && V.steps[S.asking].t !== undefined) ensureStep(V.steps[S.asking].t);
       if (done === S.N()) ensureSummary();
+      L.texts.ensurePanel();
       panel.apply(S, arguments);
-      var step = done > 0 ? V.steps[done - 1] : null;
-      if (L.edited && step && step.t === undefined && step.covers) {
-        $("step-lines").appendChild(S.el("li", "note", "The numbers inside this box are as the page was made; open it to see them recomputed."));
-      }
     };
     L.build();
     L.readHash();

@@ -2,7 +2,7 @@
 (function (S) {
   var data = S.data, $ = S.$;
 
-  S.go = function (p, force) {
+  S.go = function (p, force, still) {  // still: the same step redrawn (a live edit), the view not moved to it
     p = Math.max(0, Math.min(S.total(), p));
     if (!force && p === S.pos + 1 && S.shouldAsk(p)) { S.ask(p - S.F() - 1); S.fitPanel(); update(false); return; }
     S.asking = null;
@@ -13,7 +13,7 @@
     S.panel();
     if (data.quiz) { S.showScore(); S.quizSummary(); }
     S.fitPanel();
-    update(true);
+    update(!still);
   };
   function update(follow) {
     var total = S.total(), F = S.F(), done = S.done();
@@ -153,6 +153,7 @@
     if (on) S.zoomBefore = S.zoom;
     document.body.classList.toggle("presenter", on);
     $("presenter").setAttribute("aria-pressed", String(on));
+    document.dispatchEvent(new CustomEvent("tgmm:presenter", { detail: on }));  // the live box moves to the header
     S.fitPanel();
     setZoom(on ? presenterZoom() : S.zoomBefore);
   }

@@ -13,7 +13,7 @@
   function partial(i) { return "∂" + root + "/∂" + nodes[i].shown; }
 
   function clear() {
-    ["step-lines", "step-received", "summary", "step-grad"].forEach(function (id) { $(id).textContent = ""; });
+    ["step-lines", "step-received", "step-grad"].forEach(function (id) { $(id).textContent = ""; });
     $("step-gate").hidden = true; $("summary").hidden = true; $("quiz-result").hidden = true;
   }
 
@@ -32,6 +32,7 @@
     if (step.t === undefined) boxPanel(step, done, title, note);
     else nodePanel(step, done, title, note);
     if (done === S.N()) summary();
+    else $("summary").textContent = "";
   };
 
   function forwardPanel(title, note, F) {
@@ -101,8 +102,17 @@
   }
 
   function summary() {  // the last step: every leaf's gradient, and per-branch sums for shared ones
-    var box = $("summary");
+    var box = $("summary"), rows = box.querySelectorAll("ol > li");
     box.hidden = false;
+    if (rows.length === data.summary.length && rows.length) {  // shown already (a live edit): only the numbers change
+      data.summary.forEach(function (row, n) {
+        var text = rows[n].firstChild, branches = rows[n].querySelector(".branches");
+        if (text.nodeValue !== row.text) text.nodeValue = row.text;
+        if (branches && branches.textContent !== "= " + row.branches) branches.textContent = "= " + row.branches;
+      });
+      return;
+    }
+    box.textContent = "";
     box.appendChild(el("h3", "", "Done. Every input's and parameter's gradient:"));
     var ol = el("ol");
     data.summary.forEach(function (row) {

@@ -75,24 +75,28 @@ var tgmm = (function () {
     return st;
   };
 
+  // every attribute and text is written only where it differs from what the element has: a step (or a live edit)
+  // that changes a few units costs a few writes, and the browser restyles and lays out only those
+  function setAttr(el, name, value) { if (el.getAttribute(name) !== value) el.setAttribute(name, value); }
   S.render = function () {
     var st = S.state();
     S.units.forEach(function (u) {
       var cls = u.base, state = st.units[u.id];
       if (state) cls += " " + state;
       if (st.hidden && st.hidden[u.id]) cls += " uncomputed";
-      u.el.setAttribute("class", cls);
+      setAttr(u.el, "class", cls);
     });
     S.edges.forEach(function (e) {
       var state = st.edges[e.id];
-      e.el.setAttribute("class", state ? e.base + " " + state : e.base);
+      setAttr(e.el, "class", state ? e.base + " " + state : e.base);
     });
     Object.keys(S.badges).forEach(function (slot) {
       var b = S.badges[slot], v = st.badges[slot];
-      if (!v) { b.g.setAttribute("class", "grad-badge"); b.text.textContent = ""; return; }
-      b.text.textContent = v[0];
-      if (v[1] === null) b.text.removeAttribute("data-exact"); else b.text.setAttribute("data-exact", String(v[1]));
-      b.g.setAttribute("class", "grad-badge shown " + v[2]);
+      if (!v) { setAttr(b.g, "class", "grad-badge"); if (b.text.textContent !== "") b.text.textContent = ""; return; }
+      if (b.text.textContent !== v[0]) b.text.textContent = v[0];
+      if (v[1] === null) { if (b.text.hasAttribute("data-exact")) b.text.removeAttribute("data-exact"); }
+      else setAttr(b.text, "data-exact", String(v[1]));
+      setAttr(b.g, "class", "grad-badge shown " + v[2]);
     });
     return st;
   };
@@ -123,10 +127,15 @@ var tgmm = (function () {
   };
 
   // where a unit's backward step is in the current view (for click-to-jump)
+  var stepOf = {};
   S.stepOfUnit = function (unit) {
-    var steps = S.V().steps;
-    for (var t = 0; t < steps.length; t++) if (steps[t].u === unit) return t;
-    return -1;
+    var of = stepOf[S.view];
+    if (!of) {  // found once per view: the keyboard's tab stop asks at every move
+      var steps = S.V().steps;
+      of = stepOf[S.view] = {};
+      for (var t = steps.length - 1; t >= 0; t--) of[steps[t].u] = t;
+    }
+    return of[unit] !== undefined ? of[unit] : -1;
   };
   S.isZero = function (p) {  // is position p (1-based, after the step) a backward step that sends 0?
     var b = p - S.F();
