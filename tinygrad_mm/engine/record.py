@@ -7,8 +7,8 @@
     p.gates[node]       # True / False for each op with a gate (relu, the hinge): does gradient flow through it?
     p.nonfinite         # the nodes whose gradient is inf or NaN: where backward() raises `GradientError`
 
-`record` runs the engine's own stepped loop (`stepped`: ``node.propagate()``, then what it
-did) on zeroed gradients and puts every ``.grad`` back — the same float objects — even if
+`record` runs the engine's own loop (`chain_rule`, the one backward() runs), paused after
+each node to read what it sent (`stepped`), on zeroed gradients and puts every ``.grad`` back — the same float objects — even if
 the pass fails.  Where backward() would raise `GradientError`, the record keeps going and
 marks the non-finite gradients, so a view can show what exists.  `Value.backward_steps`
 is the same loop run on the user's gradients.
@@ -57,32 +57,42 @@ class BackwardStep(namedtuple("BackwardStep", _FIELDS, defaults=(True,))):  # no
 
     @classmethod
     def of(cls, index: int, node: Value, grads_before: tuple[float, ...]) -> BackwardStep:
-        """Describe the step that just ran at ``node``, given its parents' grads before it.
-
-        The numbers are those ``node.propagate()`` added (``grad · local``, in slot order).
-        """
+        """The step `chain_rule` just took at ``node``, read off the graph: ``grads_before`` are its parents'
+        gradients before the step, their ``.grad`` now is after it; ``contributions[i] = grad · local_grads[i]``."""
         local = node.local_grads()
         sent = bool(node.grad) and not node.is_leaf
-        running = dict(zip(node.parents, grads_before, strict=True))
-        contributions, before, after = [], [], []
-        for parent, d in zip(node.parents, local, strict=True):
-            c = node.grad * d if sent and parent.kind != "constant" else 0.0
-            before.append(running[parent])
-            running[parent] += c  # the same float additions propagate() made
-            after.append(running[parent])
-            contributions.append(c)
-        return cls(index, node, node.grad, node.parents, local, tuple(contributions), tuple(before), tuple(after), sent)
+        contributions = tuple(
+            [node.grad * d if sent and p.kind != "constant" else 0.0 for p, d in zip(node.parents, local, strict=True)]
+        )
+        before, after = list(grads_before), [parent.grad for parent in node.parents]
+        for k, parent in enumerate(node.parents):  # a parent listed twice (a + a) got its two shares one after the other
+            later = next((j for j in range(k + 1, len(node.parents)) if node.parents[j] is parent), None)
+            if later is not None:  # in between, it held its gradient before plus the first share
+                after[k] = before[later] = before[k] + contributions[k]
+        return cls(index, node, node.grad, node.parents, local, contributions, tuple(before), tuple(after), sent)
+
+
+def chain_rule(order: list[Value]) -> Iterator[Value]:
+    """The backward pass proper: each node in turn, root first, adds its share to each parent's gradient,
+
+        parent.grad  +=  node.grad · ∂node/∂parent          (``node.propagate()``, op.py)
+
+    and a leaf, or a node whose gradient is 0, passes nothing on.  ``order[0]``'s gradient must be
+    seeded (``Value._start_pass``).  A generator, yielding each node once it has sent: ``backward()``
+    runs it through; ``backward_steps()`` and ``record()`` pause after each node (`stepped`).
+    """
+    for node in order:
+        if node.grad and not node.is_leaf:
+            node.propagate()  # the chain rule at this node (op.py)
+        yield node
 
 
 def stepped(order: list[Value]) -> Iterator[BackwardStep]:
-    """backward()'s loop, paused after each node: the chain rule at the node, then what it did.
-
-    ``order[0]``'s gradient must already be seeded (``Value._start_pass``).
-    """
+    """`chain_rule`, paused after each node: what the node sent, as a `BackwardStep`."""
+    turns = chain_rule(order)
     for index, node in enumerate(order):
         before = tuple([parent.grad for parent in node.parents])
-        if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
-            node.propagate()  # parent.grad += node.grad · ∂node/∂parent (ops.py)
+        next(turns)  # node's turn
         yield BackwardStep.of(index, node, before)
 
 

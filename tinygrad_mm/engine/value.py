@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary, ref
 from . import copying
 from .checks import LEAF_EPOCH, PASS_LOCK, WRITTEN, check_unchanged, finite_float, restore
 from .errors import GradientError, describe
-from .record import BackwardStep, stepped
+from .record import BackwardStep, chain_rule, stepped
 from .scopes import ANYWHERE as _SCOPES_ANYWHERE
 from .scopes import OPEN as _OPEN_SCOPE
 from .traversal import backprop_order, count_uses
@@ -230,9 +230,8 @@ class Value:
         order = backprop_order(self)  # every node of the graph, each before its parents: self first
         saved = self._start_pass(order)  # every .grad as it was, restored if anything fails; PASS_LOCK taken
         try:
-            for node in order:
-                if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
-                    node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent (ops.py)
+            for _node in chain_rule(order):  # each node in turn: parent.grad += node.grad · ∂node/∂parent (record.py)
+                pass
             if not all_finite(order):
                 raise gradient_error(order)
         except BaseException:
