@@ -125,11 +125,10 @@ def test_backward_calls_only_named_documented_functions():
     finally:
         sys.settrace(None)
     assert {name for name, _ in called} == {"backprop_order", "_start_pass", "chain_rule", "propagate", "all_finite"}, called
-    from tinygrad_mm.engine import op, traversal, value
-    from tinygrad_mm.engine.record import chain_rule
+    from tinygrad_mm.engine import backprop, op, value
 
     for function in (value.Value.backward, value.Value._start_pass, op.Op.propagate, op.UnaryOp.propagate,
-                     op.BinaryOp.propagate, traversal.backprop_order, traversal.count_uses, value.all_finite, chain_rule):  # fmt: skip
+                     op.BinaryOp.propagate, backprop.backprop_order, backprop.count_uses, backprop.all_finite, backprop.chain_rule):  # fmt: skip
         assert function.__doc__, function
 
 

@@ -15,8 +15,8 @@ nodes were computed from it) stays stale when copied, deep-copied or pickled, so
 
 from __future__ import annotations
 
-from . import traversal
-from .checks import LEAF_EPOCH, WRITTEN
+from .backprop import topological_order
+from .errors import LEAF_EPOCH, WRITTEN
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
@@ -84,7 +84,7 @@ def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
             return tuple(memo[id(p)] for p in v)
         return v  # numbers: immutable
 
-    for node in traversal.topological_order(root):
+    for node in topological_order(root):
         if id(node) not in memo:
             new = _new(node, translate)
             memo[id(node)] = new
@@ -99,7 +99,7 @@ def reduce(node: Value) -> tuple:
         return rebuild_leaf, (type(node), node._data, node.grad, node.label, node.scope, _attributes(node))
     records: list[Any] = []
     index: dict[Value, int] = {}
-    for k, v in enumerate(traversal.topological_order(node)):
+    for k, v in enumerate(topological_order(node)):
         index[v] = k
         if v.is_leaf:
             records.append(v)
