@@ -12,11 +12,15 @@ Speed: the tricks, each written once, and what it buys (benchmarks/versions.py m
 
     1. ``__slots__``, and labels and scopes kept beside the graph in weak dicts (value.py): an op
        node holds only its numbers and operands, ~100 bytes (tests/test_memory.py).
-    2. ``Value.node`` makes an op's node without ``__init__``'s checks: its number is already a finite float.
+    2. ``Value.node`` makes an op's node without ``__init__``'s checks (its number is already a finite float),
+       and ``UnaryOp``/``BinaryOp.apply`` call ``forward`` directly, not through ``checked_forward``: the
+       forward pass, most of a step's time, is about 25 % faster (0.64 against 0.83 µs per mul node).
     3. ``UnaryOp``/``BinaryOp.propagate`` write the chain rule out for one and two parents (op.py):
        about twice as fast as the loop, and nearly every node has one or two parents.
     4. Checks that cost only when something is wrong: the stale-graph check runs only if some
-       ``.data`` was set since the oldest node was made (one ``min`` over epochs); ``all_finite`` adds
+       ``.data`` was set since the oldest node was made (one ``min`` over epochs), and a leaf keeps its
+       own write stamp in its ``_epoch`` slot (an SGD step's ``p.data -= …`` costs one store, not a weak
+       dict entry: 337 writes take 92 instead of 140 µs); ``all_finite`` adds
        the gradients once and looks closer only if the sum is not finite; ``finite_float`` and the
        ``.data`` setter test ``type(x) is float and x - x == 0.0`` before anything slower; the open
        scope (a ContextVar) is read only while some scope is open anywhere.

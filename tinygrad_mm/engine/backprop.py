@@ -116,6 +116,63 @@ def uses_of(node: Value, users: Iterable[Value]) -> Iterator[tuple[Value, int]]:
                     yield user, k
 
 
+def chain_rule(order: list[Value]) -> Iterator[Value]:
+    """The backward pass proper: each node in turn, root first, adds its share to each parent's gradient,
+
+        parent.grad  +=  node.grad · ∂node/∂parent          (``node.propagate()``, op.py)
+
+    and a leaf, or a node whose gradient is 0, passes nothing on.  ``order[0]``'s gradient must be
+    seeded (``Value._start_pass``).  A generator, yielding each node once it has sent: ``backward()``
+    runs it through; ``backward_steps()`` and ``record()`` pause after each node (`stepped`).
+    """
+    for node in order:
+        if node.grad and not node.is_leaf:
+            node.propagate()  # the chain rule at this node (op.py)
+        yield node
+
+
+def all_finite(nodes: Sequence[Value]) -> bool:
+    """True if no node's gradient is inf or NaN (speed trick 4: one sum, then a careful look only if it is not finite)."""
+    total = sum([node.grad for node in nodes])
+    return total - total == 0.0 or all(math.isfinite(node.grad) for node in nodes)
+
+
+def gradient_error(order: list[Value]) -> GradientError:
+    """The error for a pass whose gradients are not all finite: the first such node in ``order`` and how it got there.
+
+    Only called when something went wrong, so it may re-read the graph slowly.
+    """
+    position = next(i for i, node in enumerate(order) if not math.isfinite(node.grad))
+    node = order[position]
+    for user in order[:position]:  # the nodes that already sent their contributions
+        if node not in user.parents or not math.isfinite(user.grad) or user.grad == 0.0:
+            continue
+        for k, (parent, local) in enumerate(zip(user.parents, user.local_grads(), strict=True)):
+            if parent is node and not math.isfinite(user.grad * local):
+                derivative = user.derivative_text(k, short_name, "{:.6g}".format)
+                partial = f"∂{parenthesize(short_name(user))}/∂{parenthesize(short_name(node))}"
+                why = (
+                    f"the local derivative {partial} = {derivative} is {local} there"
+                    if not math.isfinite(local)
+                    else f"the gradient {user.grad:.6g} times the local derivative {local:.6g} overflows a float"
+                )
+                return GradientError(
+                    f"cannot backpropagate into {describe(node)} through {describe(user)}: {why}; keep the input "
+                    "away from that point (e.g. add a small epsilon) or rescale the inputs or the loss. "
+                    "No gradient was changed."
+                )
+    return GradientError(
+        f"the gradient reaching {describe(node)} is {node.grad}: contributions that are each finite added up to "
+        "more than a float holds; rescale the inputs or the loss. No gradient was changed."
+    )
+
+
+def restore(nodes: Iterable[Value], grads: Iterable[float]) -> None:
+    """Put each node's gradient back (``grads`` in the same order): when a pass fails or was run on the side."""
+    for node, grad in zip(nodes, grads):  # noqa: B905 (same length by construction)
+        node.grad = grad
+
+
 _FIELDS = "index node grad parents local_grads contributions grads_before grads_after sent"
 
 
@@ -156,21 +213,6 @@ class BackwardStep(namedtuple("BackwardStep", _FIELDS, defaults=(True,))):  # no
             if later is not None:  # in between, it held its gradient before plus the first share
                 after[k] = before[later] = before[k] + contributions[k]
         return cls(index, node, node.grad, node.parents, local, contributions, tuple(before), tuple(after), sent)
-
-
-def chain_rule(order: list[Value]) -> Iterator[Value]:
-    """The backward pass proper: each node in turn, root first, adds its share to each parent's gradient,
-
-        parent.grad  +=  node.grad · ∂node/∂parent          (``node.propagate()``, op.py)
-
-    and a leaf, or a node whose gradient is 0, passes nothing on.  ``order[0]``'s gradient must be
-    seeded (``Value._start_pass``).  A generator, yielding each node once it has sent: ``backward()``
-    runs it through; ``backward_steps()`` and ``record()`` pause after each node (`stepped`).
-    """
-    for node in order:
-        if node.grad and not node.is_leaf:
-            node.propagate()  # the chain rule at this node (op.py)
-        yield node
 
 
 def stepped(order: list[Value]) -> Iterator[BackwardStep]:
@@ -241,45 +283,3 @@ def record(root: Value) -> Pass:
 def gradients_of(root: Value) -> Mapping[Value, float]:
     """∂root/∂node for every node of the graph: ``record(root).grads`` (no ``.grad`` changes)."""
     return record(root).grads
-
-
-def restore(nodes: Iterable[Value], grads: Iterable[float]) -> None:
-    """Put each node's gradient back (``grads`` in the same order): when a pass fails or was run on the side."""
-    for node, grad in zip(nodes, grads):  # noqa: B905 (same length by construction)
-        node.grad = grad
-
-
-def all_finite(nodes: Sequence[Value]) -> bool:
-    """True if no node's gradient is inf or NaN (speed trick 4: one sum, then a careful look only if it is not finite)."""
-    total = sum([node.grad for node in nodes])
-    return total - total == 0.0 or all(math.isfinite(node.grad) for node in nodes)
-
-
-def gradient_error(order: list[Value]) -> GradientError:
-    """The error for a pass whose gradients are not all finite: the first such node in ``order`` and how it got there.
-
-    Only called when something went wrong, so it may re-read the graph slowly.
-    """
-    position = next(i for i, node in enumerate(order) if not math.isfinite(node.grad))
-    node = order[position]
-    for user in order[:position]:  # the nodes that already sent their contributions
-        if node not in user.parents or not math.isfinite(user.grad) or user.grad == 0.0:
-            continue
-        for k, (parent, local) in enumerate(zip(user.parents, user.local_grads(), strict=True)):
-            if parent is node and not math.isfinite(user.grad * local):
-                derivative = user.derivative_text(k, short_name, "{:.6g}".format)
-                partial = f"∂{parenthesize(short_name(user))}/∂{parenthesize(short_name(node))}"
-                why = (
-                    f"the local derivative {partial} = {derivative} is {local} there"
-                    if not math.isfinite(local)
-                    else f"the gradient {user.grad:.6g} times the local derivative {local:.6g} overflows a float"
-                )
-                return GradientError(
-                    f"cannot backpropagate into {describe(node)} through {describe(user)}: {why}; keep the input "
-                    "away from that point (e.g. add a small epsilon) or rescale the inputs or the loss. "
-                    "No gradient was changed."
-                )
-    return GradientError(
-        f"the gradient reaching {describe(node)} is {node.grad}: contributions that are each finite added up to "
-        "more than a float holds; rescale the inputs or the loss. No gradient was changed."
-    )

@@ -16,7 +16,7 @@ nodes were computed from it) stays stale when copied, deep-copied or pickled, so
 from __future__ import annotations
 
 from .backprop import topological_order
-from .errors import LEAF_EPOCH, WRITTEN
+from .errors import LEAF_EPOCH, WRITTEN, mark_written, written_at
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
@@ -42,7 +42,7 @@ def _new(node: Value, translate: Any) -> Value:
         if hasattr(node, name):
             setattr(new, name, translate(getattr(node, name)))
     new.label, new.scope = node.label, node.scope
-    if node in WRITTEN:  # its .data was set by hand: the copy remembers when, for check_unchanged
+    if node in WRITTEN:  # an op node whose .data was set by hand: the copy remembers when (a leaf's _epoch says it)
         WRITTEN[new] = WRITTEN[node]
     return new
 
@@ -52,7 +52,7 @@ def _stale_part(node: Value) -> int | None:
     made = node._epoch
     if WRITTEN.get(node, -1) > made:
         return -1
-    return next((k for k, parent in enumerate(node.parents) if WRITTEN.get(parent, -1) > made), None)
+    return next((k for k, parent in enumerate(node.parents) if written_at(parent) > made), None)
 
 
 def _attributes(node: Value) -> dict[str, Any]:
@@ -149,5 +149,5 @@ def rebuild_graph(records: list[Any]) -> Value:
         if written is not None:  # made before a write, as the original was: older than now, and that node written now
             now = node._epoch
             node._epoch = now - 1
-            WRITTEN[nodes[written]] = max(WRITTEN.get(nodes[written], now), now)
+            mark_written(nodes[written], max(written_at(nodes[written]), now))
     return nodes[-1]

@@ -24,8 +24,11 @@ if TYPE_CHECKING:
 
 MAX_LISTED = 10  # an error message names at most this many operands, then "… and N more"
 _FLOAT_MAX = sys.float_info.max
-LEAF_EPOCH = 1 << 62  # a leaf's _epoch: it is never computed from anything, so it cannot be older than its inputs
-WRITTEN: WeakKeyDictionary[Value, int] = WeakKeyDictionary()  # node → the write count when its .data was last set by hand
+# Stale graphs: every op node keeps in ``_epoch`` the write count (``value._EPOCH``, one more per ``.data = …``) when it
+# was made; a write stamps the node written.  A leaf (never older than its inputs: it has none) keeps LEAF_EPOCH plus its
+# stamp in its own ``_epoch``, so a parameter's SGD write costs one store; an op node written by hand goes in WRITTEN.
+LEAF_EPOCH = 1 << 62
+WRITTEN: WeakKeyDictionary[Value, int] = WeakKeyDictionary()  # op node → the write count when its .data was set by hand
 
 
 class DomainError(ValueError):
@@ -108,12 +111,21 @@ def _numpy_number(x: object) -> bool:
     return type(x).__module__ == "numpy" and getattr(x, "ndim", None) == 0 and getattr(getattr(x, "dtype", None), "kind", "") in "biuf"
 
 
-def check_unchanged(order: list[Value]) -> None:
-    """Raise `StaleGraphError` if a node's ``.data``, or a parent's, was set after the node was computed.
+def written_at(node: Value) -> int:
+    """The write count when ``node.data`` was last set by hand (below 1 if never)."""
+    return node._epoch - LEAF_EPOCH if node.is_leaf else WRITTEN.get(node, -1)
 
-    Every op node remembers the write count (``_epoch``) at which it was made; a
-    ``.data = …`` assignment stamps the value with a newer count (`WRITTEN`).
-    """
+
+def mark_written(node: Value, count: int) -> None:
+    """Stamp ``node`` as set by hand at write count ``count`` (see `LEAF_EPOCH`)."""
+    if node.is_leaf:
+        node._epoch = LEAF_EPOCH + count
+    else:
+        WRITTEN[node] = count
+
+
+def check_unchanged(order: list[Value]) -> None:
+    """Raise `StaleGraphError` if a node's ``.data``, or a parent's, was set after the node was computed."""
     for node in order:
         if node.is_leaf:
             continue
@@ -125,7 +137,7 @@ def check_unchanged(order: list[Value]) -> None:
                 "to rebuild the graph, then call backward()"
             )
         for parent in node.parents:
-            if WRITTEN.get(parent, -1) > made:
+            if written_at(parent) > made:
                 raise StaleGraphError(
                     f"{describe(parent)} had its .data set after {describe(node)} was computed from it, so "
                     "backward() on this graph would mix old and new numbers (as after an SGD step); run the forward "

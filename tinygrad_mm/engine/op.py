@@ -1,22 +1,14 @@
 """What every operation node is: its numbers, the chain rule, and the words every view asks it for.
 
-An op class (``ops.py``) states, side by side, all there is to know about one operation:
+An op class (ops.py) states its value and its local derivatives once, as math (rules.py); from that
+statement it gets ``forward``, ``local_grads`` and ``gate`` (statement.py) and every text a view
+shows: ``formula_text`` (``tanh(z)``), ``derivative_text`` (``1 − o²``; ``0`` behind a closed gate),
+``gate_text`` and, for the compiled code, ``code_text``/``code_derivative``/``code_gate``.  Templates
+name the operands ``{x}`` (one parent) or ``{a}``/``{b}`` (two), the node itself ``{out}``, and
+numbers baked into the op by name (``{n}``, ``{delta}``).  No view knows any op by name.
 
-    forward            the value, from the parents' data           tanh x
-    local_grads        ∂node/∂parent, one per parent               1 − tanh² x
-    formula            the value as math, for displays             "tanh({x})"
-    derivatives        ∂node/∂parent as math, one per parent       ("1 − {out}²",)   (0 behind a closed gate)
-    code, code_derivatives   the same two as Python over floats    "math.tanh({x})", ("1.0 - {out} * {out}",)
-    gate, gate_text    for ops that can block the gradient (relu, the hinge): open or closed now, and why
-
-Templates name the operands ``{x}`` (one parent), ``{a}``/``{b}`` (two), the node
-itself ``{out}``, and numbers baked into the op by name (``{n}``, ``{delta}``).
-The drawing, the trace, the page, the explanations and the code generator all
-read these; none of them knows any op by name.
-
-The chain rule, ``parent.grad += node.grad · ∂node/∂parent``, is `Op.propagate`;
-`UnaryOp` and `BinaryOp` (nearly every node) write the same line out for one and
-two parents, which is about twice as fast as the loop.
+The chain rule, ``parent.grad += node.grad · ∂node/∂parent``, is `Op.propagate` (speed trick 3:
+`UnaryOp` and `BinaryOp` write it out for one and two parents).
 """
 
 from __future__ import annotations
@@ -27,12 +19,13 @@ from .errors import DivisionByZeroError, DomainError, describe_all
 from .statement import FieldNames, Statement, fill, joined_terms, parenthesize, short_name, short_number
 from .value import Value
 
-TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from typing import ClassVar
 
 Namer = Callable[[Value], str]  # a node → the text that stands for it (a name, a number, a variable)
 Numberer = Callable[[float], str]  # a number baked into an op → its text
+
 
 class Op(Value):
     """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent.
@@ -189,7 +182,7 @@ class UnaryOp(Op):
 
     @classmethod
     def apply(cls, x: Value) -> Value:
-        """Compute ``forward(x)`` and record the result as a new node (``checked_forward``, written out for speed)."""
+        """Compute ``forward(x)`` and record the result as a new node (``checked_forward`` written out: speed trick 2)."""
         try:
             data = cls.forward(x._data)
         except (ArithmeticError, ValueError) as err:
@@ -221,7 +214,7 @@ class BinaryOp(Op):
 
     @classmethod
     def apply(cls, a: Value, b: Value) -> Value:
-        """Compute ``forward(a, b)`` and record the result as a new node (``checked_forward``, written out for speed)."""
+        """Compute ``forward(a, b)`` and record the result as a new node (``checked_forward`` written out: speed trick 2)."""
         try:
             data = cls.forward(a._data, b._data)
         except (ArithmeticError, ValueError) as err:

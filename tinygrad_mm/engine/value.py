@@ -23,7 +23,7 @@ from weakref import WeakKeyDictionary, ref
 
 from . import copying
 from .backprop import PASS_LOCK, all_finite, backprop_order, chain_rule, count_uses, gradient_error, restore, stepped
-from .errors import LEAF_EPOCH, WRITTEN, check_unchanged, describe, finite_float
+from .errors import LEAF_EPOCH, check_unchanged, describe, finite_float, mark_written
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
@@ -104,7 +104,7 @@ class Value:
             value = finite_float(value, f"the new .data of {describe(self)}")
         self._data = value
         _EPOCH += 1
-        WRITTEN[self] = _EPOCH
+        mark_written(self, _EPOCH)
 
     def __str__(self) -> str:
         """``Value(data=0.8958441028683222, grad=0.0)``, as micrograd prints it: the numbers (``repr`` says what the node is)."""
