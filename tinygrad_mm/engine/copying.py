@@ -16,7 +16,7 @@ nodes were computed from it) stays stale when copied, deep-copied or pickled, so
 from __future__ import annotations
 
 from .backprop import topological_order
-from .errors import LEAF_EPOCH, WRITTEN, mark_written, written_at
+from .errors import LEAF_EPOCH, WRITTEN, mark_written, stale_part, written_at
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
@@ -45,14 +45,6 @@ def _new(node: Value, translate: Any) -> Value:
     if node in WRITTEN:  # an op node whose .data was set by hand: the copy remembers when (a leaf's _epoch says it)
         WRITTEN[new] = WRITTEN[node]
     return new
-
-
-def _stale_part(node: Value) -> int | None:
-    """Why ``node`` is stale: -1 if its own ``.data`` was set after it was made, k if its k-th parent's was; else None."""
-    made = node._epoch
-    if WRITTEN.get(node, -1) > made:
-        return -1
-    return next((k for k, parent in enumerate(node.parents) if written_at(parent) > made), None)
 
 
 def _attributes(node: Value) -> dict[str, Any]:
@@ -110,7 +102,7 @@ def reduce(node: Value) -> tuple:
                     operands[name] = index[value]
                 elif name == "parents":
                     operands[name] = tuple(index[p] for p in value)
-            stale = _stale_part(v)
+            stale = stale_part(v)
             written = None if stale is None else k if stale == -1 else index[v.parents[stale]]
             records.append((type(v), v._data, v.grad, operands, v.label, v.scope, written))
     return rebuild_graph, (records,)

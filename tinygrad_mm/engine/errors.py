@@ -124,22 +124,27 @@ def mark_written(node: Value, count: int) -> None:
         WRITTEN[node] = count
 
 
+def stale_part(node: Value) -> int | None:
+    """Why op node ``node`` is stale: -1 if its own ``.data`` was set after it was made, k if its k-th parent's was."""
+    made = node._epoch
+    if written_at(node) > made:
+        return -1
+    return next((k for k, parent in enumerate(node.parents) if written_at(parent) > made), None)
+
+
 def check_unchanged(order: list[Value]) -> None:
     """Raise `StaleGraphError` if a node's ``.data``, or a parent's, was set after the node was computed."""
     for node in order:
-        if node.is_leaf:
-            continue
-        made = node._epoch
-        if WRITTEN.get(node, -1) > made:
+        part = None if node.is_leaf else stale_part(node)
+        if part == -1:
             raise StaleGraphError(
                 f"{describe(node)} had its .data set by hand after it was computed, so it no longer equals "
                 f"{node.op}(its inputs) and backward() would mix old and new numbers; run the forward pass again "
                 "to rebuild the graph, then call backward()"
             )
-        for parent in node.parents:
-            if written_at(parent) > made:
-                raise StaleGraphError(
-                    f"{describe(parent)} had its .data set after {describe(node)} was computed from it, so "
-                    "backward() on this graph would mix old and new numbers (as after an SGD step); run the forward "
-                    "pass again with the new values to rebuild the graph, then call backward()"
-                )
+        if part is not None:
+            raise StaleGraphError(
+                f"{describe(node.parents[part])} had its .data set after {describe(node)} was computed from it, so "
+                "backward() on this graph would mix old and new numbers (as after an SGD step); run the forward "
+                "pass again with the new values to rebuild the graph, then call backward()"
+            )

@@ -9,6 +9,8 @@
 - the code templates of the compiled layer (``value_code``, ``derivative_code``, ``gate_code``);
 - the JavaScript of the live page (`javascript`).
 
+Below it, the display helpers every text goes through: `fill` puts operands into a template in
+parentheses only where the math needs them (`parenthesize`), `short_name` names a node in a message.
 An n-ary op (``nary = True``: Sum, Dot) states one *term* over its operand fields; its value is
 the sum of the terms, over groups of parents laid out field by field (x₁…xₙ, w₁…wₙ).
 """
@@ -19,7 +21,7 @@ import re
 
 from .rules import Rule, build_methods, error_class, message_fstring, message_js
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from .op import Op
     from .value import Value

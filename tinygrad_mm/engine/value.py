@@ -1,17 +1,12 @@
-"""The engine: a scalar `Value` that records every operation, and the backward pass.
+"""`Value`: one scalar node of a computation graph, and the backward pass over it.
 
-A `Value` is one node of a computation graph.  You make the leaves
-(``x = Value(2.0, label="x")``); every operation on values makes a new node
-whose ``parents`` are its operands.  ``root.backward()`` then applies the chain
-rule from ``root`` to every node, one node at a time, each node only after
-every node that uses it:
+You make the leaves (``x = Value(2.0, label="x")``); every operation on values makes a new node whose
+``parents`` are its operands (ops.py).  ``root.backward()`` then applies the chain rule from ``root``
+to every node, each only after every node that uses it (backprop.py; nothing recurses):
 
     parent.grad  +=  node.grad · ∂node/∂parent        for each edge node → parent
 
-so a value used twice (fan-out) receives the *sum* of both contributions.  The
-local derivatives ∂node/∂parent, and that line itself (``propagate``), live
-with each operation in ``ops.py``.  Nothing here recurses: graphs of millions
-of nodes are fine.
+so a value used twice (fan-out) receives the *sum* of both contributions.
 """
 
 from __future__ import annotations
