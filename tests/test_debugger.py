@@ -22,8 +22,9 @@ SCRIPT = textwrap.dedent(
     print("grads:", J.parents[0].grad, J.parents[1].grad)
     """
 )
-# The path the README documents: step over the set-up lines, into propagate(), over the local derivatives.
-PATH = ["n", "n", "n", "n", "n", "s", "n", "n"]
+# The path the README documents: over the set-up lines, into the loop (chain_rule), to node.propagate(), into it,
+# over the local derivatives.
+PATH = ["n", "n", "n", "s", "n", "n", "n", "s", "n", "n"]
 
 
 # The way a student usually starts: breakpoint() in a script, on the line before J.backward().
@@ -36,8 +37,8 @@ BREAKPOINT_SCRIPT = textwrap.dedent(
     print("grads:", J.parents[0].grad, J.parents[1].grad)
     """
 )
-# The README's path from there: into backward(), over the set-up lines, into propagate(), over the local derivatives.
-BREAKPOINT_PATH = ["s", "n", "n", "n", "n", "n", "n", "s", "n", "n"]
+# The README's path from there: into backward(), then PATH.
+BREAKPOINT_PATH = ["s", "n", *PATH]
 
 
 def pdb_session(commands: list[str], script: str = SCRIPT) -> list[str]:
@@ -50,12 +51,13 @@ def pdb_session(commands: list[str], script: str = SCRIPT) -> list[str]:
     return done.stdout.splitlines()
 
 
-def test_eight_commands_reach_the_chain_rule_line_and_self_names_the_op():
+def test_ten_commands_reach_the_chain_rule_line_and_self_names_the_op():
     out = pdb_session([*PATH, "p self", "where", "c"])
     current = [line for line in out if line.startswith("-> ") or line.startswith("(Pdb) -> ")]
     current = [line.split("-> ", 1)[1] for line in current]
     assert current[0].startswith("order = backprop_order(self)")
-    assert current[5].startswith("node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent")
+    assert current[4].startswith("def chain_rule(order")  # the one loop of the chain rule (backward_steps pauses in it)
+    assert current[7].startswith("node.propagate()  # the chain rule at this node")
     assert current[len(PATH)] == "self.a.grad += self.grad * da"  # J = max(0, Δ + s_c − s) has two parents: a = s, b = s_c
     text = "\n".join(out)
     assert "<MaxMargin J = max(0, 1 + s_c − s) = " in text and "∂J/∂s = −1; ∂J/∂s_c = +1>" in text  # p self
@@ -82,7 +84,7 @@ def test_stepping_into_local_grads_shows_the_code_generated_from_the_ops_stateme
     assert "return (-1.0, 1.0)" in text  # `l` lists the source: derivatives = ("-1", "+1")
 
 
-def test_from_breakpoint_the_readme_path_of_ten_commands_reaches_the_chain_rule_line():
+def test_from_breakpoint_the_readme_path_of_twelve_commands_reaches_the_chain_rule_line():
     out = pdb_session([*BREAKPOINT_PATH, "p self", "c"], BREAKPOINT_SCRIPT)
     current = [line.split("-> ", 1)[1] for line in out if line.startswith(("-> ", "(Pdb) -> "))]
     assert out[0] == "> <string>(5)<module>()"  # breakpoint() stops on the line after it: J.backward()

@@ -28,7 +28,7 @@ from collections.abc import Callable
 from typing import Any
 
 from ..engine import Value
-from ..engine.checks import finite_float
+from ..engine.errors import finite_float
 
 Path = str  # where a leaf sits in the arguments, e.g. "X[3][0]"
 STATIC = frozenset({bool, int, str, bytes, type(None)})  # a whole argument of these types is static (see above)

@@ -17,7 +17,8 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
 from ..engine import Value
-from ..engine.op import Op, parenthesize
+from ..engine.op import Op
+from ..engine.statement import parenthesize
 
 _PLACEHOLDER = re.compile(r"_P(\d+)_")
 

@@ -15,8 +15,8 @@ nodes were computed from it) stays stale when copied, deep-copied or pickled, so
 
 from __future__ import annotations
 
-from . import traversal
-from .checks import LEAF_EPOCH, WRITTEN
+from .backprop import topological_order
+from .errors import LEAF_EPOCH, WRITTEN, mark_written, stale_part, written_at
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
@@ -42,17 +42,9 @@ def _new(node: Value, translate: Any) -> Value:
         if hasattr(node, name):
             setattr(new, name, translate(getattr(node, name)))
     new.label, new.scope = node.label, node.scope
-    if node in WRITTEN:  # its .data was set by hand: the copy remembers when, for check_unchanged
+    if node in WRITTEN:  # an op node whose .data was set by hand: the copy remembers when (a leaf's _epoch says it)
         WRITTEN[new] = WRITTEN[node]
     return new
-
-
-def _stale_part(node: Value) -> int | None:
-    """Why ``node`` is stale: -1 if its own ``.data`` was set after it was made, k if its k-th parent's was; else None."""
-    made = node._epoch
-    if WRITTEN.get(node, -1) > made:
-        return -1
-    return next((k for k, parent in enumerate(node.parents) if WRITTEN.get(parent, -1) > made), None)
 
 
 def _attributes(node: Value) -> dict[str, Any]:
@@ -84,7 +76,7 @@ def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
             return tuple(memo[id(p)] for p in v)
         return v  # numbers: immutable
 
-    for node in traversal.topological_order(root):
+    for node in topological_order(root):
         if id(node) not in memo:
             new = _new(node, translate)
             memo[id(node)] = new
@@ -99,7 +91,7 @@ def reduce(node: Value) -> tuple:
         return rebuild_leaf, (type(node), node._data, node.grad, node.label, node.scope, _attributes(node))
     records: list[Any] = []
     index: dict[Value, int] = {}
-    for k, v in enumerate(traversal.topological_order(node)):
+    for k, v in enumerate(topological_order(node)):
         index[v] = k
         if v.is_leaf:
             records.append(v)
@@ -110,7 +102,7 @@ def reduce(node: Value) -> tuple:
                     operands[name] = index[value]
                 elif name == "parents":
                     operands[name] = tuple(index[p] for p in value)
-            stale = _stale_part(v)
+            stale = stale_part(v)
             written = None if stale is None else k if stale == -1 else index[v.parents[stale]]
             records.append((type(v), v._data, v.grad, operands, v.label, v.scope, written))
     return rebuild_graph, (records,)
@@ -149,5 +141,5 @@ def rebuild_graph(records: list[Any]) -> Value:
         if written is not None:  # made before a write, as the original was: older than now, and that node written now
             now = node._epoch
             node._epoch = now - 1
-            WRITTEN[nodes[written]] = max(WRITTEN.get(nodes[written], now), now)
+            mark_written(nodes[written], max(written_at(nodes[written]), now))
     return nodes[-1]

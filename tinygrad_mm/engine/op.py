@@ -1,22 +1,14 @@
 """What every operation node is: its numbers, the chain rule, and the words every view asks it for.
 
-An op class (``ops.py``) states, side by side, all there is to know about one operation:
+An op class (ops.py) states its value and its local derivatives once, as math (rules.py); from that
+statement it gets ``forward``, ``local_grads`` and ``gate`` (statement.py) and every text a view
+shows: ``formula_text`` (``tanh(z)``), ``derivative_text`` (``1 − o²``; ``0`` behind a closed gate),
+``gate_text`` and, for the compiled code, ``code_text``/``code_derivative``/``code_gate``.  Templates
+name the operands ``{x}`` (one parent) or ``{a}``/``{b}`` (two), the node itself ``{out}``, and
+numbers baked into the op by name (``{n}``, ``{delta}``).  No view knows any op by name.
 
-    forward            the value, from the parents' data           tanh x
-    local_grads        ∂node/∂parent, one per parent               1 − tanh² x
-    formula            the value as math, for displays             "tanh({x})"
-    derivatives        ∂node/∂parent as math, one per parent       ("1 − {out}²",)   (0 behind a closed gate)
-    code, code_derivatives   the same two as Python over floats    "math.tanh({x})", ("1.0 - {out} * {out}",)
-    gate, gate_text    for ops that can block the gradient (relu, the hinge): open or closed now, and why
-
-Templates name the operands ``{x}`` (one parent), ``{a}``/``{b}`` (two), the node
-itself ``{out}``, and numbers baked into the op by name (``{n}``, ``{delta}``).
-The drawing, the trace, the page, the explanations and the code generator all
-read these; none of them knows any op by name.
-
-The chain rule, ``parent.grad += node.grad · ∂node/∂parent``, is `Op.propagate`;
-`UnaryOp` and `BinaryOp` (nearly every node) write the same line out for one and
-two parents, which is about twice as fast as the loop.
+The chain rule, ``parent.grad += node.grad · ∂node/∂parent``, is `Op.propagate` (speed trick 3:
+`UnaryOp` and `BinaryOp` write it out for one and two parents).
 """
 
 from __future__ import annotations
@@ -24,94 +16,15 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from .errors import DivisionByZeroError, DomainError, describe_all
-from .statement import Statement
+from .statement import FieldNames, Statement, fill, joined_terms, parenthesize, short_name, short_number
 from .value import Value
 
-TYPE_CHECKING = False  # the engine never imports typing (import time); type checkers read this block
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from typing import ClassVar
 
 Namer = Callable[[Value], str]  # a node → the text that stands for it (a name, a number, a variable)
 Numberer = Callable[[float], str]  # a number baked into an op → its text
-
-_NAME_CHARACTERS = frozenset("_.[],'′#")  # beside letters and digits: labels such as W[0,1], x_c, s'; numbers ≥ 0
-
-
-def parenthesize(text: str) -> str:
-    """``text`` as an operand anywhere in a formula: as is if it reads as one unit (a name, a call, a number ≥ 0), else in ( )."""
-    return text if _atomic(text) else f"({text})"
-
-
-def _atomic(text: str) -> bool:
-    """A name (letters, digits, ``_.[],'#``), a call or parenthesis that closes at the very end (``tanh(z + 1)``), or an element of one (``(Wx)[7]``)."""
-    if text and all(c.isalnum() or c in _NAME_CHARACTERS for c in text):
-        return True
-    if text.endswith("]") and "[" in text:  # an element of a unit: (Wx)[7]
-        base, index = text[: text.rindex("[")], text[text.rindex("[") + 1 : -1]
-        return bool(base) and all(c.isalnum() or c in ", " for c in index) and _atomic(base)
-    start = text.find("(")
-    return start >= 0 and all(c.isalnum() or c == "_" for c in text[:start]) and _closes_at_end(text, start)
-
-
-def _closes_at_end(text: str, start: int) -> bool:
-    """True if the parenthesis opened at ``start`` closes at the very end of ``text``."""
-    depth = 0
-    for i in range(start, len(text)):
-        depth += (text[i] == "(") - (text[i] == ")")
-        if depth == 0:
-            return i == len(text) - 1
-    return False
-
-
-def _top_level(text: str) -> str:
-    """``text`` with everything inside parentheses or brackets removed."""
-    out, depth = [], 0
-    for char in text:
-        depth += (char in "([") - (char in ")]")
-        out.append(char if depth == 0 and char not in ")]" else "")
-    return "".join(out)
-
-
-def fill(template: str, fields: dict[str, str]) -> str:
-    """``template`` with each ``{field}`` replaced, in parentheses only where the math needs them.
-
-    An operand that is not one unit is wrapped when it is a sum or a negative number next to
-    ·, /, ^, ², a leading −, or a − before it; never where the template already encloses it
-    (``tanh({x})``, ``max(0, …)``).
-    """
-    out, i = [], 0
-    while (start := template.find("{", i)) >= 0:
-        end = template.index("}", start)
-        out.append(template[i:start])
-        out.append(_operand(fields[template[start + 1 : end]], template[:start], template[end + 1 :]))
-        i = end + 1
-    out.append(template[i:])
-    return "".join(out)
-
-
-def _operand(text: str, before: str, after: str) -> str:
-    """One operand of a template, in parentheses if the text around it needs them."""
-    if _atomic(text):
-        return text
-    before, after = before.rstrip(" "), after.lstrip(" ")
-    left, right = before[-1:], after[:1]
-    if left in ("(", ",") and right in (")", ","):
-        return text  # enclosed by the template
-    top = _top_level(text)
-    sum_like = any(op in top for op in (" + ", " − ", " - ", "=")) or top.startswith(("−", "-"))
-    tight = left in ("·", "/", "^", "−") or right in ("·", "/", "^", "²")
-    if sum_like and (tight or before != ""):
-        return f"({text})"
-    if not sum_like and (left in ("/", "^") or right in ("^", "²")):
-        return f"({text})"  # a product raised to a power or divided by
-    return text
-
-
-class _FieldNames(dict):
-    """Fill a template with its own field names: "tanh({x})" → "tanh(x)", for messages about the op in general."""
-
-    def __missing__(self, key: str) -> str:
-        return {"delta": "Δ", "out": "f"}.get(key, key)
 
 
 class Op(Value):
@@ -213,14 +126,14 @@ class Op(Value):
     @classmethod
     def general_formula(cls) -> str:
         """The formula with its field names: ``tanh(x)``, ``a·b``."""
-        return cls.formula.format_map(_FieldNames())
+        return cls.formula.format_map(FieldNames())
 
     @classmethod
     def formula_for(cls, parents: tuple[Value, ...]) -> str:
         """The formula with these parents' labels (or numbers, for constants) before a node exists: ``x/d``."""
-        names = _FieldNames()
+        names = FieldNames()
         for field, parent in zip(cls.operand_fields, parents):  # noqa: B905 (n-ary ops have none)
-            names[field] = parent.label or (_short(parent._data) if parent.kind == "constant" else field)
+            names[field] = parent.label or (short_number(parent._data) if parent.kind == "constant" else field)
         return fill(cls.formula, names) if cls.operand_fields else cls.general_formula()
 
     def __repr__(self) -> str:
@@ -228,10 +141,10 @@ class Op(Value):
         name = lambda node: short_name(node, self)  # noqa: E731
         out = parenthesize(name(self))
         derivatives = "; ".join(
-            f"∂{out}/∂{parenthesize(name(p))} = {self.derivative_text(k, name, _short)}" for k, p in enumerate(self.parents[:4])
+            f"∂{out}/∂{parenthesize(name(p))} = {self.derivative_text(k, name, short_number)}" for k, p in enumerate(self.parents[:4])
         )
         more = "; …" if len(self.parents) > 4 else ""
-        return f"<{type(self).__name__} {name(self)} = {self.formula_text(name, _short)} = {self._data:.6g}, grad {self.grad:.6g}; {derivatives}{more}>"
+        return f"<{type(self).__name__} {name(self)} = {self.formula_text(name, short_number)} = {self._data:.6g}, grad {self.grad:.6g}; {derivatives}{more}>"
 
     # ---- errors ----
     @classmethod
@@ -254,23 +167,6 @@ class Op(Value):
         return error(f"cannot compute {cls.formula_for(parents)} for {describe_all(parents)}: {note}{why}")
 
 
-def _short(x: float) -> str:
-    return f"{x:.4g}"
-
-
-def short_name(node: Value, this: Value | None = None, depth: int = 2) -> str:
-    """A node's name in a message: its label; the number, for a constant; ``out`` for ``this``; else its formula."""
-    if node.label:
-        return node.label
-    if node is this:
-        return "out"
-    if node.kind == "constant":
-        return _short(node._data)
-    if node.is_leaf or depth == 0:
-        return "…"
-    return node.formula_text(lambda p: short_name(p, this, depth - 1), _short)  # type: ignore[attr-defined]
-
-
 class UnaryOp(Op):
     """An op of one parent, kept in ``x``."""
 
@@ -286,7 +182,7 @@ class UnaryOp(Op):
 
     @classmethod
     def apply(cls, x: Value) -> Value:
-        """Compute ``forward(x)`` and record the result as a new node (``checked_forward``, written out for speed)."""
+        """Compute ``forward(x)`` and record the result as a new node (``checked_forward`` written out: speed trick 2)."""
         try:
             data = cls.forward(x._data)
         except (ArithmeticError, ValueError) as err:
@@ -318,7 +214,7 @@ class BinaryOp(Op):
 
     @classmethod
     def apply(cls, a: Value, b: Value) -> Value:
-        """Compute ``forward(a, b)`` and record the result as a new node (``checked_forward``, written out for speed)."""
+        """Compute ``forward(a, b)`` and record the result as a new node (``checked_forward`` written out: speed trick 2)."""
         try:
             data = cls.forward(a._data, b._data)
         except (ArithmeticError, ValueError) as err:
@@ -373,7 +269,7 @@ class NaryOp(Op):
         return fill(template, {field: name(node) for field, node in term.items()})
 
     def formula_text(self, name: Namer, number: Numberer) -> str:
-        return _terms([self._fill(self.formula, term, name) for term in self.terms()])
+        return joined_terms([self._fill(self.formula, term, name) for term in self.terms()])
 
     def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
         field, term = self.group(k)
@@ -389,13 +285,3 @@ class NaryOp(Op):
     @classmethod
     def formula_for(cls, parents: tuple[Value, ...]) -> str:
         return cls.general_formula()
-
-
-MAX_TERMS_SHOWN = 4  # a formula over n operands writes out this many terms, then "… (n terms)"
-
-
-def _terms(terms: list[str], joiner: str = " + ") -> str:
-    """``a + b + c``, or ``a + b + … + z (n terms)`` when there are more than `MAX_TERMS_SHOWN`."""
-    if len(terms) <= MAX_TERMS_SHOWN:
-        return joiner.join(terms)
-    return f"{joiner.join(terms[:2])}{joiner}…{joiner}{terms[-1]} ({len(terms)} terms)"

@@ -29,6 +29,7 @@ from __future__ import annotations
 import ast
 import linecache
 import math
+import re
 
 FUNCTIONS: dict[str, tuple[str, str, str]] = {  # name → (display, Python, JavaScript) over {0}, {1}
     "tanh": ("tanh", "math.tanh({0})", "Math.tanh({0})"),
@@ -230,14 +231,9 @@ def _squared(node: ast.AST) -> bool:
 # ---- the engine's own methods, generated once per op class ----
 
 
-def register_source(filename: str, source: str) -> None:
-    """Let pdb, tracebacks and inspect show generated code: its lines go in `linecache` under ``filename``."""
-    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)
-
-
 def build_methods(filename: str, source: str) -> dict[str, object]:
     """Compile generated ``source`` once (its text visible to pdb as ``filename``) and return what it defines."""
-    register_source(filename, source)
+    linecache.cache[filename] = (len(source), None, source.splitlines(keepends=True), filename)  # pdb shows its lines
     namespace: dict[str, object] = {"math": math, "power": power}
     exec(compile(source, filename, "exec"), namespace)  # noqa: S102 (code printed from an op class's own statement)
     return namespace
@@ -245,25 +241,15 @@ def build_methods(filename: str, source: str) -> dict[str, object]:
 
 def message_fstring(message: str, names: dict[str, str]) -> str:
     """An error message ``"got x = {x}"`` as a Python f-string whose numbers read as ``%.6g``."""
-    out, i = [], 0
-    while (start := message.find("{", i)) >= 0:
-        end = message.index("}", start)
-        out.append(message[i:start].replace("{", "{{").replace("}", "}}"))
-        out.append("{" + names[message[start + 1 : end]] + ":.6g}")
-        i = end + 1
-    out.append(message[i:])
+    pieces = re.split(r"\{(\w+)\}", message)  # text, field, text, …
+    out = [p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{" + names[p] + ":.6g}" for i, p in enumerate(pieces)]
     return "f" + repr("".join(out))
 
 
 def message_js(message: str, names: dict[str, str]) -> str:
     """The same message as a JavaScript string expression (`g6` formats like ``%.6g``)."""
-    parts, i = [], 0
-    while (start := message.find("{", i)) >= 0:
-        end = message.index("}", start)
-        parts += [_js_string(message[i:start]), f"g6({names[message[start + 1 : end]]})"]
-        i = end + 1
-    parts.append(_js_string(message[i:]))
-    return " + ".join(parts)
+    pieces = re.split(r"\{(\w+)\}", message)
+    return " + ".join(_js_string(p) if i % 2 == 0 else f"g6({names[p]})" for i, p in enumerate(pieces))
 
 
 def _js_string(text: str) -> str:

@@ -5,10 +5,12 @@
 
 - the engine's ``forward``, ``local_grads`` and ``gate``: Python source, compiled once, kept in
   `linecache` under ``<generated: module.Class>`` so that pdb steps through it line by line;
-- the display templates (``formula``, `derivative_display`), filled by `op.fill`;
+- the display templates (``formula``, `derivative_display`), filled by `fill` (below);
 - the code templates of the compiled layer (``value_code``, ``derivative_code``, ``gate_code``);
 - the JavaScript of the live page (`javascript`).
 
+Below it, the display helpers every text goes through: `fill` puts operands into a template in
+parentheses only where the math needs them (`parenthesize`), `short_name` names a node in a message.
 An n-ary op (``nary = True``: Sum, Dot) states one *term* over its operand fields; its value is
 the sum of the terms, over groups of parents laid out field by field (x₁…xₙ, w₁…wₙ).
 """
@@ -19,9 +21,10 @@ import re
 
 from .rules import Rule, build_methods, error_class, message_fstring, message_js
 
-TYPE_CHECKING = False
+TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from .op import Op
+    from .value import Value
 
 
 class Statement:
@@ -155,3 +158,113 @@ def _slices(width: int, sequence: str) -> str:
         return sequence
     bound = lambda i: "" if i in (0, width) else "n" if i == 1 else f"{i} * n"  # noqa: E731
     return ", ".join(f"{sequence}[{bound(i)}:{bound(i + 1)}]" for i in range(width))
+
+
+# ---- display: operands in parentheses where the math needs them, names in messages ----
+
+_NAME_CHARACTERS = frozenset("_.[],'′#")  # beside letters and digits: labels such as W[0,1], x_c, s'; numbers ≥ 0
+
+
+def parenthesize(text: str) -> str:
+    """``text`` as an operand anywhere in a formula: as is if it reads as one unit (a name, a call, a number ≥ 0), else in ( )."""
+    return text if _atomic(text) else f"({text})"
+
+
+def _atomic(text: str) -> bool:
+    """A name (letters, digits, ``_.[],'#``), a call or parenthesis that closes at the very end (``tanh(z + 1)``), or an element of one (``(Wx)[7]``)."""
+    if text and all(c.isalnum() or c in _NAME_CHARACTERS for c in text):
+        return True
+    if text.endswith("]") and "[" in text:  # an element of a unit: (Wx)[7]
+        base, index = text[: text.rindex("[")], text[text.rindex("[") + 1 : -1]
+        return bool(base) and all(c.isalnum() or c in ", " for c in index) and _atomic(base)
+    start = text.find("(")
+    return start >= 0 and all(c.isalnum() or c == "_" for c in text[:start]) and _closes_at_end(text, start)
+
+
+def _closes_at_end(text: str, start: int) -> bool:
+    """True if the parenthesis opened at ``start`` closes at the very end of ``text``."""
+    depth = 0
+    for i in range(start, len(text)):
+        depth += (text[i] == "(") - (text[i] == ")")
+        if depth == 0:
+            return i == len(text) - 1
+    return False
+
+
+def _top_level(text: str) -> str:
+    """``text`` with everything inside parentheses or brackets removed."""
+    out, depth = [], 0
+    for char in text:
+        depth += (char in "([") - (char in ")]")
+        out.append(char if depth == 0 and char not in ")]" else "")
+    return "".join(out)
+
+
+def fill(template: str, fields: dict[str, str]) -> str:
+    """``template`` with each ``{field}`` replaced, in parentheses only where the math needs them.
+
+    An operand that is not one unit is wrapped when it is a sum or a negative number next to
+    ·, /, ^, ², a leading −, or a − before it; never where the template already encloses it
+    (``tanh({x})``, ``max(0, …)``).
+    """
+    out, i = [], 0
+    while (start := template.find("{", i)) >= 0:
+        end = template.index("}", start)
+        out.append(template[i:start])
+        out.append(_operand(fields[template[start + 1 : end]], template[:start], template[end + 1 :]))
+        i = end + 1
+    out.append(template[i:])
+    return "".join(out)
+
+
+def _operand(text: str, before: str, after: str) -> str:
+    """One operand of a template, in parentheses if the text around it needs them."""
+    if _atomic(text):
+        return text
+    before, after = before.rstrip(" "), after.lstrip(" ")
+    left, right = before[-1:], after[:1]
+    if left in ("(", ",") and right in (")", ","):
+        return text  # enclosed by the template
+    top = _top_level(text)
+    sum_like = any(op in top for op in (" + ", " − ", " - ", "=")) or top.startswith(("−", "-"))
+    tight = left in ("·", "/", "^", "−") or right in ("·", "/", "^", "²")
+    if sum_like and (tight or before != ""):
+        return f"({text})"
+    if not sum_like and (left in ("/", "^") or right in ("^", "²")):
+        return f"({text})"  # a product raised to a power or divided by
+    return text
+
+
+class FieldNames(dict):
+    """Fill a template with its own field names: "tanh({x})" → "tanh(x)", for messages about the op in general."""
+
+    def __missing__(self, key: str) -> str:
+        return {"delta": "Δ", "out": "f"}.get(key, key)
+
+
+def short_number(x: float) -> str:
+    """A number in a message or a formula: 4 significant digits."""
+    return f"{x:.4g}"
+
+
+def short_name(node: Value, this: Value | None = None, depth: int = 2) -> str:
+    """A node's name in a message: its label; the number, for a constant; ``out`` for ``this``; else its formula."""
+    if node.label:
+        return node.label
+    if node is this:
+        return "out"
+    if node.kind == "constant":
+        return short_number(node._data)
+    if node.is_leaf or depth == 0:
+        return "…"
+    return node.formula_text(lambda p: short_name(p, this, depth - 1), short_number)  # type: ignore[attr-defined]
+
+
+MAX_TERMS_SHOWN = 4  # a formula over n operands writes out this many terms, then "… (n terms)"
+
+
+def joined_terms(parts: list[str], joiner: str = " + ") -> str:
+    """``a + b + c``, or ``a + b + … + z (n terms)`` when there are more than `MAX_TERMS_SHOWN`."""
+    if len(parts) <= MAX_TERMS_SHOWN:
+        return joiner.join(parts)
+    return f"{joiner.join(parts[:2])}{joiner}…{joiner}{parts[-1]} ({len(parts)} terms)"

@@ -1,43 +1,43 @@
-"""The engine: a scalar `Value` that records every operation, and the backward pass.
+"""`Value`: one scalar node of a computation graph, and the backward pass over it.
 
-A `Value` is one node of a computation graph.  You make the leaves
-(``x = Value(2.0, label="x")``); every operation on values makes a new node
-whose ``parents`` are its operands.  ``root.backward()`` then applies the chain
-rule from ``root`` to every node, one node at a time, each node only after
-every node that uses it:
+You make the leaves (``x = Value(2.0, label="x")``); every operation on values makes a new node whose
+``parents`` are its operands (ops.py).  ``root.backward()`` then applies the chain rule from ``root``
+to every node, each only after every node that uses it (backprop.py; nothing recurses):
 
     parent.grad  +=  node.grad · ∂node/∂parent        for each edge node → parent
 
-so a value used twice (fan-out) receives the *sum* of both contributions.  The
-local derivatives ∂node/∂parent, and that line itself (``propagate``), live
-with each operation in ``ops.py``.  Nothing here recurses: graphs of millions
-of nodes are fine.
+so a value used twice (fan-out) receives the *sum* of both contributions.
 """
 
 from __future__ import annotations
 
-import math
-from collections.abc import Iterable, Iterator, Sequence
+from _thread import allocate_lock  # a lock without importing threading (import time)
+from collections.abc import Iterable, Iterator
+from contextvars import ContextVar
 from weakref import WeakKeyDictionary, ref
 
 from . import copying
-from .checks import LEAF_EPOCH, PASS_LOCK, WRITTEN, check_unchanged, finite_float, restore
-from .errors import GradientError, describe
-from .record import BackwardStep, stepped
-from .scopes import ANYWHERE as _SCOPES_ANYWHERE
-from .scopes import OPEN as _OPEN_SCOPE
-from .traversal import backprop_order, count_uses
+from .backprop import PASS_LOCK, all_finite, backprop_order, chain_rule, count_uses, gradient_error, restore, stepped
+from .errors import LEAF_EPOCH, check_unchanged, describe, finite_float, mark_written
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
     from typing import Any
 
-_EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when made (checks.check_unchanged)
+    from .backprop import BackwardStep
+
+_EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when made (errors.check_unchanged)
 
 
 # Labels and scopes live beside the graph, in weak dicts (an entry goes when its node does): speed trick 1.
 _LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
 _SCOPES: WeakKeyDictionary[Value, tuple[str, ...]] = WeakKeyDictionary()
+# Name scopes: a node made inside ``with scope("name"):`` remembers the path of open names, outermost first.  The open
+# path is a ContextVar, so two threads or asyncio tasks building graphs never tag each other's nodes; the engine reads it
+# only while some scope is open anywhere (speed trick 4).
+_OPEN_SCOPE: ContextVar[tuple[str, ...]] = ContextVar("tinygrad_mm_scope", default=())
+_SCOPES_OPEN_ANYWHERE = [0]  # how many scopes are open in any thread or task
+_COUNTING_SCOPES = allocate_lock()
 
 
 class Value:
@@ -47,7 +47,7 @@ class Value:
     operations make op nodes (ops.py), which are Values too but hold only numbers and operands.
     """
 
-    # _data: the number (``data`` checks what is assigned to it); _epoch: see checks.check_unchanged
+    # _data: the number (``data`` checks what is assigned to it); _epoch: see errors.check_unchanged
     __slots__ = ("_data", "grad", "_epoch", "__weakref__")
     __array_ufunc__ = None  # numpy defers to Value: np.float64(2) * x and np.array([2.0]) * x call Value's operators
     op: str = ""  # "" for a leaf; each operation class in ops.py names itself
@@ -70,7 +70,7 @@ class Value:
         self._epoch = LEAF_EPOCH
         if label:
             _LABELS[self] = label
-        if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():
+        if _SCOPES_OPEN_ANYWHERE[0] and _OPEN_SCOPE.get():
             _SCOPES[self] = _OPEN_SCOPE.get()
 
     @classmethod
@@ -83,7 +83,7 @@ class Value:
         node._data = data
         node.grad = 0.0
         node._epoch = _EPOCH
-        if _SCOPES_ANYWHERE[0] and _OPEN_SCOPE.get():  # speed trick 4: look only while a scope is open somewhere
+        if _SCOPES_OPEN_ANYWHERE[0] and _OPEN_SCOPE.get():  # speed trick 4: look only while a scope is open somewhere
             _SCOPES[node] = _OPEN_SCOPE.get()
         return node
 
@@ -99,7 +99,7 @@ class Value:
             value = finite_float(value, f"the new .data of {describe(self)}")
         self._data = value
         _EPOCH += 1
-        WRITTEN[self] = _EPOCH
+        mark_written(self, _EPOCH)
 
     def __str__(self) -> str:
         """``Value(data=0.8958441028683222, grad=0.0)``, as micrograd prints it: the numbers (``repr`` says what the node is)."""
@@ -230,9 +230,8 @@ class Value:
         order = backprop_order(self)  # every node of the graph, each before its parents: self first
         saved = self._start_pass(order)  # every .grad as it was, restored if anything fails; PASS_LOCK taken
         try:
-            for node in order:
-                if node.grad and not node.is_leaf:  # a leaf, or a node whose gradient is 0, passes nothing on
-                    node.propagate()  # the chain rule: parent.grad += node.grad · ∂node/∂parent (ops.py)
+            for _node in chain_rule(order):  # each node in turn: parent.grad += node.grad · ∂node/∂parent (backprop.py)
+                pass
             if not all_finite(order):
                 raise gradient_error(order)
         except BaseException:
@@ -256,7 +255,7 @@ class Value:
         saved = self._start_pass(order)
         PASS_LOCK.release()  # taken again for each step below, not while paused
         try:
-            steps = stepped(order)  # the loop of backward(), pausing after each node (record.py)
+            steps = stepped(order)  # backward()'s loop, chain_rule, pausing after each node (backprop.py)
             while True:
                 with PASS_LOCK:  # each step whole, never beside another thread's pass
                     step = next(steps, None)
@@ -274,7 +273,7 @@ class Value:
         """Check the graph is as it was computed, reset the interior gradients, seed ``self`` with 1.
 
         Returns every gradient as it was before (in ``order``), for `restore`.  ``latest``: remember
-        ``self`` as the root of the latest pass (a pass recorded on the side is nobody's: record.py).
+        ``self`` as the root of the latest pass (a pass recorded on the side is nobody's: backprop.record).
         Then holds `PASS_LOCK` (one pass at a time): the caller releases it when its pass is over.
         """
         global LAST_ROOT
@@ -296,6 +295,30 @@ class Value:
             node.grad = 0.0
 
 
+class scope:  # noqa: N801 (used like a function: ``with scope("name"):``)
+    """Tag every node created inside ``with scope(name):`` with ``name`` (nested in any outer scope).
+
+    ``as`` gives the open path, outermost first.
+    """
+
+    def __init__(self, name: str) -> None:
+        if not isinstance(name, str) or not name:
+            raise TypeError(f"scope name must be a non-empty str, got {name!r}")
+        self.name = name
+
+    def __enter__(self) -> tuple[str, ...]:
+        path = (*_OPEN_SCOPE.get(), self.name)
+        self._token = _OPEN_SCOPE.set(path)
+        with _COUNTING_SCOPES:
+            _SCOPES_OPEN_ANYWHERE[0] += 1
+        return path
+
+    def __exit__(self, *exc: object) -> None:
+        with _COUNTING_SCOPES:
+            _SCOPES_OPEN_ANYWHERE[0] -= 1
+        _OPEN_SCOPE.reset(self._token)
+
+
 LAST_ROOT: ref[Value] | None = None  # the root of the latest backward pass (views say whose gradients they show)
 
 
@@ -303,12 +326,6 @@ def latest_root_over(root: Value) -> Value | None:
     """The root of the latest backward pass, if ``root``'s graph is part of its graph (else None)."""
     last = LAST_ROOT() if LAST_ROOT is not None else None
     return last if last is not None and root in count_uses(last) else None
-
-
-def all_finite(nodes: Sequence[Value]) -> bool:
-    """True if no node's gradient is inf or NaN (speed trick 4: one sum, then a careful look only if it is not finite)."""
-    total = sum([node.grad for node in nodes])
-    return total - total == 0.0 or all(math.isfinite(node.grad) for node in nodes)
 
 
 class Leaf(Value):
@@ -380,35 +397,4 @@ def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
 
 
 # The operation classes subclass Value, so they are imported after it is defined.
-from .op import parenthesize, short_name  # noqa: E402  (the names in gradient_error's message)
 from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh  # noqa: E402
-
-
-def gradient_error(order: list[Value]) -> GradientError:
-    """The error for a pass whose gradients are not all finite: the first such node in ``order`` and how it got there.
-
-    Only called when something went wrong, so it may re-read the graph slowly.
-    """
-    position = next(i for i, node in enumerate(order) if not math.isfinite(node.grad))
-    node = order[position]
-    for user in order[:position]:  # the nodes that already sent their contributions
-        if node not in user.parents or not math.isfinite(user.grad) or user.grad == 0.0:
-            continue
-        for k, (parent, local) in enumerate(zip(user.parents, user.local_grads(), strict=True)):
-            if parent is node and not math.isfinite(user.grad * local):
-                derivative = user.derivative_text(k, short_name, "{:.6g}".format)
-                partial = f"∂{parenthesize(short_name(user))}/∂{parenthesize(short_name(node))}"
-                why = (
-                    f"the local derivative {partial} = {derivative} is {local} there"
-                    if not math.isfinite(local)
-                    else f"the gradient {user.grad:.6g} times the local derivative {local:.6g} overflows a float"
-                )
-                return GradientError(
-                    f"cannot backpropagate into {describe(node)} through {describe(user)}: {why}; keep the input "
-                    "away from that point (e.g. add a small epsilon) or rescale the inputs or the loss. "
-                    "No gradient was changed."
-                )
-    return GradientError(
-        f"the gradient reaching {describe(node)} is {node.grad}: contributions that are each finite added up to "
-        "more than a float holds; rescale the inputs or the loss. No gradient was changed."
-    )

@@ -21,7 +21,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 
 from ..engine import Parameter, Value, count_uses, record, sum_values, uses_of
-from ..engine.checks import finite_float
+from ..engine.errors import finite_float
 from .losses import max_margin_loss
 from .nn import sgd
 from .window_scorer import ACTIVATIONS, Vocabulary, WindowScorer, corrupt, window_vector, word_embedding

@@ -3,9 +3,10 @@ or, for teaching, ``expanded``: the margin m = Δ + s_c − s from ordinary ops,
 
 from __future__ import annotations
 
-from ..engine.checks import finite_float
-from ..engine.op import BinaryOp, Namer, Numberer, Op, parenthesize
+from ..engine.errors import finite_float
+from ..engine.op import BinaryOp, Namer, Numberer, Op
 from ..engine.ops import Relu
+from ..engine.statement import parenthesize
 from ..engine.value import Value, operand
 
 

@@ -22,7 +22,8 @@ from typing import Any
 
 from ..engine import Op, Value
 from ..engine.errors import describe
-from ..engine.op import NaryOp, fill
+from ..engine.op import NaryOp
+from ..engine.statement import fill
 from .drawing_style import CLOSED_FILL
 from .graph import GraphModel, array_name
 from .live_text import CONSTANT_MARK, constant_marks, forward_parts, view_templates

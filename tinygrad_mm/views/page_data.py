@@ -18,7 +18,7 @@ import math
 from collections.abc import Callable, Sequence
 
 from ..engine import BackwardStep, Op
-from ..engine.op import fill
+from ..engine.statement import fill
 from .drawing_style import sum_text
 from .graph import GraphModel
 from .text import MINUS, derivative_sentence, gate_sentence, number, places_format, places_to_add_up

@@ -21,7 +21,8 @@ import os
 from ..compiled.codegen import Plan, edge_lines, node_lines, plan_for
 from ..compiled.naming import string_body
 from ..engine import Value
-from ..engine.op import Op, parenthesize
+from ..engine.op import Op
+from ..engine.statement import parenthesize
 from ..files import write_atomic
 from .text import gate_sentence, node_names, number, printable
 

@@ -22,7 +22,7 @@ import unicodedata
 from collections.abc import Callable, Sequence
 
 from ..engine import Op, Value, describe, topological_order
-from ..engine.op import parenthesize
+from ..engine.statement import parenthesize
 
 MINUS = "−"  # U+2212, the typeset minus
 MAX_NAME = 40  # an unlabelled op is named by its formula up to this many characters, else by op#index
