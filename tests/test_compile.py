@@ -168,6 +168,25 @@ def test_an_overflow_anywhere_is_the_engines_error_even_if_the_loss_is_finite() 
         step(2.0)
 
 
+@pytest.mark.parametrize("samples", [1, 12])
+def test_a_value_or_gradient_only_a_gate_could_hide_is_still_seen(samples) -> None:
+    """The step tests only what no other test implies (finite.py): a value a relu hides, a gradient a closed gate
+    stops — in straight-line code and in a rolled loop — still send the call to the engine, which says why."""
+    w, s = Parameter(1.0, "w"), Parameter(1.0, "s")
+    hidden_value = tinygrad_mm.compile(lambda xs: sum_values([(-(w * x).exp()).relu() for x in xs]) + w)
+    hidden_gradient = tinygrad_mm.compile(lambda xs: sum_values([((w * x).relu() * s) * 1e10 for x in xs]) + w)
+    assert hidden_value([1.0] * samples) == 1.0 and hidden_gradient([-1.0] * samples) == 1.0
+    assert hidden_value.mode == hidden_gradient.mode == "python"
+    assert ("\n    for " in hidden_value.source) == ("\n    for " in hidden_gradient.source) == (samples > 1)
+    w.grad = s.grad = 0.0
+    with pytest.raises(DomainError, match="overflows"):
+        hidden_value([1.0] * (samples - 1) + [800.0])  # exp(800) overflows; relu(−∞) would be 0
+    s.data = 1e300  # the relu's gradient 1e310 overflows; its gate is closed, so nothing downstream sees it
+    with pytest.raises(GradientError, match="overflows"):
+        hidden_gradient([-1.0] * samples)
+    assert w.grad == s.grad == 0.0
+
+
 # ---- moons: the training step the benchmarks time ----
 
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..engine import Value, backprop_order, topological_order
+from .finite import gradients_to_test, values_to_test
 from .naming import Names, comment_text, gradient_names, literal, string_body, variable_names
 from .rolling import Roll
 from .templates import Templates, bindings
@@ -44,6 +45,8 @@ class Plan:
     templates: Templates = field(default_factory=Templates)
     aliased: set[Value] = field(default_factory=set)  # nodes whose gradient is another node's variable (`alias`)
     inlined: set[Value] = field(default_factory=set)  # nodes written inside their user's expression (`inline`)
+    tested: set[Value] = field(default_factory=set)  # nodes whose value the step tests for finiteness (finite.py)
+    tested_grads: set[Value] = field(default_factory=set)  # nodes whose gradient it tests
 
 
 def plan_for(
@@ -224,6 +227,11 @@ def edge_lines(
     return lines
 
 
+def finite_lines(names: list[str]) -> list[str]:
+    """``_finite += a + b + …`` over ``names``: not finite if one of them is not (see finite.py); 256 terms a line."""
+    return [f"_finite += {' + '.join(names[i : i + 256])}" for i in range(0, len(names), 256)]
+
+
 def tuple_text(items: list[str]) -> str:
     """A Python tuple display of ``items``: ``()``, ``(a,)``, ``(a, b)``."""
     return "()" if not items else f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
@@ -257,7 +265,8 @@ class _Loop:
         self.kept = [node for node in self.first if node not in plan.inlined]  # the values the loop saves
         values = tuple_text([self.var[node] for node in self.kept])
         body = node_lines(plan, reversed(self.first), self.var)
-        body += [f"_values = {values}", f"{self.saved}.append(_values)", "_finite += sum(_values)"]
+        body += [f"_values = {values}", f"{self.saved}.append(_values)"]
+        body += finite_lines([self.var[node] for node in self.kept if node in plan.tested])
         roots = ", ".join(plan.var[cone[0]] for cone in self.roll.cones)
         if not self.targets:
             header = f"for _ in range({len(self.roll.cones)}):"
@@ -278,8 +287,8 @@ class _Loop:
         body = [f"if not {root}:", "    continue  # as backward(): a cone whose gradient is 0 sends nothing anywhere"]
         body.append(f"{tuple_text([self.var[node] for node in self.kept])} = _values")
         body += edge_lines(plan, self.first, self.var, inner, skip_zero=True)
-        checked = list(dict.fromkeys(plan.grad[n] for n in self.first + self.own_leaves))  # (values: checked going forward)
-        body.append(f"_finite += sum({tuple_text(checked)})")
+        tested = [n for n in self.first + self.own_leaves if n in plan.tested_grads]  # (values: tested going forward)
+        body += finite_lines(list(dict.fromkeys(plan.grad[n] for n in tested)))
         root_grads = tuple_text([plan.grad[cone[0]] for cone in self.roll.cones])
         targets = ["_values", root, *self.targets]
         lines.append(f"for {', '.join(targets)} in zip({', '.join([self.saved, root_grads, *self.sources])}):")
@@ -314,6 +323,7 @@ def step_source(
     (then the caller re-runs the step with the engine, which says where and why).
     """
     var, grad = plan.var, plan.grad
+    plan.tested, plan.tested_grads = values_to_test(plan.topo, plan.templates), gradients_to_test(plan.topo, plan.templates)
     input_index = {leaf: i for i, leaf in enumerate(inputs)}
     loops = [_Loop(plan, roll, i, input_index) for i, roll in enumerate(rolls)]
     before_anchor: dict[Value, list[_Loop]] = {}
@@ -350,9 +360,9 @@ def step_source(
         elif not node.is_leaf and node not in rolled:
             run.append(node)
     body += edge_lines(plan, run, var, defined, skip_zero=True)
-    checked = [var[v] for v in plan.topo if not v.is_leaf and v not in rolled and v not in plan.inlined]
-    checked += dict.fromkeys(grad[v] for v in plan.topo if v.kind != "constant" and v not in rolled)  # once each
-    body += [f"_finite += sum({tuple_text(checked[i : i + 256])})" for i in range(0, len(checked), 256)]
+    checked = [var[v] for v in plan.topo if v in plan.tested and v not in rolled and v not in plan.inlined]
+    checked += dict.fromkeys(grad[v] for v in plan.topo if v in plan.tested_grads and v not in rolled)  # once each
+    body += finite_lines(checked)
     places = {node: place for loop in loops for node, place in loop.places().items()} if loops and outputs else {}
     places.update({node: f"_inputs[{input_index[node]}]" for node in outputs if node in input_index})  # never a loop's
     results = [places.get(node) or var[node] for node in outputs]
