@@ -109,16 +109,20 @@ def test_the_tape_equals_the_engine_on_random_graphs(seed, n_leaves, n_ops, para
 @given(
     seed=st.integers(0, 2**32), n_inputs=st.integers(1, 3), n_params=st.integers(1, 3), n_ops=st.integers(1, 20),
     samples=st.integers(8, 16), calls=st.lists(st.integers(0, 2**32), min_size=1, max_size=3),
+    head=st.sampled_from(["sum", "scaled", "squared"]),
 )  # fmt: skip
-def test_per_sample_subgraphs_rolled_into_a_loop_equal_the_engine(seed, n_inputs, n_params, n_ops, samples, calls) -> None:
-    """L = Σₛ cₛ·f(xₛ, θ): one random f per sample (its own inputs and constant cₛ, shared parameters θ) is one loop."""
+def test_per_sample_subgraphs_rolled_into_a_loop_equal_the_engine(seed, n_inputs, n_params, n_ops, samples, calls, head) -> None:
+    """L = h(Σₛ cₛ·f(xₛ, θ)): one random f per sample (its own inputs and constant cₛ, shared parameters θ) is one loop —
+    forward and backward in one pass when the Σ's gradient needs no value (h = Σ, 0.5·Σ + θ₀), two loops when it does
+    (h = Σ²)."""
     recipe, values = random_recipe(seed, n_inputs + n_params, n_ops)
     rng = random.Random(seed)
     weights = [rng.choice([-1.0, 1.0, 0.5]) for _ in range(samples)]
     compiled, engine = ([Parameter(v, f"θ{i}") for i, v in enumerate(values[n_inputs:])] for _ in range(2))
 
     def loss(params: list[Parameter], X: list) -> Value:
-        return sum_values([recipe.build([*x, *params]) * c for x, c in zip(X, weights, strict=True)])
+        total = sum_values([recipe.build([*x, *params]) * c for x, c in zip(X, weights, strict=True)])
+        return {"sum": total, "scaled": total * 0.5 + params[0], "squared": total * total}[head]
 
     step = tinygrad_mm.compile(lambda X: loss(compiled, X))
     X = [[rng.uniform(-3.0, 3.0) if k else v for k, v in enumerate(values[:n_inputs])] for _ in range(samples)]
@@ -133,6 +137,9 @@ def test_per_sample_subgraphs_rolled_into_a_loop_equal_the_engine(seed, n_inputs
         assert got[0] == expected[0] and (got[0] == "error" or same(got[1], expected[1])), (got, expected)
         if got[0] == "error":
             assert got[1] is expected[1] and [p.grad for p in compiled] == before
+    if step.mode == "python" and "\n    for " in step.source:
+        fused = "# ---- forward and backward, cone after cone" in step.source
+        assert fused == (head != "squared") and step.source.count("\n    for ") == (1 if fused else 2)
         assert all(same(a.grad, b.grad) for a, b in zip(compiled, engine, strict=True))
     if step.mode == "python":
         assert "_saved0" in step.source  # the samples ran as one loop
@@ -211,7 +218,8 @@ def test_moons_steps_are_bit_for_bit_the_engines_and_the_samples_are_rolled_into
     assert step.stats == {"calls": 4, "traces": 1, "compiled": 4, "engine": 0}
     assert step.mode == "python"
     source = step.source
-    assert source.count("\n    for ") == 2 and "_saved0.append(" in source  # one loop forward, one backward
+    assert source.count("\n    for ") == 1 and "_saved0.append((" in source  # one loop, forward then backward per sample
+    assert "# ---- forward and backward, cone after cone" in source  # (each sample's score is saved: fn returns them)
     assert len(source.splitlines()) < 4000  # instead of ~90,000 lines written out sample by sample
     assert re.search(r"grad_L1_n0_w_0 \+= grad_\w+ \* ", source) and "if add" in source  # the chain rule, the relu gates
 

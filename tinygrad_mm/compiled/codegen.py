@@ -13,7 +13,8 @@ the product ``propagate`` computes, so the floats come out exactly as ``backward
 - a leaf that accumulates (a parameter: its old ``.grad`` is read first) only ever gets ``+=``;
 - a contribution into a constant is dropped: a constant needs no gradient.
 
-Many identical subgraphs side by side (one per sample) become one loop (rolling.py).
+Many identical subgraphs side by side (one per sample) become one loop (rolling.py); the whole step's
+layout — arguments, loops, finiteness tests — is layout.py's.
 """
 
 from __future__ import annotations
@@ -23,10 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..engine import Value, backprop_order, topological_order
-from .finite import gradients_to_test, values_to_test
-from .naming import Names, comment_text, gradient_names, literal, string_body, variable_names
-from .rolling import Roll
-from .templates import Templates, bindings
+from .naming import Names, comment_text, gradient_names, variable_names
+from .templates import Templates
 
 Explain = Callable[[Value], str]  # a node → a comment line above its code (readable code only)
 EdgeExplain = Callable[[Value, int], str]  # (node, k) → a comment after the line of the edge into parent k
@@ -122,17 +121,6 @@ def alias(plan: Plan, uses: dict[Value, int]) -> None:
                 plan.aliased.add(parent)
 
 
-class _Overlay(dict):
-    """A few names changed, the rest looked up in ``base`` (the loop variables of a rolled cone)."""
-
-    def __init__(self, base: dict[Value, str], changes: dict[Value, str]) -> None:
-        super().__init__(changes)
-        self.base = base
-
-    def __missing__(self, node: Value) -> str:
-        return self.base[node]
-
-
 def node_lines(plan: Plan, nodes: Iterable[Value], var: dict[Value, str], explain: Explain | None = None) -> list[str]:
     """``node = <its op's code>`` for each op node of ``nodes`` (given parents first); an inlined node has no line."""
     lines: list[str] = []
@@ -225,147 +213,3 @@ def edge_lines(
             comment = f"  # {comment_text(explain_edge(node, k))}" if explain_edge else ""
             lines.append(f"{indent}{grad[p]} {operator} {rendered.edges[k].format(*args)}{comment}")
     return lines
-
-
-def finite_lines(names: list[str]) -> list[str]:
-    """``_finite += a + b + …`` over ``names``: not finite if one of them is not (see finite.py); 256 terms a line."""
-    return [f"_finite += {' + '.join(names[i : i + 256])}" for i in range(0, len(names), 256)]
-
-
-def tuple_text(items: list[str]) -> str:
-    """A Python tuple display of ``items``: ``()``, ``(a,)``, ``(a, b)``."""
-    return "()" if not items else f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-
-
-class _Loop:
-    """How one `Roll` is written: the loop variables, what they iterate over, the body's names."""
-
-    def __init__(self, plan: Plan, roll: Roll, number: int, input_index: dict[Value, int]) -> None:
-        self.roll, self.saved = roll, f"_saved{number}"
-        first = roll.cones[0]
-        changes: dict[Value, str] = {}
-        self.targets: list[str] = []
-        self.sources: list[str] = []
-        for slot in roll.slots:
-            if slot.shared:
-                continue
-            leaf = slot.leaves[0]
-            if leaf.kind == "constant":
-                changes[leaf] = plan.names.claim(f"const{len(self.targets)}")
-                self.sources.append(tuple_text([literal(c._data) for c in slot.leaves]))
-            else:
-                self.sources.append(_picked([input_index[v] for v in slot.leaves]))
-            self.targets.append(changes.get(leaf, plan.var[leaf]))
-        self.var = _Overlay(plan.var, changes)
-        self.first = first
-        self.own_leaves = [s.leaves[0] for s in roll.slots if not s.shared and s.leaves[0].kind != "constant"]
-        self.shared_leaves = [s.leaves[0] for s in roll.slots if s.shared and s.leaves[0].kind != "constant"]
-
-    def forward(self, plan: Plan) -> list[str]:
-        self.kept = [node for node in self.first if node not in plan.inlined]  # the values the loop saves
-        values = tuple_text([self.var[node] for node in self.kept])
-        body = node_lines(plan, reversed(self.first), self.var)
-        body += [f"_values = {values}", f"{self.saved}.append(_values)"]
-        body += finite_lines([self.var[node] for node in self.kept if node in plan.tested])
-        roots = ", ".join(plan.var[cone[0]] for cone in self.roll.cones)
-        if not self.targets:
-            header = f"for _ in range({len(self.roll.cones)}):"
-        elif len(self.targets) == 1:
-            header = f"for {self.targets[0]} in {self.sources[0]}:"
-        else:
-            header = f"for {', '.join(self.targets)} in zip({', '.join(self.sources)}):"
-        return [f"{self.saved} = []", header, *_indent(body), f"{roots}, = [_v[0] for _v in {self.saved}]"]
-
-    def backward(self, plan: Plan, defined: set[Value]) -> list[str]:
-        lines = []
-        for leaf in self.shared_leaves:  # a gradient the loop adds into must start somewhere
-            if leaf not in defined:
-                lines.append(f"{plan.grad[leaf]} = 0.0")
-                defined.add(leaf)
-        inner = set(defined) | {self.first[0]}
-        root = plan.grad[self.first[0]]
-        body = [f"if not {root}:", "    continue  # as backward(): a cone whose gradient is 0 sends nothing anywhere"]
-        body.append(f"{tuple_text([self.var[node] for node in self.kept])} = _values")
-        body += edge_lines(plan, self.first, self.var, inner, skip_zero=True)
-        tested = [n for n in self.first + self.own_leaves if n in plan.tested_grads]  # (values: tested going forward)
-        body += finite_lines(list(dict.fromkeys(plan.grad[n] for n in tested)))
-        root_grads = tuple_text([plan.grad[cone[0]] for cone in self.roll.cones])
-        targets = ["_values", root, *self.targets]
-        lines.append(f"for {', '.join(targets)} in zip({', '.join([self.saved, root_grads, *self.sources])}):")
-        return lines + _indent(body)
-
-    def places(self) -> dict[Value, str]:
-        """Where each node of the loop can be read after it: ``_saved0[k][j]``."""
-        kept = [j for j, node in enumerate(self.first) if node in self.kept]
-        return {cone[j]: f"{self.saved}[{k}][{i}]" for k, cone in enumerate(self.roll.cones) for i, j in enumerate(kept)}
-
-
-def _picked(indexes: list[int]) -> str:
-    """The runtime inputs at ``indexes``, in order: a slice when they are evenly spaced."""
-    step = indexes[1] - indexes[0] if len(indexes) > 1 else 1
-    if step > 0 and all(b - a == step for a, b in zip(indexes, indexes[1:], strict=False)):
-        return f"_inputs[{indexes[0]}:{indexes[-1] + 1}:{step}]"
-    return f"map(_inputs.__getitem__, {tuple_text([str(i) for i in indexes])})"
-
-
-def _indent(lines: list[str]) -> list[str]:
-    return ["    " + line for line in lines]
-
-
-def step_source(
-    plan: Plan, inputs: list[Value], leaves: list[Value], outputs: list[Value], rolls: list[Roll], title: str
-) -> str:
-    """The compiled step: ``step(_inputs, _data, _grads) -> (loss, finite, leaf grads, outputs)``.
-
-    ``_inputs``: the runtime numbers (one per input leaf); ``_data``/``_grads``: every other
-    leaf's ``.data`` and ``.grad`` (parameters and Value arguments, in ``leaves`` order).
-    ``finite`` is the sum of every value and gradient: not finite if any of them is not
-    (then the caller re-runs the step with the engine, which says where and why).
-    """
-    var, grad = plan.var, plan.grad
-    plan.tested, plan.tested_grads = values_to_test(plan.topo, plan.templates), gradients_to_test(plan.topo, plan.templates)
-    input_index = {leaf: i for i, leaf in enumerate(inputs)}
-    loops = [_Loop(plan, roll, i, input_index) for i, roll in enumerate(rolls)]
-    before_anchor: dict[Value, list[_Loop]] = {}
-    first_member: dict[Value, _Loop] = {}
-    rolled: set[Value] = set()
-    for loop in loops:
-        before_anchor.setdefault(loop.roll.anchor, []).append(loop)
-        first_member[loop.first[0]] = loop
-        rolled.update(loop.roll.members)
-        rolled.update(v for s in loop.roll.slots if not s.shared for v in s.leaves)
-    body = [f'"""{string_body(title)}"""']
-    for names, source in (([var.get(v, "_") for v in inputs], "_inputs"), ([var[v] for v in leaves], "_data")):
-        if names:
-            body.append(f"{', '.join(names)}, = {source}")
-    if leaves:
-        body.append(f"{', '.join(grad[v] for v in leaves)}, = _grads")
-    body += ["_finite = 0.0", "# ---- forward: every node from its parents"]
-    for node in plan.topo:
-        if not node.is_leaf and node not in rolled:
-            for loop in before_anchor.get(node, ()):
-                body += loop.forward(plan)
-            body += node_lines(plan, [node], var)
-    body.append("# ---- backward: the chain rule, one line per edge")
-    root = plan.root
-    defined = set(leaves)
-    body.append(f"{grad[root]} {'+=' if root in defined else '='} 1.0")
-    defined.add(root)
-    run: list[Value] = []  # consecutive nodes written out one by one: one call, so that their ifs can join
-    for node in plan.backprop:
-        if node in first_member:
-            body += edge_lines(plan, run, var, defined, skip_zero=True)
-            run = []
-            body += first_member[node].backward(plan, defined)
-        elif not node.is_leaf and node not in rolled:
-            run.append(node)
-    body += edge_lines(plan, run, var, defined, skip_zero=True)
-    checked = [var[v] for v in plan.topo if v in plan.tested and v not in rolled and v not in plan.inlined]
-    checked += dict.fromkeys(grad[v] for v in plan.topo if v in plan.tested_grads and v not in rolled)  # once each
-    body += finite_lines(checked)
-    places = {node: place for loop in loops for node, place in loop.places().items()} if loops and outputs else {}
-    places.update({node: f"_inputs[{input_index[node]}]" for node in outputs if node in input_index})  # never a loop's
-    results = [places.get(node) or var[node] for node in outputs]
-    body.append(f"return {var[root]}, _finite, {tuple_text([grad[v] for v in leaves])}, {tuple_text(results)}")
-    header = "".join(line + "\n" for line in bindings(plan.templates.cache.values()))
-    return header + "def step(_inputs, _data, _grads):\n" + "\n".join(_indent(body)) + "\n"

@@ -38,7 +38,7 @@ def values_to_test(topo: list[Value], templates: Templates) -> set[Value]:
             continue
         rendered, operands = templates.kind(node)  # type: ignore[arg-type]
         if _plain_arithmetic(rendered.forward):
-            used = _fields(rendered.forward)
+            used = fields(rendered.forward)
             passed.update(p for j, p in enumerate(operands) if j in used)
     return {node for node in topo if not node.is_leaf and node not in passed}
 
@@ -55,7 +55,7 @@ def gradients_to_test(topo: list[Value], templates: Templates) -> set[Value]:
 
 
 @functools.cache
-def _fields(template: str) -> frozenset[int]:
+def fields(template: str) -> frozenset[int]:
     """The ``{j}`` fields a ``str.format`` template fills."""
     return frozenset(int(name) for _, name, _, _ in string.Formatter().parse(template) if name is not None and name.isdigit())
 
@@ -63,7 +63,7 @@ def _fields(template: str) -> frozenset[int]:
 @functools.cache
 def _plain_arithmetic(template: str) -> bool:
     """True if the template is ``+``, ``-``, ``*`` and signs over its fields and number literals, nothing else."""
-    text = template.format(*[f"_f{j}" for j in range(max(_fields(template), default=-1) + 1)])
+    text = template.format(*[f"_f{j}" for j in range(max(fields(template), default=-1) + 1)])
     try:
         tree = ast.parse(text, mode="eval").body
     except SyntaxError:

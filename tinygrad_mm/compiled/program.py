@@ -18,7 +18,8 @@ from types import CodeType
 from ..engine import Value, backprop_order
 from . import cache
 from .chains import collapse_chains
-from .codegen import plan_for, step_source
+from .codegen import plan_for
+from .layout import step_source
 from .naming import comment_text
 from .rolling import ROLL_MIN, Roll, find_rolls
 from .tape import Tape, TapeError
