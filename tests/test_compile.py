@@ -175,6 +175,22 @@ def test_an_overflow_anywhere_is_the_engines_error_even_if_the_loss_is_finite() 
         step(2.0)
 
 
+def test_a_runtime_numbers_gradient_is_computed_only_where_it_can_be_infinite_without_an_overflow() -> None:
+    """Nobody reads the gradient of a number argument: where every edge into it is plain arithmetic (ḡ·w) it is not
+    computed — the step's gradients are the same floats — so only an overflow there goes unreported; an infinite
+    local derivative (√x at 0) still is the engine's GradientError, as in backward()."""
+    w = Parameter(1e10, "w")
+    product = tinygrad_mm.compile(lambda x, y: (x * 1e300) * w - y)
+    root = tinygrad_mm.compile(lambda x: w * x**0.5)
+    assert product(1e-300, 2.0) == 1e10 - 2.0 and w.grad == 1e-300 * 1e300  # eager: ∂/∂x = 1e310 overflows
+    assert "grad_x" not in product.source and "grad_y" not in product.source and product.mode == "python"
+    w.grad = 0.0
+    assert root(4.0) == 2e10 and w.grad == 2.0
+    with pytest.raises(GradientError, match="into 'x'.*is inf there"):
+        root(0.0)
+    assert w.grad == 2.0
+
+
 @pytest.mark.parametrize("samples", [1, 12])
 def test_a_value_or_gradient_only_a_gate_could_hide_is_still_seen(samples) -> None:
     """The step tests only what no other test implies (finite.py): a value a relu hides, a gradient a closed gate

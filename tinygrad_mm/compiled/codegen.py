@@ -46,6 +46,7 @@ class Plan:
     inlined: set[Value] = field(default_factory=set)  # nodes written inside their user's expression (`inline`)
     tested: set[Value] = field(default_factory=set)  # nodes whose value the step tests for finiteness (finite.py)
     tested_grads: set[Value] = field(default_factory=set)  # nodes whose gradient it tests
+    no_gradient: set[Value] = field(default_factory=set)  # nodes whose gradient nobody reads: never computed (layout.py)
 
 
 def plan_for(
@@ -173,7 +174,7 @@ def edge_lines(
     lines: list[str] = []
     open_if: tuple[str, int] | None = None  # the if just written (its condition, where it is): the next node may join it
     for node in nodes:
-        edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant"]
+        edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant" and p not in plan.no_gradient]
         if not edges:
             continue
         if plan.aliased:

@@ -12,6 +12,7 @@ Testing every node costs a tuple and a ``sum`` per sample; most tests are implie
   into a non-constant parent: every edge adds ``ḡ``, ``−ḡ`` or ``ḡ·local`` into the parent's gradient
   (an ``if ḡ:`` skip lets a NaN or an infinity through), and a gradient that is not finite
   stays so under later ``+=``.  A leaf's gradient is tested: nothing reads it after.
+  A gradient nobody reads is not computed, so not tested (layout.py: a runtime number's).
 
 So the tests that remain are the values an op may hide, the gradients a gate may stop,
 and the gradients of leaves — everything else is reached from one of them.
@@ -37,19 +38,22 @@ def values_to_test(topo: list[Value], templates: Templates) -> set[Value]:
         if node.is_leaf:
             continue
         rendered, operands = templates.kind(node)  # type: ignore[arg-type]
-        if _plain_arithmetic(rendered.forward):
+        if plain_arithmetic(rendered.forward):
             used = fields(rendered.forward)
             passed.update(p for j, p in enumerate(operands) if j in used)
     return {node for node in topo if not node.is_leaf and node not in passed}
 
 
-def gradients_to_test(topo: list[Value], templates: Templates) -> set[Value]:
-    """The non-constant nodes of ``topo`` whose gradient no edge passes on: leaves, gated nodes, nodes of constants."""
+def gradients_to_test(topo: list[Value], templates: Templates, no_gradient: set[Value]) -> set[Value]:
+    """The nodes of ``topo`` with a computed gradient that no edge passes on: leaves, gated nodes, and nodes whose
+    edges lead only to constants or to nodes whose gradient is not computed (``no_gradient``, layout.py)."""
     tested = set()
     for node in topo:
-        if node.kind == "constant":
+        if node.kind == "constant" or node in no_gradient:
             continue
-        if node.is_leaf or templates.kind(node)[0].gate is not None or all(p.kind == "constant" for p in node.parents):  # type: ignore[arg-type]
+        if node.is_leaf or templates.kind(node)[0].gate is not None:  # type: ignore[arg-type]
+            tested.add(node)
+        elif all(p.kind == "constant" or p in no_gradient for p in node.parents):  # its gradient goes nowhere
             tested.add(node)
     return tested
 
@@ -61,7 +65,7 @@ def fields(template: str) -> frozenset[int]:
 
 
 @functools.cache
-def _plain_arithmetic(template: str) -> bool:
+def plain_arithmetic(template: str) -> bool:
     """True if the template is ``+``, ``-``, ``*`` and signs over its fields and number literals, nothing else."""
     text = template.format(*[f"_f{j}" for j in range(max(fields(template), default=-1) + 1)])
     try:

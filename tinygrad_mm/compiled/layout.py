@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from ..engine import Value
 from .codegen import Plan, edge_lines, node_lines
-from .finite import fields, gradients_to_test, values_to_test
+from .finite import fields, gradients_to_test, plain_arithmetic, values_to_test
 from .naming import literal, string_body
 from .rolling import Roll
 from .templates import bindings
@@ -142,6 +142,26 @@ class _Loop:
         return {cone[j]: f"{self.saved}[{k}][{i}]" for k, cone in enumerate(self.roll.cones) for i, j in enumerate(kept)}
 
 
+def without_gradient(plan: Plan, inputs: set[Value]) -> set[Value]:
+    """The nodes whose gradient nobody reads and that can only be finite, so they are not computed: a runtime number
+    (the step returns no gradient for it) or an op node whose edges lead only to such nodes or to constants — so the
+    gradient of ``-y`` for a label ``y`` is not computed either — where every edge into the node adds plain
+    arithmetic (``ḡ``, ``ḡ·w``: finite unless a float overflows; an infinite local derivative, ``√x`` at 0, keeps
+    the gradient, so the engine still reports it).  ``backward()`` computes them; the others are the same floats."""
+    plain: dict[Value, bool] = {}  # node → every edge into it so far is plain arithmetic
+    for node in plan.topo:
+        if node.is_leaf:
+            continue
+        rendered, _ = plan.templates.kind(node)  # type: ignore[arg-type]
+        for k, parent in enumerate(node.parents):
+            plain[parent] = plain.get(parent, True) and plain_arithmetic(rendered.edges[k])
+    dead: set[Value] = set()
+    for node in plan.topo:
+        if plain.get(node, False) and (node in inputs or not node.is_leaf and all(p.kind == "constant" or p in dead for p in node.parents)):
+            dead.add(node)
+    return dead
+
+
 def _fusable(plan: Plan, loops: list[_Loop], rolled: set[Value]) -> tuple[_Loop | None, list[Value]]:
     """The first loop in backward()'s order, if every op node before it there reads only gradients and leaves
     (its backward lines can run before the forward loop), and those nodes; else (None, [])."""
@@ -162,7 +182,7 @@ def _reads_no_computed_value(plan: Plan, node: Value) -> bool:
     """True if the node's gate and edges read only its gradient and leaves (no value computed by the forward pass)."""
     rendered, operands = plan.templates.kind(node)  # type: ignore[arg-type]
     readable = {len(operands) + 1} | {j for j, p in enumerate(operands) if p.is_leaf}
-    texts = [rendered.edges[k] for k, p in enumerate(node.parents) if p.kind != "constant"]
+    texts = [rendered.edges[k] for k, p in enumerate(node.parents) if p.kind != "constant" and p not in plan.no_gradient]
     texts += [rendered.gate] if rendered.gate is not None else []
     return all(fields(text) <= readable for text in texts)
 
@@ -190,7 +210,9 @@ def step_source(
     (then the caller re-runs the step with the engine, which says where and why).
     """
     var, grad = plan.var, plan.grad
-    plan.tested, plan.tested_grads = values_to_test(plan.topo, plan.templates), gradients_to_test(plan.topo, plan.templates)
+    plan.no_gradient = without_gradient(plan, set(inputs))
+    plan.tested = values_to_test(plan.topo, plan.templates)
+    plan.tested_grads = gradients_to_test(plan.topo, plan.templates, plan.no_gradient)
     input_index = {leaf: i for i, leaf in enumerate(inputs)}
     loops = [_Loop(plan, roll, i, input_index) for i, roll in enumerate(rolls)]
     before_anchor: dict[Value, list[_Loop]] = {}
