@@ -142,21 +142,21 @@ class _Loop:
         return {cone[j]: f"{self.saved}[{k}][{i}]" for k, cone in enumerate(self.roll.cones) for i, j in enumerate(kept)}
 
 
-def without_gradient(plan: Plan, inputs: set[Value]) -> set[Value]:
+def without_gradient(plan: Plan, named: list[Value], inputs: set[Value]) -> set[Value]:
     """The nodes whose gradient nobody reads and that can only be finite, so they are not computed: a runtime number
     (the step returns no gradient for it) or an op node whose edges lead only to such nodes or to constants — so the
     gradient of ``-y`` for a label ``y`` is not computed either — where every edge into the node adds plain
     arithmetic (``ḡ``, ``ḡ·w``: finite unless a float overflows; an infinite local derivative, ``√x`` at 0, keeps
     the gradient, so the engine still reports it).  ``backward()`` computes them; the others are the same floats."""
     plain: dict[Value, bool] = {}  # node → every edge into it so far is plain arithmetic
-    for node in plan.topo:
+    for node in named:
         if node.is_leaf:
             continue
         rendered, _ = plan.templates.kind(node)  # type: ignore[arg-type]
         for k, parent in enumerate(node.parents):
             plain[parent] = plain.get(parent, True) and plain_arithmetic(rendered.edges[k])
     dead: set[Value] = set()
-    for node in plan.topo:
+    for node in named:
         if plain.get(node, False) and (node in inputs or not node.is_leaf and all(p.kind == "constant" or p in dead for p in node.parents)):
             dead.add(node)
     return dead
@@ -210,9 +210,10 @@ def step_source(
     (then the caller re-runs the step with the engine, which says where and why).
     """
     var, grad = plan.var, plan.grad
-    plan.no_gradient = without_gradient(plan, set(inputs))
-    plan.tested = values_to_test(plan.topo, plan.templates)
-    plan.tested_grads = gradients_to_test(plan.topo, plan.templates, plan.no_gradient)
+    named = [node for node in plan.topo if node in var]  # (a rolled loop's other cones are its first cone's copies)
+    plan.no_gradient = without_gradient(plan, named, set(inputs))
+    plan.tested = values_to_test(named, plan.templates)
+    plan.tested_grads = gradients_to_test(named, plan.templates, plan.no_gradient)
     input_index = {leaf: i for i, leaf in enumerate(inputs)}
     loops = [_Loop(plan, roll, i, input_index) for i, roll in enumerate(rolls)]
     before_anchor: dict[Value, list[_Loop]] = {}
