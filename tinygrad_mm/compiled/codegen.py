@@ -168,11 +168,19 @@ def edge_lines(
 
     ``defined``: the nodes whose gradient variable already holds something (updated here).
     ``skip_zero``: like ``backward()``, a node whose gradient is 0 sends nothing (``if grad_n:``),
-    written for nodes with two or more edges, where it saves work.
+    written for nodes with two or more edges, where it saves work.  A gradient first reached inside an if is
+    set there (``=``) and to 0.0 in the if's ``else`` (code to read: set to 0.0 before the if, then added to).
     """
     grad = plan.grad
     lines: list[str] = []
     open_if: tuple[str, int] | None = None  # the if just written (its condition, where it is): the next node may join it
+    pending: list[Value] = []  # gradients first reached inside the open if: 0.0 in its else, written when it closes
+
+    def close_if() -> None:
+        if pending:
+            lines.extend(["else:", *(f"    {grad[p]} = 0.0" for p in pending)])
+            pending.clear()
+
     for node in nodes:
         edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant" and p not in plan.no_gradient]
         if not edges:
@@ -191,26 +199,28 @@ def edge_lines(
         indent = ""
         if conditions:
             condition = " and ".join(conditions)
-            zeros = []
-            for _, p in edges:  # a gradient first reached inside the if is 0 where it does not run
-                if p not in defined:
-                    zeros.append(f"{grad[p]} = 0.0" + ("  # stays 0 unless the if below lets gradient through" if explain else ""))
-                    defined.add(p)
-            if open_if is not None and open_if[0] == condition:
-                # the same condition as the node just before (the terms of one sum: their gradient is the sum's):
-                # one if for both; its body never writes the condition's variables, so it holds for both alike
-                lines[open_if[1] : open_if[1]] = zeros
-                open_if = (condition, open_if[1] + len(zeros))
-            else:
-                lines += zeros
+            if explain:  # code to read: the gradient is set to 0 first, then the if adds into it
+                for _, p in edges:
+                    if p not in defined:
+                        lines.append(f"{grad[p]} = 0.0  # stays 0 unless the if below lets gradient through")
+                        defined.add(p)
                 lines.append(f"if {condition}:")
-                open_if = None if explain else (condition, len(lines) - 1)
+            elif open_if is None or open_if[0] != condition:
+                close_if()
+                lines.append(f"if {condition}:")
+                open_if = (condition, len(lines) - 1)
+            # else: the same condition as the node just before (the terms of one sum: their gradient is the sum's):
+            # one if for both; its body never writes the condition's variables, so it holds for both alike
             indent = "    "
         else:
+            close_if()
             open_if = None
         for k, p in edges:
             operator = "+=" if p in defined else "="
+            if operator == "=" and indent:  # first reached inside the if (0.0 + c is c): 0.0 in its else
+                pending.append(p)
             defined.add(p)
             comment = f"  # {comment_text(explain_edge(node, k))}" if explain_edge else ""
             lines.append(f"{indent}{grad[p]} {operator} {rendered.edges[k].format(*args)}{comment}")
+    close_if()
     return lines
