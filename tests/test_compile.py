@@ -109,16 +109,20 @@ def test_the_tape_equals_the_engine_on_random_graphs(seed, n_leaves, n_ops, para
 @given(
     seed=st.integers(0, 2**32), n_inputs=st.integers(1, 3), n_params=st.integers(1, 3), n_ops=st.integers(1, 20),
     samples=st.integers(8, 16), calls=st.lists(st.integers(0, 2**32), min_size=1, max_size=3),
+    head=st.sampled_from(["sum", "scaled", "squared"]),
 )  # fmt: skip
-def test_per_sample_subgraphs_rolled_into_a_loop_equal_the_engine(seed, n_inputs, n_params, n_ops, samples, calls) -> None:
-    """L = Σₛ cₛ·f(xₛ, θ): one random f per sample (its own inputs and constant cₛ, shared parameters θ) is one loop."""
+def test_per_sample_subgraphs_rolled_into_a_loop_equal_the_engine(seed, n_inputs, n_params, n_ops, samples, calls, head) -> None:
+    """L = h(Σₛ cₛ·f(xₛ, θ)): one random f per sample (its own inputs and constant cₛ, shared parameters θ) is one loop —
+    forward and backward in one pass when the Σ's gradient needs no value (h = Σ, 0.5·Σ + θ₀), two loops when it does
+    (h = Σ²)."""
     recipe, values = random_recipe(seed, n_inputs + n_params, n_ops)
     rng = random.Random(seed)
     weights = [rng.choice([-1.0, 1.0, 0.5]) for _ in range(samples)]
     compiled, engine = ([Parameter(v, f"θ{i}") for i, v in enumerate(values[n_inputs:])] for _ in range(2))
 
     def loss(params: list[Parameter], X: list) -> Value:
-        return sum_values([recipe.build([*x, *params]) * c for x, c in zip(X, weights, strict=True)])
+        total = sum_values([recipe.build([*x, *params]) * c for x, c in zip(X, weights, strict=True)])
+        return {"sum": total, "scaled": total * 0.5 + params[0], "squared": total * total}[head]
 
     step = tinygrad_mm.compile(lambda X: loss(compiled, X))
     X = [[rng.uniform(-3.0, 3.0) if k else v for k, v in enumerate(values[:n_inputs])] for _ in range(samples)]
@@ -133,6 +137,9 @@ def test_per_sample_subgraphs_rolled_into_a_loop_equal_the_engine(seed, n_inputs
         assert got[0] == expected[0] and (got[0] == "error" or same(got[1], expected[1])), (got, expected)
         if got[0] == "error":
             assert got[1] is expected[1] and [p.grad for p in compiled] == before
+    if step.mode == "python" and "\n    for " in step.source:
+        fused = "# ---- forward and backward, cone after cone" in step.source
+        assert fused == (head != "squared") and step.source.count("\n    for ") == (1 if fused else 2)
         assert all(same(a.grad, b.grad) for a, b in zip(compiled, engine, strict=True))
     if step.mode == "python":
         assert "_saved0" in step.source  # the samples ran as one loop
@@ -168,6 +175,41 @@ def test_an_overflow_anywhere_is_the_engines_error_even_if_the_loss_is_finite() 
         step(2.0)
 
 
+def test_a_runtime_numbers_gradient_is_computed_only_where_it_can_be_infinite_without_an_overflow() -> None:
+    """Nobody reads the gradient of a number argument: where every edge into it is plain arithmetic (ḡ·w) it is not
+    computed — the step's gradients are the same floats — so only an overflow there goes unreported; an infinite
+    local derivative (√x at 0) still is the engine's GradientError, as in backward()."""
+    w = Parameter(1e10, "w")
+    product = tinygrad_mm.compile(lambda x, y: (x * 1e300) * w - y)
+    root = tinygrad_mm.compile(lambda x: w * x**0.5)
+    assert product(1e-300, 2.0) == 1e10 - 2.0 and w.grad == 1e-300 * 1e300  # eager: ∂/∂x = 1e310 overflows
+    assert "grad_x" not in product.source and "grad_y" not in product.source and product.mode == "python"
+    w.grad = 0.0
+    assert root(4.0) == 2e10 and w.grad == 2.0
+    with pytest.raises(GradientError, match="into 'x'.*is inf there"):
+        root(0.0)
+    assert w.grad == 2.0
+
+
+@pytest.mark.parametrize("samples", [1, 12])
+def test_a_value_or_gradient_only_a_gate_could_hide_is_still_seen(samples) -> None:
+    """The step tests only what no other test implies (finite.py): a value a relu hides, a gradient a closed gate
+    stops — in straight-line code and in a rolled loop — still send the call to the engine, which says why."""
+    w, s = Parameter(1.0, "w"), Parameter(1.0, "s")
+    hidden_value = tinygrad_mm.compile(lambda xs: sum_values([(-(w * x).exp()).relu() for x in xs]) + w)
+    hidden_gradient = tinygrad_mm.compile(lambda xs: sum_values([((w * x).relu() * s) * 1e10 for x in xs]) + w)
+    assert hidden_value([1.0] * samples) == 1.0 and hidden_gradient([-1.0] * samples) == 1.0
+    assert hidden_value.mode == hidden_gradient.mode == "python"
+    assert ("\n    for " in hidden_value.source) == ("\n    for " in hidden_gradient.source) == (samples > 1)
+    w.grad = s.grad = 0.0
+    with pytest.raises(DomainError, match="overflows"):
+        hidden_value([1.0] * (samples - 1) + [800.0])  # exp(800) overflows; relu(−∞) would be 0
+    s.data = 1e300  # the relu's gradient 1e310 overflows; its gate is closed, so nothing downstream sees it
+    with pytest.raises(GradientError, match="overflows"):
+        hidden_gradient([-1.0] * samples)
+    assert w.grad == s.grad == 0.0
+
+
 # ---- moons: the training step the benchmarks time ----
 
 
@@ -192,7 +234,8 @@ def test_moons_steps_are_bit_for_bit_the_engines_and_the_samples_are_rolled_into
     assert step.stats == {"calls": 4, "traces": 1, "compiled": 4, "engine": 0}
     assert step.mode == "python"
     source = step.source
-    assert source.count("\n    for ") == 2 and "_saved0.append(" in source  # one loop forward, one backward
+    assert source.count("\n    for ") == 1 and "_saved0.append((" in source  # one loop, forward then backward per sample
+    assert "# ---- forward and backward, cone after cone" in source  # (each sample's score is saved: fn returns them)
     assert len(source.splitlines()) < 4000  # instead of ~90,000 lines written out sample by sample
     assert re.search(r"grad_L1_n0_w_0 \+= grad_\w+ \* ", source) and "if add" in source  # the chain rule, the relu gates
 

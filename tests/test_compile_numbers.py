@@ -240,3 +240,18 @@ def test_tinygrad_mm_code_escapes_a_hostile_label_in_the_file_it_writes(tmp_path
     run = subprocess.run([sys.executable, str(out)], capture_output=True, text=True, check=False, timeout=60)
     lines = run.stdout.splitlines()
     assert run.returncode == 0 and run.stderr == "" and len(lines) == 2 and all(line.startswith("∂") for line in lines)
+
+
+def test_a_data_matrix_and_integer_labels_are_read_whole_and_keyed_by_their_shape() -> None:
+    """A list of lists of floats and a list of ints are taken in one go (no per-element work on every call); their
+    shape is still the key — other row lengths trace again — and ints are the same numbers as floats."""
+    w = Parameter(2.0, "w")
+    step = tinygrad_mm.compile(lambda X, y: sum_values([w * row[-1] * label for row, label in zip(X, y, strict=True)]))
+    assert step([[1.0, 2.0], [3.0, 4.0]], [1, -1]) == 2.0 * 2.0 - 2.0 * 4.0
+    assert step([[1.0, 2.0], [3.0, 4.0]], [1.0, -1.0]) == -4.0 and step.stats["traces"] == 1
+    assert step([[1.0], [3.0, 4.0]], [1, 1]) == 2.0 + 8.0 and step.stats["traces"] == 2
+    assert step(((1.0, 2.0), [3.0, 4.0]), (1, 1)) == 12.0 and step.stats["traces"] == 3
+    with pytest.raises(ValueError, match=r"argument y\[0\] of the compiled step"):
+        step([[1.0, 2.0], [3.0, 4.0]], [10**400, 1])
+    with pytest.raises(ValueError, match=r"argument X\[1\]\[0\] of the compiled step"):
+        step([[1.0, 2.0], [math.nan, 4.0]], [1, 1])

@@ -179,3 +179,14 @@ def test_frames_never_delete_files_in_a_folder_they_did_not_mark(tmp_path):
     mine.write_text("the user's own")
     write_frames(small_graph(), tmp_path, "svg")
     assert mine.read_text() == "the user's own"  # an unmarked folder: nothing removed that was not written
+
+
+@pytest.mark.skipif(os.name != "posix", reason="symbolic links need privileges on Windows")
+def test_a_link_is_replaced_not_written_through_when_asked(tmp_path) -> None:
+    """follow_links=False (the compile cache): the link itself is replaced by the new file; its target is untouched."""
+    target, link = tmp_path / "elsewhere.txt", tmp_path / "entry.txt"
+    target.write_text("someone else's")
+    link.symlink_to(target)
+    write_atomic(link, "mine", follow_links=False, mode=0o600)
+    assert target.read_text() == "someone else's" and not link.is_symlink() and link.read_text() == "mine"
+    assert stat.S_IMODE(link.stat().st_mode) == 0o600

@@ -27,15 +27,19 @@ class OutputPathError(ValueError):
     """The path to write cannot be a file: it is a directory, a device, under a file, or in a directory we cannot write."""
 
 
-def write_atomic(path: str | os.PathLike[str], data: str | bytes, *, make_parents: bool = True, mode: int | None = None) -> Path:
+def write_atomic(
+    path: str | os.PathLike[str], data: str | bytes, *, make_parents: bool = True, mode: int | None = None,
+    follow_links: bool = True,
+) -> Path:
     """Write ``data`` (str as UTF-8, newlines as given) to ``path`` via a temporary file and ``os.replace``; return the path.
 
     ``mode``: the file's permissions; None (the default) gives those of a normal write (see the module docstring).
+    ``follow_links=False``: a link at ``path`` is replaced by the file, never written through (a private cache).
     """
     path = Path(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data  # encode first: a bad label fails before any I/O
     check_writable(path, make_parents=make_parents)
-    target = Path(os.path.realpath(path)) if path.is_symlink() else path  # write through a link to a regular file
+    target = Path(os.path.realpath(path)) if follow_links and path.is_symlink() else path  # write through a link
     handle, temporary = _create_beside(target, 0o666 if mode is None else mode)
     try:
         with os.fdopen(handle, "wb") as file:

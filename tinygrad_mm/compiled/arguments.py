@@ -25,6 +25,7 @@ from __future__ import annotations
 import math
 import sys
 from collections.abc import Callable
+from itertools import chain
 from typing import Any
 
 from ..engine import Value
@@ -74,15 +75,18 @@ def flatten(args: tuple, kwargs: dict[str, Any], names: list[str]) -> tuple[tupl
         if kind is float:
             numbers.append(item)  # type: ignore[arg-type]
             key.append(0)
+        elif kind is list and item and _rows_of_floats(item):  # a data matrix (a list of lists of floats): in one go
+            lengths = tuple(map(len, item))  # type: ignore[arg-type]
+            key.append(("rows", lengths))  # (no other branch puts a tuple starting "rows" in the key)
+            numbers += chain.from_iterable(item)  # type: ignore[arg-type]
         elif kind is list or kind is tuple:
             key.append(len(item) if kind is list else -1 - len(item))  # type: ignore[arg-type]
-            for element in item:  # type: ignore[attr-defined]
-                if type(element) is not float:
-                    stack += reversed(item)  # type: ignore[call-overload]
-                    break
-            else:  # all floats (a row of data): taken in one go
-                numbers += item  # type: ignore[arg-type]
-                key += [0] * len(item)  # type: ignore[arg-type]
+            row = _floats(item)  # type: ignore[arg-type]
+            if row is None:
+                stack += reversed(item)  # type: ignore[call-overload]
+            else:  # all numbers (a row of data, labels ±1): taken in one go
+                numbers += row
+                key += [0] * len(row)
         elif kind is int and -_FLOAT_MAX <= item <= _FLOAT_MAX:  # type: ignore[operator]
             numbers.append(float(item))  # type: ignore[arg-type]
             key.append(0)
@@ -107,6 +111,24 @@ def flatten(args: tuple, kwargs: dict[str, Any], names: list[str]) -> tuple[tupl
     if total - total != 0.0 and not all(map(math.isfinite, numbers)):  # a NaN or an infinity (not just a big sum)
         raise _named_problem(args, kwargs, names)
     return tuple(key), numbers, values
+
+
+def _floats(item: list | tuple) -> list | tuple | None:
+    """``item`` as floats if it holds only floats and ints a float can hold (types checked at C speed); else None."""
+    kinds = set(map(type, item))
+    if kinds <= {float}:
+        return item
+    if kinds <= {float, int}:
+        try:
+            return list(map(float, item))
+        except OverflowError:  # an int too large for a float: the element-by-element path names it
+            return None
+    return None
+
+
+def _rows_of_floats(item: list) -> bool:
+    """True if every element of ``item`` is a list and every element of those a float (checked at C speed)."""
+    return set(map(type, item)) == {list} and set(map(type, chain.from_iterable(item))) <= {float}
 
 
 def _number(item: object) -> float | None:

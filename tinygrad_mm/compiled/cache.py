@@ -36,9 +36,10 @@ import marshal
 import os
 import stat
 import sys
-import tempfile
 from pathlib import Path
 from types import CodeType
+
+from ..files import OutputPathError, write_atomic
 
 FORMAT = 1
 MAX_ENTRIES = 256  # compiled steps kept on disk; past this, the oldest are removed
@@ -157,19 +158,10 @@ def _write(path: Path, signature: str, source: str, code: CodeType) -> None:
         "format": FORMAT, "magic": _magic(), "signature": signature, "source_bytes": len(body),
         "source_sha256": hashlib.sha256(body).hexdigest(), "code_sha256": hashlib.sha256(compiled).hexdigest(),
     }  # fmt: skip
-    try:
-        handle, temporary = tempfile.mkstemp(dir=path.parent, prefix=".", suffix=".tmp")  # O_EXCL, mode 0o600
-    except OSError:
+    try:  # the project's one atomic writer: a temporary file beside the entry, renamed into place; private (0o600)
+        write_atomic(path, json.dumps(header).encode() + b"\n" + body + compiled, make_parents=False, mode=0o600, follow_links=False)
+    except (OutputPathError, OSError):
         return  # a cache that cannot be written is only a slower next start
-    try:
-        with os.fdopen(handle, "wb") as file:
-            file.write(json.dumps(header).encode() + b"\n" + body + compiled)
-        os.replace(temporary, path)
-    except OSError:
-        try:
-            os.unlink(temporary)
-        except OSError:
-            pass
 
 
 def prune(folder: Path, limit: int | None = None) -> None:

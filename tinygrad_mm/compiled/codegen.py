@@ -13,7 +13,8 @@ the product ``propagate`` computes, so the floats come out exactly as ``backward
 - a leaf that accumulates (a parameter: its old ``.grad`` is read first) only ever gets ``+=``;
 - a contribution into a constant is dropped: a constant needs no gradient.
 
-Many identical subgraphs side by side (one per sample) become one loop (rolling.py).
+Many identical subgraphs side by side (one per sample) become one loop (rolling.py); the whole step's
+layout — arguments, loops, finiteness tests — is layout.py's.
 """
 
 from __future__ import annotations
@@ -23,9 +24,8 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 
 from ..engine import Value, backprop_order, topological_order
-from .naming import Names, comment_text, gradient_names, literal, string_body, variable_names
-from .rolling import Roll
-from .templates import Templates, bindings
+from .naming import Names, comment_text, gradient_names, variable_names
+from .templates import Templates
 
 Explain = Callable[[Value], str]  # a node → a comment line above its code (readable code only)
 EdgeExplain = Callable[[Value, int], str]  # (node, k) → a comment after the line of the edge into parent k
@@ -44,6 +44,9 @@ class Plan:
     templates: Templates = field(default_factory=Templates)
     aliased: set[Value] = field(default_factory=set)  # nodes whose gradient is another node's variable (`alias`)
     inlined: set[Value] = field(default_factory=set)  # nodes written inside their user's expression (`inline`)
+    tested: set[Value] = field(default_factory=set)  # nodes whose value the step tests for finiteness (finite.py)
+    tested_grads: set[Value] = field(default_factory=set)  # nodes whose gradient it tests
+    no_gradient: set[Value] = field(default_factory=set)  # nodes whose gradient nobody reads: never computed (layout.py)
 
 
 def plan_for(
@@ -119,17 +122,6 @@ def alias(plan: Plan, uses: dict[Value, int]) -> None:
                 plan.aliased.add(parent)
 
 
-class _Overlay(dict):
-    """A few names changed, the rest looked up in ``base`` (the loop variables of a rolled cone)."""
-
-    def __init__(self, base: dict[Value, str], changes: dict[Value, str]) -> None:
-        super().__init__(changes)
-        self.base = base
-
-    def __missing__(self, node: Value) -> str:
-        return self.base[node]
-
-
 def node_lines(plan: Plan, nodes: Iterable[Value], var: dict[Value, str], explain: Explain | None = None) -> list[str]:
     """``node = <its op's code>`` for each op node of ``nodes`` (given parents first); an inlined node has no line."""
     lines: list[str] = []
@@ -176,13 +168,21 @@ def edge_lines(
 
     ``defined``: the nodes whose gradient variable already holds something (updated here).
     ``skip_zero``: like ``backward()``, a node whose gradient is 0 sends nothing (``if grad_n:``),
-    written for nodes with two or more edges, where it saves work.
+    written for nodes with two or more edges, where it saves work.  A gradient first reached inside an if is
+    set there (``=``) and to 0.0 in the if's ``else`` (code to read: set to 0.0 before the if, then added to).
     """
     grad = plan.grad
     lines: list[str] = []
     open_if: tuple[str, int] | None = None  # the if just written (its condition, where it is): the next node may join it
+    pending: list[Value] = []  # gradients first reached inside the open if: 0.0 in its else, written when it closes
+
+    def close_if() -> None:
+        if pending:
+            lines.extend(["else:", *(f"    {grad[p]} = 0.0" for p in pending)])
+            pending.clear()
+
     for node in nodes:
-        edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant"]
+        edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant" and p not in plan.no_gradient]
         if not edges:
             continue
         if plan.aliased:
@@ -199,163 +199,28 @@ def edge_lines(
         indent = ""
         if conditions:
             condition = " and ".join(conditions)
-            zeros = []
-            for _, p in edges:  # a gradient first reached inside the if is 0 where it does not run
-                if p not in defined:
-                    zeros.append(f"{grad[p]} = 0.0" + ("  # stays 0 unless the if below lets gradient through" if explain else ""))
-                    defined.add(p)
-            if open_if is not None and open_if[0] == condition:
-                # the same condition as the node just before (the terms of one sum: their gradient is the sum's):
-                # one if for both; its body never writes the condition's variables, so it holds for both alike
-                lines[open_if[1] : open_if[1]] = zeros
-                open_if = (condition, open_if[1] + len(zeros))
-            else:
-                lines += zeros
+            if explain:  # code to read: the gradient is set to 0 first, then the if adds into it
+                for _, p in edges:
+                    if p not in defined:
+                        lines.append(f"{grad[p]} = 0.0  # stays 0 unless the if below lets gradient through")
+                        defined.add(p)
                 lines.append(f"if {condition}:")
-                open_if = None if explain else (condition, len(lines) - 1)
+            elif open_if is None or open_if[0] != condition:
+                close_if()
+                lines.append(f"if {condition}:")
+                open_if = (condition, len(lines) - 1)
+            # else: the same condition as the node just before (the terms of one sum: their gradient is the sum's):
+            # one if for both; its body never writes the condition's variables, so it holds for both alike
             indent = "    "
         else:
+            close_if()
             open_if = None
         for k, p in edges:
             operator = "+=" if p in defined else "="
+            if operator == "=" and indent:  # first reached inside the if (0.0 + c is c): 0.0 in its else
+                pending.append(p)
             defined.add(p)
             comment = f"  # {comment_text(explain_edge(node, k))}" if explain_edge else ""
             lines.append(f"{indent}{grad[p]} {operator} {rendered.edges[k].format(*args)}{comment}")
+    close_if()
     return lines
-
-
-def tuple_text(items: list[str]) -> str:
-    """A Python tuple display of ``items``: ``()``, ``(a,)``, ``(a, b)``."""
-    return "()" if not items else f"({items[0]},)" if len(items) == 1 else f"({', '.join(items)})"
-
-
-class _Loop:
-    """How one `Roll` is written: the loop variables, what they iterate over, the body's names."""
-
-    def __init__(self, plan: Plan, roll: Roll, number: int, input_index: dict[Value, int]) -> None:
-        self.roll, self.saved = roll, f"_saved{number}"
-        first = roll.cones[0]
-        changes: dict[Value, str] = {}
-        self.targets: list[str] = []
-        self.sources: list[str] = []
-        for slot in roll.slots:
-            if slot.shared:
-                continue
-            leaf = slot.leaves[0]
-            if leaf.kind == "constant":
-                changes[leaf] = plan.names.claim(f"const{len(self.targets)}")
-                self.sources.append(tuple_text([literal(c._data) for c in slot.leaves]))
-            else:
-                self.sources.append(_picked([input_index[v] for v in slot.leaves]))
-            self.targets.append(changes.get(leaf, plan.var[leaf]))
-        self.var = _Overlay(plan.var, changes)
-        self.first = first
-        self.own_leaves = [s.leaves[0] for s in roll.slots if not s.shared and s.leaves[0].kind != "constant"]
-        self.shared_leaves = [s.leaves[0] for s in roll.slots if s.shared and s.leaves[0].kind != "constant"]
-
-    def forward(self, plan: Plan) -> list[str]:
-        self.kept = [node for node in self.first if node not in plan.inlined]  # the values the loop saves
-        values = tuple_text([self.var[node] for node in self.kept])
-        body = node_lines(plan, reversed(self.first), self.var)
-        body += [f"_values = {values}", f"{self.saved}.append(_values)", "_finite += sum(_values)"]
-        roots = ", ".join(plan.var[cone[0]] for cone in self.roll.cones)
-        if not self.targets:
-            header = f"for _ in range({len(self.roll.cones)}):"
-        elif len(self.targets) == 1:
-            header = f"for {self.targets[0]} in {self.sources[0]}:"
-        else:
-            header = f"for {', '.join(self.targets)} in zip({', '.join(self.sources)}):"
-        return [f"{self.saved} = []", header, *_indent(body), f"{roots}, = [_v[0] for _v in {self.saved}]"]
-
-    def backward(self, plan: Plan, defined: set[Value]) -> list[str]:
-        lines = []
-        for leaf in self.shared_leaves:  # a gradient the loop adds into must start somewhere
-            if leaf not in defined:
-                lines.append(f"{plan.grad[leaf]} = 0.0")
-                defined.add(leaf)
-        inner = set(defined) | {self.first[0]}
-        root = plan.grad[self.first[0]]
-        body = [f"if not {root}:", "    continue  # as backward(): a cone whose gradient is 0 sends nothing anywhere"]
-        body.append(f"{tuple_text([self.var[node] for node in self.kept])} = _values")
-        body += edge_lines(plan, self.first, self.var, inner, skip_zero=True)
-        checked = list(dict.fromkeys(plan.grad[n] for n in self.first + self.own_leaves))  # (values: checked going forward)
-        body.append(f"_finite += sum({tuple_text(checked)})")
-        root_grads = tuple_text([plan.grad[cone[0]] for cone in self.roll.cones])
-        targets = ["_values", root, *self.targets]
-        lines.append(f"for {', '.join(targets)} in zip({', '.join([self.saved, root_grads, *self.sources])}):")
-        return lines + _indent(body)
-
-    def places(self) -> dict[Value, str]:
-        """Where each node of the loop can be read after it: ``_saved0[k][j]``."""
-        kept = [j for j, node in enumerate(self.first) if node in self.kept]
-        return {cone[j]: f"{self.saved}[{k}][{i}]" for k, cone in enumerate(self.roll.cones) for i, j in enumerate(kept)}
-
-
-def _picked(indexes: list[int]) -> str:
-    """The runtime inputs at ``indexes``, in order: a slice when they are evenly spaced."""
-    step = indexes[1] - indexes[0] if len(indexes) > 1 else 1
-    if step > 0 and all(b - a == step for a, b in zip(indexes, indexes[1:], strict=False)):
-        return f"_inputs[{indexes[0]}:{indexes[-1] + 1}:{step}]"
-    return f"map(_inputs.__getitem__, {tuple_text([str(i) for i in indexes])})"
-
-
-def _indent(lines: list[str]) -> list[str]:
-    return ["    " + line for line in lines]
-
-
-def step_source(
-    plan: Plan, inputs: list[Value], leaves: list[Value], outputs: list[Value], rolls: list[Roll], title: str
-) -> str:
-    """The compiled step: ``step(_inputs, _data, _grads) -> (loss, finite, leaf grads, outputs)``.
-
-    ``_inputs``: the runtime numbers (one per input leaf); ``_data``/``_grads``: every other
-    leaf's ``.data`` and ``.grad`` (parameters and Value arguments, in ``leaves`` order).
-    ``finite`` is the sum of every value and gradient: not finite if any of them is not
-    (then the caller re-runs the step with the engine, which says where and why).
-    """
-    var, grad = plan.var, plan.grad
-    input_index = {leaf: i for i, leaf in enumerate(inputs)}
-    loops = [_Loop(plan, roll, i, input_index) for i, roll in enumerate(rolls)]
-    before_anchor: dict[Value, list[_Loop]] = {}
-    first_member: dict[Value, _Loop] = {}
-    rolled: set[Value] = set()
-    for loop in loops:
-        before_anchor.setdefault(loop.roll.anchor, []).append(loop)
-        first_member[loop.first[0]] = loop
-        rolled.update(loop.roll.members)
-        rolled.update(v for s in loop.roll.slots if not s.shared for v in s.leaves)
-    body = [f'"""{string_body(title)}"""']
-    for names, source in (([var.get(v, "_") for v in inputs], "_inputs"), ([var[v] for v in leaves], "_data")):
-        if names:
-            body.append(f"{', '.join(names)}, = {source}")
-    if leaves:
-        body.append(f"{', '.join(grad[v] for v in leaves)}, = _grads")
-    body += ["_finite = 0.0", "# ---- forward: every node from its parents"]
-    for node in plan.topo:
-        if not node.is_leaf and node not in rolled:
-            for loop in before_anchor.get(node, ()):
-                body += loop.forward(plan)
-            body += node_lines(plan, [node], var)
-    body.append("# ---- backward: the chain rule, one line per edge")
-    root = plan.root
-    defined = set(leaves)
-    body.append(f"{grad[root]} {'+=' if root in defined else '='} 1.0")
-    defined.add(root)
-    run: list[Value] = []  # consecutive nodes written out one by one: one call, so that their ifs can join
-    for node in plan.backprop:
-        if node in first_member:
-            body += edge_lines(plan, run, var, defined, skip_zero=True)
-            run = []
-            body += first_member[node].backward(plan, defined)
-        elif not node.is_leaf and node not in rolled:
-            run.append(node)
-    body += edge_lines(plan, run, var, defined, skip_zero=True)
-    checked = [var[v] for v in plan.topo if not v.is_leaf and v not in rolled and v not in plan.inlined]
-    checked += dict.fromkeys(grad[v] for v in plan.topo if v.kind != "constant" and v not in rolled)  # once each
-    body += [f"_finite += sum({tuple_text(checked[i : i + 256])})" for i in range(0, len(checked), 256)]
-    places = {node: place for loop in loops for node, place in loop.places().items()} if loops and outputs else {}
-    places.update({node: f"_inputs[{input_index[node]}]" for node in outputs if node in input_index})  # never a loop's
-    results = [places.get(node) or var[node] for node in outputs]
-    body.append(f"return {var[root]}, _finite, {tuple_text([grad[v] for v in leaves])}, {tuple_text(results)}")
-    header = "".join(line + "\n" for line in bindings(plan.templates.cache.values()))
-    return header + "def step(_inputs, _data, _grads):\n" + "\n".join(_indent(body)) + "\n"

@@ -18,7 +18,9 @@ What a call does, exactly as ``loss = fn(*args); loss.backward()`` would:
 - arguments of another structure (lengths, nesting, which places hold Values) trace again;
 - if any value or gradient is not finite, or a computation fails, nothing is changed
   and the step is run by the engine instead, which raises its own error naming the
-  node (`DomainError`, `GradientError`) — never a bare ``ZeroDivisionError``.
+  node (`DomainError`, `GradientError`) — never a bare ``ZeroDivisionError``.  (The
+  gradient of a number argument, which nobody reads, is not computed where only a float
+  overflow could make it infinite: that overflow alone is not reported.)
 
 What is frozen at trace time: Python control flow in ``fn`` that depends on values
 (``if x.data > 0``), numbers ``fn`` reads from anywhere but its arguments, and which

@@ -12,13 +12,17 @@ from __future__ import annotations
 import builtins
 import linecache
 import math
+from collections import deque
 from collections.abc import Callable
+from itertools import repeat
+from operator import attrgetter
 from types import CodeType
 
 from ..engine import Value, backprop_order
 from . import cache
 from .chains import collapse_chains
-from .codegen import plan_for, step_source
+from .codegen import plan_for
+from .layout import step_source
 from .naming import comment_text
 from .rolling import ROLL_MIN, Roll, find_rolls
 from .tape import Tape, TapeError
@@ -114,8 +118,8 @@ class Program:
         """Forward and backward for one call, adding into the leaves' ``.grad``; None (nothing changed) if any
         value or gradient is not finite or a computation fails: the caller then lets the engine say why."""
         leaves = self.leaves_for(values)
-        data = [v._data for v in leaves]
-        grads = [v.grad for v in leaves]
+        data = list(map(_DATA, leaves))  # (map with attrgetter: a C loop, ~2× a comprehension over 300 parameters)
+        grads = list(map(_GRAD, leaves))
         try:
             if self.function is not None:
                 loss, finite, new_grads, outputs = self.function(numbers, data, grads)
@@ -132,12 +136,12 @@ class Program:
                 return self._fail(self.source.partition(": ")[2].strip() or "the graph cannot be compiled")
         except (ArithmeticError, ValueError, TypeError) as err:  # math domain, overflow, a complex power: the engine says which
             return self._fail(f"the compiled code stopped ({type(err).__name__}: {err})")
-        for leaf, grad in zip(leaves, new_grads):  # noqa: B905 (one gradient per leaf)
-            leaf.grad = grad
+        deque(map(setattr, leaves, repeat("grad"), new_grads), maxlen=0)  # leaf.grad = grad for each, as a C loop
         self.failure = ""
         return loss, list(outputs)
 
 
+_DATA, _GRAD = attrgetter("_data"), attrgetter("grad")
 NOT_FINITE = "a value or gradient was not finite (or a sum of them overflowed): the engine names it, or computes it"
 
 

@@ -59,9 +59,13 @@ class Templates:
     def __init__(self, exact: bool = True) -> None:
         self.cache: dict[tuple, Rendered] = {}
         self.exact = exact
+        self.known: dict[Op, tuple[Rendered, list[Value]]] = {}  # node → `kind` (code generation asks several times)
 
     def kind(self, node: Op) -> tuple[Rendered, list[Value]]:
         """The node's templates, and its distinct operands in order (the first fields of the templates)."""
+        known = self.known.get(node)
+        if known is not None:
+            return known
         parents = node.parents
         if len(parents) == 1:  # the common arities first: this runs once per node of a large graph
             operands, pattern = list(parents), (0,)
@@ -80,6 +84,7 @@ class Templates:
             if self.exact and type(node).undefined_when:
                 rendered = replace(rendered, forward=_call(type(node), pattern, constants), calls=_qualified(type(node)))
             self.cache[key] = rendered
+        self.known[node] = rendered, operands
         return rendered, operands
 
     def of(self, node: Op, var: dict[Value, str], grad: dict[Value, str]) -> tuple[Rendered, list[str]]:
