@@ -160,7 +160,7 @@ def test_the_readme_screenshots_script_takes_every_picture(tmp_path):
     assert done.returncode == 0, done.stderr
     written = {Path(line.removeprefix("wrote ")).name for line in done.stdout.splitlines()}
     assert written == {f"viewer-{mode}.png" for mode in ("collapsed", "expanded", "hinge", "hinge-inactive", "quiz",
-                                                          "presenter", "forward", "summary", "matrix")} | {
+                                                          "presenter", "forward", "summary", "matrix", "matrix-met")} | {
         "slide-step-3.png", "matrix-W.png",  # a slide; the matrix lens of W
         "live-hinge-met.png", "live-hinge-flipped.png"}  # the live page: the hinge before and after Δ is typed as 2  # fmt: skip
     sizes = {name: struct.unpack(">II", (tmp_path / name).read_bytes()[16:24]) for name in written}
