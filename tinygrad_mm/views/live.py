@@ -22,11 +22,10 @@ from typing import Any
 
 from ..engine import Op, Value
 from ..engine.errors import describe
-from ..engine.op import NaryOp
 from ..engine.statement import fill
 from .drawing_style import CLOSED_FILL
 from .graph import GraphModel, array_name
-from .live_text import CONSTANT_MARK, constant_marks, forward_parts, view_templates
+from .live_text import CONSTANT_MARK, constant_marks, derivative_parts, forward_parts, open_derivative, view_templates
 from .page_data import StepText, as_factor
 from .page_views import ViewSteps
 from .text import partial
@@ -61,11 +60,12 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
             continue
         constants = list(node.constants().values())
         formula = _marked(node, node.formula_text, names)
-        syms = [_open_derivative(node, k, names) for k in range(len(node.parents))]
+        syms = [open_derivative(node, k, names, text.num) for k in range(len(node.parents))]
+        numbers = [derivative_parts(node, k, model.index, text.num) for k in range(len(node.parents))]
         entry = {
             "op": classes.index(type(node)), "parents": [model.index[p] for p in node.parents], "constants": constants,
             "value": node._data, "head": formula if names(node) == formula else f"{names(node)} = {formula}",
-            "syms": syms, "factors": [as_factor(sym) for sym in syms],
+            "syms": syms, "numbers": numbers, "factors": [as_factor(sym) for sym in syms],
             "locals": [partial(node, p, text.names) for p in node.parents],
             # the words of the engine's DomainError (Op.undefined), for a refused edit
             "cannot": type(node).formula_for(node.parents), "described": [_described(p) for p in node.parents],
@@ -120,14 +120,6 @@ def _marked(node: Op, text_of: Any, names: Any) -> str:
     return text_of(names, constant_marks(node))
 
 
-def _open_derivative(node: Op, k: int, names: Any) -> str:
-    """∂node/∂(parent k) as math with the gate open (what it is whenever gradient flows), names filled in."""
-    if isinstance(node, NaryOp) or node.statement is None:
-        return node.derivative_text(k, names, str)
-    template, worked = node.statement.derivative_display(k, node.constants())
-    return node.render(template, names, lambda x: f"{x:g}", worked)
-
-
 def _gate_words(node: Op, text: StepText) -> dict[str, Any]:
     """The gate's condition and the partials it opens or closes, in words the script completes with numbers."""
     statement = node.statement
@@ -138,6 +130,6 @@ def _gate_words(node: Op, text: StepText) -> dict[str, Any]:
     where = [[fields[f], text.m.index[node] if f == "out" else text.m.index[node.operands()[f]]] for f in used]
     return {
         "condition": fill(condition, fields), "where": where, "closed": node.closed_label,
-        "partials": [f"{partial(node, p, text.names)} = {_open_derivative(node, k, names)}" for k, p in enumerate(node.parents)],
+        "partials": [f"{partial(node, p, text.names)} = {open_derivative(node, k, names, text.num)}" for k, p in enumerate(node.parents)],
         "flat": " and ".join(partial(node, p, text.names) for p in node.parents),
     }

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..engine import Op, Value
+from ..engine.op import NaryOp
 from . import dot
 from .drawing import MAX_BOX_OUTPUTS
 from .graph import GraphModel
@@ -125,15 +126,36 @@ def formula_parts(node: Op, name: Any) -> dict[str, list]:
 
     Where a number goes in parentheses depends on the number (``−2.8`` beside a −, ``1e+05`` before a ²): the formula is
     rendered with a probe of each kind, and the script writes each number as the engine's `fill` would."""
-    def render(shape: str) -> str:  # every probe written in this shape: as it is, negative, or like 1e+05
-        constants = iter(range(len(node.constants())))
-        operand = lambda v: shape.format(name(v)) if re.fullmatch(r"zz\d+q", name(v)) else name(v)  # noqa: E731
-        return node.formula_text(operand, lambda _c: shape.format(PROBE.format("c", next(constants))))
+    return probe_parts(node.formula_text, name)
 
-    plain = render("{}")
+
+def derivative_parts(node: Op, k: int, index: dict[Value, int], num: Any) -> dict[str, list]:
+    """∂node/∂(parent k) with the gate open, in numbers (``1 − 0.7071²``): `formula_parts` of the derivative, each value
+    it reads (an operand's, or ``out``, the node's own) left open; the op's constants are written by ``num``."""
+    return probe_parts(lambda name, _constant: open_derivative(node, k, name, num), lambda v: PROBE.format("", index[v]))
+
+
+def open_derivative(node: Op, k: int, name: Any, num: Any) -> str:
+    """∂node/∂(parent k) as math with the gate open (what it is whenever gradient flows): `Op.derivative_text`, which
+    says 0 past a closed gate."""
+    if isinstance(node, NaryOp) or node.statement is None:
+        return node.derivative_text(k, name, num)
+    template, worked = node.statement.derivative_display(k, node.constants())
+    return node.render(template, name, num, worked)
+
+
+def probe_parts(render: Any, name: Any) -> dict[str, list]:
+    """`formula_parts` of any text ``render(operand namer, constant numberer)`` writes."""
+
+    def probed(shape: str) -> str:  # every probe written in this shape: as it is, negative, or like 1e+05
+        constants = iter(range(10**6))
+        operand = lambda v: shape.format(name(v)) if re.fullmatch(r"zz\d+q", name(v)) else name(v)  # noqa: E731
+        return render(operand, lambda _c: shape.format(PROBE.format("c", next(constants))))
+
+    plain = probed("{}")
     found = list(re.finditer(r"zz(c?)(\d+)q", plain))
     pieces, slots, at = [], [], 0
-    wrapped = {shape: render(shape) for shape in ("−{}", "{}+")}
+    wrapped = {shape: probed(shape) for shape in ("−{}", "{}+")}
     for m in found:
         pieces.append(plain[at : m.start()])
         slots.append([bool(m.group(1)), int(m.group(2))])

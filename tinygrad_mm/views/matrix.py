@@ -283,15 +283,6 @@ def _narrow(node: Value) -> Value:
 # ---------------------------------------------------------------- gradients per branch
 
 
-def added(values: list[float]) -> float:
-    """``values`` added left to right, as a loop of ``+=`` does (Python's own ``sum`` compensates from 3.12 on;
-    the live page's script adds as this does, so the two agree to the last bit)."""
-    total = 0.0
-    for value in values:
-        total += value
-    return total
-
-
 @dataclass(frozen=True)
 class Grid:
     """One array's gradient, through one branch (``via`` its name) or in sum (``via`` = "")."""

@@ -24,9 +24,9 @@ from ..engine import Value
 from ..files import write_atomic
 from . import dot
 from .explain import PathExplosionError, explain
-from .matrix import Array, Grid, MatrixLens, added, elementwise, gradient_lens
+from .matrix import Array, Grid, MatrixLens, elementwise, gradient_lens
 from .matrix_formulas import SLOT, BranchFormula, NotesFormulas, NotFound, filled, notes_formulas, slot
-from .text import node_names, number
+from .text import added, node_names, number
 
 NEGATIVE_RAMP = ("#f7f7f7", "#f4a582", "#d6604d", "#b2182b")  # ColorBrewer RdBu, the red half
 POSITIVE_RAMP = ("#f7f7f7", "#92c5de", "#4393c3", "#2166ac")  # ColorBrewer RdBu, the blue half

@@ -25,8 +25,8 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from ..engine import Add, Dot, Mul, Op, Sum, Value
-from .matrix import Array, MatrixLens, added, gradient_lens, parse_entry
-from .text import number
+from .matrix import Array, MatrixLens, gradient_lens, parse_entry
+from .text import added, number
 
 MISMATCH = 1e-9  # a difference larger than this times the largest gradient of the array is a mismatch
 

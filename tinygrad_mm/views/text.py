@@ -86,16 +86,31 @@ def places_to_add_up(terms: Sequence[float], total: float, digits: int = 4) -> i
     largest = max(abs(v) for v in values)
     if largest == 0.0:
         return None
-    start = digits - 1 - math.floor(math.log10(largest))
+    start = digits - 1 - decimal_exponent(largest)
     if total:  # the total itself gets at least ``digits`` significant digits
-        start = max(start, digits - 1 - math.floor(math.log10(abs(total))))
+        start = max(start, digits - 1 - decimal_exponent(total))
     for places in range(start, MAX_PLACES + 1):
         shown = [round(v, places) for v in terms]
-        if round(sum(shown), places) == round(total, places) and len(set(shown)) == len(set(terms)):
+        if round(added(shown), places) == round(total, places) and len(set(shown)) == len(set(terms)):
             while places > 0 and all(round(v, places - 1) == round(v, places) for v in values):
                 places -= 1  # no trailing zeros: 0.1 + 0.2 = 0.3, not 0.1000 + 0.2000 = 0.3000
             return places
     return None
+
+
+def decimal_exponent(x: float) -> int:
+    """⌊log₁₀ |x|⌋ exactly (``math.log10`` may round 999.9999999999999 up to 3): the exponent of 17 significant
+    digits, which no double rounds up to the next power of ten.  The live page computes it the same way."""
+    return int(format(x, ".16e").partition("e")[2])
+
+
+def added(values: Sequence[float]) -> float:
+    """``values`` added left to right, as a loop of ``+=`` does (Python's own ``sum`` compensates from 3.12 on;
+    the page's script adds as this does, so the two agree to the last bit)."""
+    total = 0.0
+    for value in values:
+        total += value
+    return total
 
 
 _ESCAPED = {"Cc", "Cs", "Zl", "Zp"}  # control characters, lone surrogates, line and paragraph separators

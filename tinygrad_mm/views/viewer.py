@@ -48,7 +48,7 @@ from .quiz import QUIZZES, quiz_questions
 SVG_NS, XLINK_NS = "http://www.w3.org/2000/svg", "http://www.w3.org/1999/xlink"
 ElementTree.register_namespace("", SVG_NS)
 ElementTree.register_namespace("xlink", XLINK_NS)
-SCRIPTS = ("viewer-state.js", "viewer-panel.js", "viewer-quiz.js", "viewer-main.js", "viewer-live.js", "viewer-live-steps.js",
+SCRIPTS = ("viewer-state.js", "viewer-panel.js", "viewer-quiz.js", "viewer-main.js", "viewer-live-digits.js", "viewer-live.js", "viewer-live-steps.js",
            "viewer-live-text.js", "viewer-live-box.js", "viewer-a11y.js")  # a11y last: it wraps S.go and S.showView
 
 

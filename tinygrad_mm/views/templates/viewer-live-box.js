@@ -2,6 +2,7 @@
 // the nudge line; a refused value's message; the state in the URL. The recomputing is part 5 (viewer-live.js).
 (function (S) {
   var data = S.data, $ = S.$, L = S.live, live = data.live;
+  if (!live) return;  // a page made without the live part (--no-live)
   function num(x) { return L.num(x); }
 
   // ---- the live box in the panel

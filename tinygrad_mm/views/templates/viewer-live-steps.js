@@ -46,7 +46,7 @@
         if (where === undefined) continue;
         if (norms[where] !== undefined) { groups[where] = true; continue; }
         var final = received[q] === data.nodes[q].uses || q === data.root, exact = final ? grad[q] : running[q];
-        badges.push(kept(where, exact, final) || [where, "grad " + num(exact) + (final ? "" : " …"), exact, final ? "final" : "partial"]);
+        badges.push(kept(where, exact, final) || [where, "grad " + (final ? L.gradText(q, exact) : num(exact) + " …"), exact, final ? "final" : "partial"]);
       }
       Object.keys(groups).sort().forEach(function (gid) {
         var members = lv.groups[gid], final = members.every(function (i) { return received[i] === data.nodes[i].uses; });

@@ -19,12 +19,13 @@
       var m = marks[Number(k)], nodes = m[1];
       if (m[0] === "value") return m[2] ? fmtG(val[nodes[0]], m[2], "−") : num(val[nodes[0]]);
       if (m[0] === "zero") return val[nodes[0]] === 0 ? m[2] : m[3];
-      if (m[0] === "grad") return num(grad[nodes[0]]);
+      if (m[0] === "grad") return L.gradText(nodes[0], grad[nodes[0]]);  // page_views._shown: grad_format
       if (m[0] === "grads") return num(norm(nodes.map(function (i) { return grad[i]; })));
       if (m[0] === "send") return num(sends[nodes[0]] || 0);
       return num(norm(nodes.map(function (p) { return sends[p] || 0; })));  // "sends"
     });
   }
+  T.formula = formula;
   function formula(f, i) {  // views/live_text.formula_parts: each number in parentheses where the engine's fill puts them
     var out = f.pieces[0], val = L.state.val, consts = L.consts[i] || L.nodes[i].constants;
     f.slots.forEach(function (s, k) {
@@ -146,6 +147,7 @@
   var stepOf = {};
   live.order.forEach(function (i, t) { stepOf[i] = t; });
   T.forget = function () { labels = null; };
+  T.warm = function () { if (!labels && S.svg) labels = find(); };  // viewer-live.js: warm (it only reads the drawing)
   T.paint = function () {  // the drawing's labels, now; returns the units whose words changed
     if (!L.state || !S.svg) return;
     if (!labels) labels = find();

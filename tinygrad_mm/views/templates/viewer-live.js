@@ -5,23 +5,6 @@
 function OpRefusal(message) { this.message = message; }   // thrown by the generated op code: the engine's own words
 function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", for those messages
 
-// Python's format(x, ".{p}g") with the typeset minus (views/text.number): the page's numbers, recomputed
-function fmtG(x, p, minus) {
-  if (x !== x) return "undefined";
-  if (x === Infinity) return "∞";
-  if (x === -Infinity) return minus + "∞";
-  if (x === 0) return "0";
-  var parts = x.toExponential(p - 1).split("e"), exp = Number(parts[1]), text;
-  var strip = function (s) { return s.indexOf(".") < 0 ? s : s.replace(/0+$/, "").replace(/\.$/, ""); };
-  if (exp < -4 || exp >= p) {
-    text = strip(parts[0]) + "e" + (exp < 0 ? "-" : "+") + (Math.abs(exp) < 10 ? "0" : "") + Math.abs(exp);
-  } else {
-    text = strip(x.toFixed(Math.max(0, p - 1 - exp)));
-  }
-  if (Number(text) === 0) return "0";
-  return text.replace(/-/g, minus);
-}
-
 (function (S) {
   var data = S.data, $ = S.$, L = { edited: false };
   S.live = L;
@@ -138,7 +121,30 @@ function fmtG(x, p, minus) {
   // ---- what the page shows, rewritten from a computed state
   // The numbers are rewritten where the page is about to show them: the current view's records at once, a step's
   // texts when the panel shows it, another view when it is opened (L.dirty says what is still to do).
-  var receivedOf = null;
+  var receivedOf = null, gradPlaces = {};  // node → what it received, [step, slot]; node → decimal places of its gradient
+  function received() {
+    if (!receivedOf) {
+      receivedOf = [];
+      for (var i = 0; i < N; i++) receivedOf.push([]);
+      order.forEach(function (i, t) {
+        (nodes[i].parents || []).forEach(function (p, k) { if (!isConstant(p)) receivedOf[p].push([t, k]); });
+      });
+    }
+    return receivedOf;
+  }
+  // page_data.StepText.grad_format: node i's gradient (or a part of it) with enough digits to read as the sum of what
+  // its uses sent (viewer-live-digits.js); sumFormat: the same for any terms and their total
+  L.gradText = function (i, x) {
+    if (!(i in gradPlaces)) {
+      var steps = L.state.steps;
+      gradPlaces[i] = sumPlaces(received()[i].map(function (tk) { return steps[tk[0]].c[tk[1]]; }), L.state.grad[i], digits);
+    }
+    return placesText(x, gradPlaces[i], digits);
+  };
+  function sumFormat(terms, total) {
+    var places = sumPlaces(terms, total, digits);
+    return function (x) { return placesText(x, places, digits); };
+  }
   function rewrite(state) {
     data.root_data = num(state.val[data.root]);
     L.dirty = { steps: {}, views: {}, summary: true };
@@ -147,14 +153,7 @@ function fmtG(x, p, minus) {
   }
   function ensureStep(t) {
     if (!L.dirty || !L.dirty.steps[t]) return;
-    if (!receivedOf) {
-      receivedOf = [];
-      for (var i = 0; i < N; i++) receivedOf.push([]);
-      order.forEach(function (i, t2) {
-        (nodes[i].parents || []).forEach(function (p, k) { if (!isConstant(p)) receivedOf[p].push([t2, k]); });
-      });
-    }
-    rewriteStep(data.steps[t], order[t], t, L.state.steps, receivedOf, L.state.val);
+    rewriteStep(data.steps[t], order[t], t, L.state.steps, received(), L.state.val);
     delete L.dirty.steps[t];
   }
   function ensureView(k) {
@@ -166,18 +165,21 @@ function fmtG(x, p, minus) {
     if (!L.dirty || !L.dirty.summary) return;
     L.dirty.summary = false;
     var grad = L.state.grad, steps = L.state.steps;
-    data.summary.forEach(function (row) {
-      row.text = live.partials[row.node] + " = " + num(grad[row.node]);
-      var branches = live.summary[row.node] || [];
+    data.summary.forEach(function (row) {  // page_data.StepText.summary
+      var i = row.node, branches = live.summary[i] || [], sums = branches.map(function (b) {
+        var c = 0;
+        b[1].forEach(function (tk) { c += steps[tk[0]].c[tk[1]]; });
+        return c;
+      });
+      var show = sums.length > 1 ? sumFormat(sums, grad[i]) : function (x) { return L.gradText(i, x); };
+      row.text = live.partials[i] + " = " + show(grad[i]);
       if (row.branches !== undefined && branches.length > 1) {
         var text = "";
         branches.forEach(function (b, n) {
-          var c = 0;
-          b[1].forEach(function (tk) { c += steps[tk[0]].c[tk[1]]; });
-          var term = num(c) + " (via " + b[0] + ")";
+          var term = show(sums[n]) + " (via " + b[0] + ")";
           text += n === 0 ? term : (term.charAt(0) === "−" ? " − " + term.slice(1) : " + " + term);
         });
-        row.branches = text + " = " + num(grad[row.node]);
+        row.branches = text + " = " + show(grad[i]);
       }
     });
   }
@@ -188,28 +190,31 @@ function fmtG(x, p, minus) {
     L.texts.ensureAll();
   };
   function rewriteStep(s, i, t, steps, received, val) {
-    var st = steps[t], nd = nodes[i];
-    s.grad = num(st.g); s.grad_exact = st.g; s.zero = st.g === 0;
+    var st = steps[t], nd = nodes[i], show = function (x) { return L.gradText(i, x); };
+    s.grad = show(st.g); s.grad_exact = st.g; s.zero = st.g === 0;
+    var formula = nd.op === undefined ? "" : L.texts.formula(nd.forward[0], i);
+    var head = data.nodes[i].name === formula ? formula : data.nodes[i].name + " = " + formula;
     s.edges.forEach(function (e, k) {
       if (e.constant) return;
       var p = nd.parents[k], closed = st.open === false, sym = closed ? "0" : nd.factors[k];
-      var head = nd.head.replace(/⟨(\d+)⟩/g, function (_, j) { return num(currentConstant(i, Number(j))); });
-      e.text = live.partials[p] + " += " + live.partials[i] + " · " + sym + " = " + num(st.g) + " · " +
+      e.text = live.partials[p] + " += " + live.partials[i] + " · " + sym + " = " + show(st.g) + " · " +
         factor(num(st.local[k])) + " = " + num(st.c[k]);
-      var said = closed ? "0" : nd.syms[k], value = num(st.local[k]);  // as text.derivative_sentence: no "= −1 = −1"
-      e.why = head + ": " + nd.locals[k] + " = " + said + (value === said ? "" : " = " + value);
-      e.acc = st.before[k] === 0 ? live.partials[p] + ": " + num(st.after[k])
-        : live.partials[p] + ": " + num(st.before[k]) + " + " + factor(num(st.c[k])) + " = " + num(st.after[k]);
+      var said = closed ? "0" : nd.syms[k], numeric = closed ? "0" : L.texts.formula(nd.numbers[k], i), value = num(st.local[k]);
+      var chain = [said].concat(numeric === said ? [] : [numeric], value === numeric ? [] : [value]);  // text.derivative_sentence
+      e.why = head + ": " + nd.locals[k] + " = " + chain.join(" = ");
+      var sum = sumFormat([st.before[k], st.c[k]], st.after[k]);
+      e.acc = st.before[k] === 0 ? live.partials[p] + ": " + sum(st.after[k])
+        : live.partials[p] + ": " + sum(st.before[k]) + " + " + factor(sum(st.c[k])) + " = " + sum(st.after[k]);
       e.after_exact = st.after[k]; e.zero = st.c[k] === 0;
     });
-    s.received = received[i].map(function (tk) { return { step: tk[0], from: order[tk[0]], text: num(steps[tk[0]].c[tk[1]]) }; });
+    s.received = received[i].map(function (tk) { return { step: tk[0], from: order[tk[0]], text: show(steps[tk[0]].c[tk[1]]) }; });
     if (nd.gate) s.gate = gateText(nd.gate, st.open, val);
     ((data.questions || {})[t] || []).forEach(function (q) { rewriteQuestion(q, steps, val); });
     if (s.quiz) {
       s.quiz.tol = tolerance(st.g, s.grad);
       var hint = received[i].map(function (tk) {
         var u = order[tk[0]], user = steps[tk[0]], closed = user.open === false;
-        return live.partials[u] + " · " + (closed ? "0" : nodes[u].factors[tk[1]]) + " = " + num(user.g) + " · " + factor(num(user.local[tk[1]]));
+        return live.partials[u] + " · " + (closed ? "0" : nodes[u].factors[tk[1]]) + " = " + L.gradText(u, user.g) + " · " + factor(num(user.local[tk[1]]));
       });
       if (hint.length > 1) hint.push(live.partials[i] + " is the sum of these " + hint.length + " contributions");
       s.quiz.hint = hint;
@@ -254,16 +259,18 @@ function fmtG(x, p, minus) {
 
   // ---- the drawing: every node's "data …" text
   var dataTexts = null;  // [text element, node] of the drawing shown: found once per drawing
+  function findDataTexts() {
+    if (dataTexts || !S.svg) return;
+    dataTexts = [];
+    var texts = S.svg.querySelectorAll("g.node text.data");
+    for (var n = 0; n < texts.length; n++) {
+      var m = /^v(\d+)$/.exec(texts[n].closest("g.node").id);
+      if (m && texts[n].textContent.indexOf("data ") === 0) dataTexts.push([texts[n], Number(m[1]), nodes[Number(m[1])].value]);
+    }
+  }
   function paintSvg() {
     if (!L.state) return;
-    if (!dataTexts) {
-      dataTexts = [];
-      var texts = S.svg.querySelectorAll("g.node text.data");
-      for (var n = 0; n < texts.length; n++) {
-        var m = /^v(\d+)$/.exec(texts[n].closest("g.node").id);
-        if (m && texts[n].textContent.indexOf("data ") === 0) dataTexts.push([texts[n], Number(m[1]), nodes[Number(m[1])].value]);
-      }
-    }
+    findDataTexts();
     order.forEach(function (i, t) {  // a gate drawn as the page was made, shown as it is now
       var words = nodes[i].gate, group = S.byId["v" + i + "op"];
       if (!words || !group) return;
@@ -350,6 +357,19 @@ function fmtG(x, p, minus) {
     return { change: change, predicted: predicted, ratio: predicted ? change / predicted : null, flipped: flipped };
   };
 
+  // ---- the first edit's one-time work, done while the page is idle after loading: the numbers as made (for Reset),
+  // the pass as made, the current view's step records from it (they equal the page's own, so nothing on the page
+  // changes), and the drawing's texts to rewrite. It only reads the page; an edit that comes first does it itself.
+  function warm() {
+    if (L.edited || original.steps) return;
+    snapshot();
+    var state = L.state;
+    L.rewriteView(S.view, state.steps, state.grad);
+    findDataTexts();
+    L.texts.warm();
+    L.warmed = true;
+  }
+
   // ---- Reset: the numbers the page was made with
   function snapshot() {
     original.steps = JSON.stringify(data.steps);
@@ -388,7 +408,7 @@ function fmtG(x, p, minus) {
     var made = null;  // the state as made: computed when first asked for, so that loading costs nothing more
     Object.defineProperty(L, "state", {
       get: function () { if (!made) made = L.compute({}, {}); return made; },
-      set: function (state) { made = state; document.dispatchEvent(new CustomEvent("tgmm:live-state", { detail: state })); }, configurable: true
+      set: function (state) { made = state; gradPlaces = {}; document.dispatchEvent(new CustomEvent("tgmm:live-state", { detail: state })); }, configurable: true
     });
     var show = S.showView;
     S.showView = function (k) { show.apply(S, arguments); dataTexts = null; L.texts.forget(); ensureView(k); if (L.edited) paintSvg(); };
@@ -409,6 +429,7 @@ function fmtG(x, p, minus) {
     };
     L.build();
     L.readHash();
+    if (window.requestIdleCallback) window.requestIdleCallback(warm, { timeout: 3000 }); else setTimeout(warm, 200);
     L.ready = true;
     window.tinygradLive = L;
   };
