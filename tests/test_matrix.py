@@ -453,3 +453,27 @@ def test_f_prime_reads_the_open_formula_even_where_every_relu_is_flat():
     formulas = notes_formulas(gradient_lens(s))
     assert formulas.branches[0].fprime == [0.0, 0.0]
     assert formulas.derivative_text(formulas.branches[0]) == "f′(z) = 1 where z > 0, else 0"
+
+
+@pytest.mark.parametrize("g", [0.0, 0.5])
+def test_a_use_outside_every_branch_has_its_own_grid_and_the_notes_check_counts_it(g):
+    """J_total = g·(J + W[0,0]): the sum uses W[0,0] outside both branches. W gets a "via no branch" grid (also where it
+    is all 0: the graph's shape decides, so a live edit never makes it appear or vanish), the parts add up to the
+    sum grid, and the notes' formula is checked with that part added — no false MISMATCH at W[0,0]."""
+    from tinygrad_mm import Parameter, sum_values
+    from tinygrad_mm.views.graph import graph_model
+
+    example = notes_example(small=True)
+    w00 = next(node for node in graph_model(example.J).nodes if node.label == "W[0,0]")
+    total = sum_values([example.J, w00]) * Parameter(g, "g")
+    total.label = "J_total"
+    lens = gradient_lens(total)
+    W = lens.array("W")
+    assert [grid.via for grid in lens.grids(W)] == ["s", "s_c", "no branch", ""]
+    assert lens.grids(W)[2].values[(0, 0)] == g and lens.grids(W)[2].values[(1, 1)] == 0.0
+    assert [grid.via for grid in lens.grids(lens.array("U"))] == ["s", "s_c", ""]  # U is used in the branches only
+    formulas = notes_formulas(lens)
+    assert all(check.ok for check in formulas.checks), formulas.checks
+    picture = matrix_picture(total, "svg", only=["W"]).decode()
+    assert "via no branch" in picture and "+ (via no branch)" in picture and "Σ over s, s_c, no branch" in picture
+    assert "MISMATCH" not in picture

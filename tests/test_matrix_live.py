@@ -176,3 +176,24 @@ def test_a_users_graph_with_one_branch_and_no_notes_formula(open_viewer, tmp_pat
     edit(view, "W[1,2]", 0.8)
     edit(view, "x[0]", -1.25)
     assert_lens_agrees(view, edited(J, {"W[1,2]": 0.8, "x[0]": -1.25}))
+
+
+@pytest.mark.parametrize("made_with", [0.0, 0.5])
+def test_the_no_branch_grid_stays_when_an_edit_makes_it_zero_or_not(open_viewer, tmp_path, made_with):
+    """J_total = g·(J + W[0,0]): the sum outside both branches uses W[0,0] itself, so W has a "no branch" grid — by the
+    graph's shape, not its numbers (matrix.MatrixLens.grids). A page made with g = 0 has it (zeros) and fills it when g
+    is edited to 0.3; a page made with g = 0.5 keeps it when g is edited to 0. Each time the page shows what the
+    Python lens of the edited graph shows, cell for cell."""
+    from tinygrad_mm import Parameter, sum_values
+
+    example = notes_example(small=True)
+    w00 = next(node for node in graph_model(example.J).nodes if node.label == "W[0,0]")
+    total = sum_values([example.J, w00]) * Parameter(made_with, "g")
+    total.label = "J_total"
+    view = open_lens(open_viewer, total, tmp_path / "rest.html")
+    shown = assert_lens_agrees(view, edited(total, {}))
+    rest = [title for _, title, _ in shown.values() if title.startswith("∂J_total/∂W[0,0] via no branch = ")]
+    assert len(rest) == 1, "W's grid through no branch is drawn, with its cells' tooltips"
+    for value in (0.3 if made_with == 0.0 else 0.0, made_with):
+        edit(view, "g", value)
+        assert_lens_agrees(view, edited(total, {"g": value}))

@@ -308,7 +308,7 @@ class MatrixLens:
     steps: tuple[BackwardStep, ...]  # the side pass (engine.record), root first
     grads: dict[Value, float]  # ∂J/∂node, every node (the fresh side pass)
     via: dict[Value, list[float]] = field(default_factory=dict)  # entry → what it received through each branch
-    elsewhere: dict[Value, float] = field(default_factory=dict)  # entry → what it received from no branch
+    elsewhere: dict[Value, float] = field(default_factory=dict)  # entry used outside every branch → what it received there
 
     @property
     def branch_names(self) -> list[str]:
@@ -319,11 +319,12 @@ class MatrixLens:
         return [node.label for node in self.branches]
 
     def grids(self, array: Array) -> list[Grid]:
-        """Via each branch, then "elsewhere" (only if anything arrived outside every branch), then the sum."""
+        """Via each branch, then "no branch" (if an op outside every branch uses an entry: by the graph's shape, not
+        its numbers, so that an edit on the live page that makes it 0 keeps the grid), then the sum."""
         out = [Grid(array, name, {i: self.via[n][k] for i, n in array.cells.items()})
                for k, name in enumerate(self.branch_names)]  # fmt: skip
-        if self.branches and any(self.elsewhere.get(n, 0.0) for n in array.cells.values()):
-            out.append(Grid(array, "no branch", {i: self.elsewhere[n] for i, n in array.cells.items()}))
+        if self.branches and any(n in self.elsewhere for n in array.cells.values()):
+            out.append(Grid(array, "no branch", {i: self.elsewhere.get(n, 0.0) for i, n in array.cells.items()}))
         out.append(Grid(array, "", {i: self.grads[n] for i, n in array.cells.items()}))
         return out
 
@@ -371,13 +372,12 @@ def gradient_lens(root: Value) -> MatrixLens:
     users = [{p for op in inside(b) for p in op.parents if p in entries} for b in branches]
     lens.arrays.sort(key=lambda a: _reading_order(a, users))
     lens.via = {node: [0.0] * len(branches) for node in entries}
-    lens.elsewhere = dict.fromkeys(entries, 0.0)
     for step in steps:  # in the order backward() ran: each entry's parts add up as its .grad did
         k = branch_of.get(step.node)
         for parent, sent in zip(step.parents, step.contributions, strict=True):
             if parent in entries:
-                if k is None:
-                    lens.elsewhere[parent] += sent
-                else:
+                if k is not None:
                     lens.via[parent][k] += sent
+                elif branches:  # outside every branch (without branches, everything is the sum grid's)
+                    lens.elsewhere[parent] = lens.elsewhere.get(parent, 0.0) + sent
     return lens

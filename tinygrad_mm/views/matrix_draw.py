@@ -214,6 +214,10 @@ def array_panel(cells: Cells, array: Array, formulas: NotesFormulas | None) -> s
             rows.append("<TR>" + outer_product(cells, formulas, branch) + by +
                         f"<TD>{grid_table(cells, grid, largest, _grid_tip(cells, grid, by_name.get(grid.via), root))}</TD>"
                         + _td(f"via {grid.via}", 11, True) + "</TR>")  # fmt: skip
+        for grid in grids[len(formulas.branches) : -1]:  # through no branch: an op outside every branch uses W itself
+            rows.append("<TR><TD></TD>" + _td("+", 11) +
+                        f"<TD>{grid_table(cells, grid, largest, _grid_tip(cells, grid, None, root))}</TD>"
+                        + _td(f"via {grid.via}", 11, True) + "</TR>")  # fmt: skip
         total = grids[-1]
         rows.append("<TR><TD></TD>" + _td("sum →", 11) +
                     f"<TD>{grid_table(cells, total, largest, _grid_tip(cells, total, None, root))}</TD>"
@@ -287,6 +291,9 @@ def check_text(formulas: NotesFormulas, role: str, root: str, cells: Cells) -> t
     (as a template, its slots and their values: see `Cells.text`)."""
     check = next(c for c in formulas.checks if c.array == getattr(formulas, role).name)
     terms = " + ".join(f"(∂{root}/∂{b.name} = {slot(f'g{k}')})·{cell_factor(b, role)}" for k, b in enumerate(formulas.branches))
+    array = getattr(formulas, role)
+    if any(node in cells.lens.elsewhere for node in array.cells.values()):
+        terms += " + (via no branch)"  # an op outside every branch uses the array itself: the notes' formula is not all
     template = (f"each cell: ∂{root}/∂{check.array}[{'i,j' if role == 'W' else 'i'}] = {terms}{slot('zero')}\n"
                 f"checked on all {check.cells} cells against the scalar gradients: largest difference "
                 f"{slot('largest')} (at {slot('worst')})   {slot('verdict')}")  # fmt: skip
@@ -321,8 +328,9 @@ def sum_check(lens: MatrixLens, array: Array, cells: Cells) -> tuple[str, dict[s
     """``Σ via = ∂J/∂W``: how far the branch parts are from the fresh pass's gradient (rounding only); as `check_text`."""
     if not lens.branches:
         return "one branch: the grid is ∂J/∂(entry) of a fresh backward pass", {}, {}
-    worst = max(abs(added(lens.via[n]) + lens.elsewhere[n] - lens.grads[n]) for n in array.cells.values())
-    return (f"the parts add up: Σ over {', '.join(lens.branch_names)} = the sum grid (a fresh backward pass) "
+    worst = max(abs(added(lens.via[n]) + lens.elsewhere.get(n, 0.0) - lens.grads[n]) for n in array.cells.values())
+    parts = lens.branch_names + ["no branch"] * any(n in lens.elsewhere for n in array.cells.values())
+    return (f"the parts add up: Σ over {', '.join(parts)} = the sum grid (a fresh backward pass) "
             f"to within {slot('worst')} (the order of float additions)"), {"worst": ["sum", array.name]}, {"worst": cells.num(worst)}
 
 

@@ -166,7 +166,7 @@ def _check(lens: MatrixLens, formulas: NotesFormulas, array: Array, role: str) -
     largest, worst, scale = 0.0, "", 0.0
     for index, node in array.cells.items():
         grad = lens.grads[node]
-        diff = abs(formulas.predicted(role, index) - grad)
+        diff = abs(formulas.predicted(role, index) + lens.elsewhere.get(node, 0.0) - grad)  # + what came through no branch
         scale = max(scale, abs(grad))
         if diff > largest or not worst:
             largest, worst = diff if math.isfinite(diff) else math.inf, array.entry(index)

@@ -49,7 +49,7 @@
           var f = role === "W" ? b.delta[cell[2]] * val[b.x[cell[3]]] : role === "b" ? b.delta[cell[2]] : val[b.a[cell[2]]];
           predicted += b.g * f;
         });
-        var diff = Math.abs(predicted - g);
+        var diff = Math.abs(predicted + (lens.branches.length ? rest[cell[0]] : 0) - g);  // + what came through no branch
         if (Math.abs(g) > scale) scale = Math.abs(g);
         if (diff > largest || !worst) { largest = isFinite(diff) ? diff : Infinity; worst = cell[1]; }
       });
