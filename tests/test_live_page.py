@@ -14,7 +14,7 @@ from cli_helpers import assert_one_line_error, cli
 
 from tinygrad_mm import Parameter, Value, dot, sum_values, to_html
 from tinygrad_mm.engine import Op, record
-from tinygrad_mm.models.cs224n import notes_example
+from tinygrad_mm.models.cs224n import ExampleSpec, build_example, notes_example
 from tinygrad_mm.models.losses import max_margin_loss
 from tinygrad_mm.views.graph import graph_model
 from tinygrad_mm.views.text import number
@@ -133,11 +133,11 @@ def test_the_hinge_flips_live_and_the_shared_weights_gradients_follow(open_viewe
         "tgmm.data.nodes.map((n, i) => [n.name, tinygradLive.state.grad[i]]).filter(p => /^(W|U|b)\\[/.test(p[0]))"
     )
     if active:  # it was violated; now the margin is met: flat, nothing flows, every weight's gradient is 0
-        assert "fails here" in gate and "margin met" in gate and "nothing flows back" in gate
+        assert gate.startswith("Δ + s_c − s = 1 + ") and "≤ 0: J = 0 is flat here" in gate and "nothing flows back" in gate
         assert all(g == 0.0 for _, g in weights)
         assert view.ids("#graph g.edge.zero")  # J's edges are drawn as sending 0
     else:  # it was met; now violated: ∂J/∂s = −1, ∂J/∂s_c = +1 flow back
-        assert "holds here" in gate and "∂J/∂s = −1" in gate and "∂J/∂s_c = +1" in gate
+        assert "> 0: the margin is violated" in gate and "∂J/∂s = −1" in gate and "∂J/∂s_c = +1" in gate
         assert any(g != 0.0 for _, g in weights)
         assert not view.ids("#graph g.edge.zero")
     assert_page_agrees(view, rebuild(example.J, {name: value}))
@@ -269,7 +269,7 @@ def test_the_quiz_asks_about_the_edited_numbers(open_viewer, tmp_path):
     asked = {q["id"]: q for questions in after.values() for q in questions}
     was = {q["id"]: q for questions in before.values() for q in questions}
     gate = next(q for key, q in asked.items() if key.startswith("gate"))
-    assert was[gate["id"]]["answer"] is False and gate["answer"] is True and "holds here" in gate["explain"]
+    assert was[gate["id"]]["answer"] is False and gate["answer"] is True and "> 0: the margin is violated" in gate["explain"]
     locals_ = sorted(q["answer"] for key, q in asked.items() if key.startswith("local"))
     assert locals_ == [-1.0, 1.0]
     nodes = rebuild(example.J, {}, {(graph_model(example.J).root_index, "delta"): 2.0})
@@ -387,40 +387,49 @@ def test_after_an_edit_the_page_folds_the_same_state_as_python_on_the_edited_gra
 
 
 def page_texts(view) -> dict:
-    """Every text the page's data holds for the backward pass: each step's panel words, the summary, each view's
-    records (their badges and words)."""
+    """Every text the page's data holds for the backward pass: each step's panel words, the summary, the quiz's
+    questions, each view's records (their badges and words)."""
     view.page.evaluate("window.tinygradLive && tinygradLive.ensureAll()")
-    return view.page.evaluate("({steps: tgmm.data.steps, summary: tgmm.data.summary, views: tgmm.data.views.map(V => V.steps)})")
+    return view.page.evaluate(
+        "({steps: tgmm.data.steps, summary: tgmm.data.summary, questions: tgmm.data.questions || null, views: tgmm.data.views.map(V => V.steps)})"
+    )
 
 
 def differences(a, b, path: str = "") -> list[tuple[str, object, object]]:
-    """Where two JSON values differ: [(path, a's, b's)]; an op's gate sentence (``.gate``) is left out (below)."""
+    """Where two JSON values differ: [(path, a's, b's)]."""
     if isinstance(a, dict) and isinstance(b, dict):
-        return [d for key in sorted(set(a) | set(b)) if key != "gate" for d in differences(a.get(key), b.get(key), f"{path}.{key}")]
+        return [d for key in sorted(set(a) | set(b)) for d in differences(a.get(key), b.get(key), f"{path}.{key}")]
     if isinstance(a, list) and isinstance(b, list) and len(a) == len(b):
         return [d for k, (x, y) in enumerate(zip(a, b, strict=True)) for d in differences(x, y, f"{path}[{k}]")]
     return [] if a == b else [(path, a, b)]
 
 
-@pytest.mark.parametrize("seed", [None, *range(6)])
-def test_after_an_edit_every_text_reads_as_a_page_made_from_the_edited_graph(open_viewer, tmp_path, seed):
+GRAPHS = {"notes": lambda: notes_example(small=True).J, "notes, relu": lambda: build_example(ExampleSpec(activation="relu")).J,
+          "expanded hinge": lambda: max_margin_loss(Parameter(0.3, "s") * Parameter(1.5, "w"), Parameter(-0.2, "s_c"), 1.0, expanded=True)}  # fmt: skip
+
+
+@pytest.mark.parametrize("delta", [3.0, 0.0])  # the hinge violated (gradient flows), then met (nothing does)
+@pytest.mark.parametrize("graph", [*GRAPHS, *range(6)])
+def test_after_an_edit_every_text_reads_as_a_page_made_from_the_edited_graph(open_viewer, tmp_path, graph, delta):
     """After an edit the page rewrites its words itself: each step's chain-rule lines (the gradient with enough digits
     to read as the sum of what the node received, views/text.places_to_add_up, ported to viewer-live-digits.js), the
-    local-derivative sentence with its numbers, what each node received, the quiz hints, the summary with its
-    per-branch sums, every badge. All of it must equal, character for character, the page Python writes for the edited
-    graph. Left out: an op's gate sentence (Relu's, the hinge's), which Python words by hand per op; the page writes
-    the gate's condition and its numbers instead (test_the_hinge_flips_live... checks it)."""
-    root = notes_example(small=True).J if seed is None else random_graph(seed)
-    view = open_viewer(to_html(root, tmp_path / "edited.html"))
-    leaf = "W[1,0]" if seed is None else view.page.evaluate("Object.keys(tinygradLive.targets).filter(n => n !== 'Δ').pop()")
-    value = -0.4 if seed is None else 0.77
-    assert view.page.evaluate("([n, v]) => tinygradLive.set(n, v)", [leaf, value]) is True
-    assert view.page.evaluate("tinygradLive.set('Δ', 3.0)") is True  # the hinge stays violated: gradient flows
-    edited = rebuild(root, {leaf: value}, {(graph_model(root).root_index, "delta"): 3.0})[graph_model(root).root_index]
-    made = page_texts(open_viewer(to_html(edited, tmp_path / "made.html")))
-    got = page_texts(view)
-    assert differences(got, made) == []
-    assert got["steps"][0]["gate"] != made["steps"][0]["gate"]  # the one text left out (a known difference, above)
+    local-derivative sentence with its numbers, each gate's sentence in its op's own words (views/gate_words.py: the
+    hinge's "Δ + s_c − s = … > 0: the margin is violated, …"), what each node received, the quiz's questions and
+    hints, the summary with its per-branch sums, every badge. All of it must equal, character for character, the
+    page Python writes for the edited graph, on the notes' example, with relu, an expanded hinge and random graphs."""
+    root = GRAPHS[graph]() if isinstance(graph, str) else random_graph(graph)
+    view = open_viewer(to_html(root, tmp_path / "edited.html", quiz=True))
+    targets = view.page.evaluate("Object.keys(tinygradLive.targets)")
+    leaf = "W[1,0]" if "W[1,0]" in targets else [n for n in targets if n != "Δ"][-1]
+    assert view.page.evaluate("([n, v]) => tinygradLive.set(n, v)", [leaf, -0.4]) is True
+    constants = {}
+    if "Δ" in targets:
+        assert view.page.evaluate("d => tinygradLive.set('Δ', d)", delta) is True
+        constants = {(graph_model(root).root_index, "delta"): delta}
+    edited = rebuild(root, {leaf: -0.4}, constants)[graph_model(root).root_index]
+    made = page_texts(open_viewer(to_html(edited, tmp_path / "made.html", quiz=True)))
+    assert differences(page_texts(view), made) == []
+    assert any(step["gate"] for step in made["steps"])  # a gate's sentence was compared
 
 
 def test_the_pages_decimal_places_are_pythons(open_viewer, tmp_path):

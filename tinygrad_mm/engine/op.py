@@ -3,7 +3,8 @@
 An op class (ops.py) states its value and its local derivatives once, as math (rules.py); from that
 statement it gets ``forward``, ``local_grads`` and ``gate`` (statement.py) and every text a view
 shows: ``formula_text`` (``tanh(z)``), ``derivative_text`` (``1 − o²``; ``0`` behind a closed gate),
-``gate_text`` and, for the compiled code, ``code_text``/``code_derivative``/``code_gate``.  Templates
+``gate_words`` (why a gate is open or closed: views/gate_words.py) and, for the compiled code,
+``code_text``/``code_derivative``/``code_gate``.  Templates
 name the operands ``{x}`` (one parent) or ``{a}``/``{b}`` (two), the node itself ``{out}``, and
 numbers baked into the op by name (``{n}``, ``{delta}``).  No view knows any op by name.
 
@@ -45,6 +46,7 @@ class Op(Value):
     undefined_when: ClassVar[dict[str, str]] = {}  # … and the inputs it refuses: condition → why
     constant_fields: ClassVar[dict[str, str]] = {}  # numbers baked into the op: field name → attribute (n → exponent)
     closed_label: ClassVar[str] = "flat here — no gradient"  # drawn on a closed gate
+    gate_words: ClassVar[tuple[str, str] | None] = None  # why gradient flows, and why not (views/gate_words.py)
     operand_fields: ClassVar[tuple[str, ...]] = ()  # the names of the parents in the statement, in order
     formula: ClassVar[str] = ""  # printed from ``value``: "tanh({x})" (a display template, see `fill`)
     statement: ClassVar[Statement | None] = None  # the parsed statement, made with the class
@@ -105,10 +107,6 @@ class Op(Value):
             return "0"
         template, worked_out = self.statement.derivative_display(k, self.constants())  # type: ignore[union-attr]
         return self.render(template, name, number, worked_out)
-
-    def gate_text(self, name: Namer, number: Numberer) -> str | None:
-        """Words and numbers for why the gradient flows here or not (ops with a `gate` only)."""
-        return None
 
     def code_text(self, var: Namer) -> str:
         """The forward value as a Python expression over the float variables ``var(node)``."""

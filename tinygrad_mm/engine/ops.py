@@ -10,7 +10,7 @@ their labels; no NaN or infinity is ever made.
 
 from __future__ import annotations
 
-from .op import BinaryOp, Namer, NaryOp, Numberer, UnaryOp, parenthesize
+from .op import BinaryOp, NaryOp, UnaryOp
 from .value import Value
 
 NEEDS_A_POSITIVE_BASE = (
@@ -102,13 +102,8 @@ class Relu(UnaryOp):
     __slots__ = ()
     op, symbol = "relu", "relu"
     value, derivatives, flows_when = "relu(x)", ("1",), "x > 0"
-
-    def gate_text(self, name: Namer, number: Numberer) -> str:
-        x, out, value = name(self.x), name(self), number(self.x._data)
-        d = f"∂{parenthesize(out)}/∂{parenthesize(x)}"  # a compound name in parentheses: ∂J/∂(s + t)
-        if self.gate():
-            return f"{x} = {value} > 0: relu passes its input here, so {d} = 1"
-        return f"{x} = {value} ≤ 0: relu is flat here ({out} = 0), so {d} = 0 — nothing flows back"
+    gate_words = ("{x} = {=x} > 0: relu passes its input here, so ∂{(out)}/∂{(x)} = 1",
+                  "{x} = {=x} ≤ 0: relu is flat here ({out} = 0), so ∂{(out)}/∂{(x)} = 0 — nothing flows back")  # fmt: skip
 
 
 class Tanh(UnaryOp):

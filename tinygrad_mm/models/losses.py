@@ -4,9 +4,8 @@ or, for teaching, ``expanded``: the margin m = Δ + s_c − s from ordinary ops,
 from __future__ import annotations
 
 from ..engine.errors import finite_float
-from ..engine.op import BinaryOp, Namer, Numberer, Op
+from ..engine.op import BinaryOp
 from ..engine.ops import Relu
-from ..engine.statement import parenthesize
 from ..engine.value import Value, operand
 
 
@@ -23,6 +22,12 @@ class MaxMargin(BinaryOp):
     flows_when = "out > 0"  # … (the gate is open); 0 and 0 when it is met
     constant_fields = {"delta": "delta"}
     closed_label = "margin met — no gradient"
+    gate_words = (  # the seeds' question, answered here: why ∂J/∂s = −1 and ∂J/∂s_c = +1 (or both 0)
+        "Δ + {(b)} − {(a)} = {=delta} + {=(b)} − {=(a)} = {=delta + b - a} > 0: the margin is violated, "
+        "so here {(out)} = Δ + {(b)} − {(a)}, and ∂{(out)}/∂{(a)} = −1, ∂{(out)}/∂{(b)} = +1",
+        "Δ + {(b)} − {(a)} = {=delta} + {=(b)} − {=(a)} = {=delta + b - a} ≤ 0: "
+        "{(out)} = 0 is flat here, so both ∂{(out)}/∂{(a)} and ∂{(out)}/∂{(b)} are 0 — nothing flows back",
+    )
 
     @classmethod
     def apply(cls, s: Value, s_c: Value, *, delta: float) -> Value:  # type: ignore[override]
@@ -34,26 +39,6 @@ class MaxMargin(BinaryOp):
     def active(self) -> bool:
         """True while the margin is violated (Δ + s_c − s > 0, so J > 0), i.e. while gradient flows."""
         return self.gate()
-
-    def gate_text(self, name: Namer, number: Numberer) -> str:
-        """The seeds' question, answered here: why ∂J/∂s = −1 and ∂J/∂s_c = +1 (or both 0)."""
-        s, s_c, J = (parenthesize(name(v)) for v in (self.a, self.b, self))  # compound names in parentheses
-        margin = self.delta + self.b._data - self.a._data
-        arithmetic = (
-            f"Δ + {s_c} − {s} = {number(self.delta)} + {_signed(number, self.b._data)} − "
-            f"{_signed(number, self.a._data)} = {number(margin)}"
-        )
-        if self.active:
-            return (
-                f"{arithmetic} > 0: the margin is violated, so here {J} = Δ + {s_c} − {s}, "
-                f"and ∂{J}/∂{s} = −1, ∂{J}/∂{s_c} = +1"
-            )
-        return f"{arithmetic} ≤ 0: {J} = 0 is flat here, so both ∂{J}/∂{s} and ∂{J}/∂{s_c} are 0 — nothing flows back"
-
-
-def _signed(number: Numberer, x: float) -> str:
-    text = number(x)
-    return f"({text})" if x < 0 else text
 
 
 class Hinge(Relu):
@@ -67,32 +52,15 @@ class Hinge(Relu):
     op, symbol = "max(0,·)", "max(0,·)"
     value = "max(0, x)"
     closed_label = "margin met — no gradient"
+    gate_words = (  # with m's own arithmetic when m is computed
+        "{x} = {x=}{=x} > 0: the margin is violated, so here {out} = {x}, and ∂{(out)}/∂{(x)} = 1",
+        "{x} = {x=}{=x} ≤ 0: the margin is met, {out} = 0 is flat here, so ∂{(out)}/∂{(x)} = 0 — nothing flows back",
+    )
 
     @property
     def active(self) -> bool:
         """True while the margin is violated (m > 0), i.e. while gradient flows."""
         return self.gate()
-
-    def gate_text(self, name: Namer, number: Numberer) -> str:
-        """Why ∂J/∂m is 1 (the margin is violated) or 0 (met), with m's own arithmetic when m is computed."""
-        m, J = name(self.x), name(self)
-        value = number(self.x._data)
-        shown = _margin_arithmetic(self.x, name, number)
-        arithmetic = f"{m} = {shown if not shown.startswith(m + ' = ') else shown[len(m) + 3 :]}{value}"
-        d = f"∂{parenthesize(J)}/∂{parenthesize(m)}"  # a compound name in parentheses: ∂J/∂(1 + s_c − s)
-        if self.gate():
-            return f"{arithmetic} > 0: the margin is violated, so here {J} = {m}, and {d} = 1"
-        return f"{arithmetic} ≤ 0: the margin is met, {J} = 0 is flat here, so {d} = 0 — nothing flows back"
-
-
-def _margin_arithmetic(m: Value, name: Namer, number: Numberer) -> str:
-    """``Δ + s_c − s = 1 + (−0.08083) − (−0.08571) = `` for a computed m (two levels of unlabelled ops), else ""."""
-    if not isinstance(m, Op):
-        return ""
-    value = lambda v: number(v._data)  # noqa: E731
-    inner = lambda v: v.formula_text(value, number) if isinstance(v, Op) and not v.label else value(v)  # noqa: E731
-    symbolic, numeric = m.formula_text(name, number), m.formula_text(inner, number)
-    return f"{symbolic} = {numeric} = "
 
 
 def max_margin_loss(s: Value | float, s_c: Value | float, delta: float = 1.0, expanded: bool = False) -> Value:

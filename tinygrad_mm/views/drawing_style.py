@@ -13,6 +13,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from . import dot
+from .gate_words import gate_sentence
 from .graph import GraphModel
 
 FONT = "DejaVu Sans"
@@ -115,7 +116,7 @@ def status_lines(m: GraphModel, shown: bool, num: Callable[[float | None], str])
         lines.append(f"showing ∂{root}/∂·, computed for this drawing; the .grad of {status.differs} values here differs "
                      f"(it holds {held})")  # fmt: skip
     for i in m.gates():
-        text = m.nodes[i].gate_text(lambda v: m.names[v], num)
+        text = gate_sentence(m.nodes[i], lambda v: m.names[v], num)
         if text:
             lines.append(text)
     return lines

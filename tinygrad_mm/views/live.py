@@ -22,10 +22,18 @@ from typing import Any
 
 from ..engine import Op, Value
 from ..engine.errors import describe
-from ..engine.statement import fill
+from . import gate_words
 from .drawing_style import CLOSED_FILL
 from .graph import GraphModel, array_name
-from .live_text import CONSTANT_MARK, constant_marks, derivative_parts, forward_parts, open_derivative, view_templates
+from .live_text import (
+    CONSTANT_MARK,
+    arithmetic_parts,
+    constant_marks,
+    derivative_parts,
+    forward_parts,
+    open_derivative,
+    view_templates,
+)
 from .page_data import StepText, as_factor
 from .page_views import ViewSteps
 from .text import partial
@@ -49,6 +57,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
             classes.append(type(node))
     names = text.names.__getitem__
     out: list[dict[str, Any]] = []
+    expressions: list[str] = []  # the gate words' numbers as JavaScript functions (gate_template)
     knobs = []
     baked = ""  # one line: why an exponent such as xⁿ's n is not in the live box
     for i, node in enumerate(nodes):
@@ -73,7 +82,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
         }  # fmt: skip
         entry["forward"] = forward_parts(node, model.index, names)
         if node.gate() is not None:
-            entry["gate"] = _gate_words(node, text)
+            entry["gate"] = gate_template(node, text, expressions)
         out.append(entry)
         statement = type(node).statement
         in_derivatives = set().union(*(rule.names for rule in statement.derivatives)) if statement else set()
@@ -97,7 +106,8 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
         "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
         "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes], "baked": baked,
     }  # fmt: skip
-    script = "tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n]);\n"
+    script = ("tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n], [\n"
+              + ",\n".join(expressions) + "\n]);\n")  # fmt: skip
     return data, script
 
 
@@ -120,16 +130,39 @@ def _marked(node: Op, text_of: Any, names: Any) -> str:
     return text_of(names, constant_marks(node))
 
 
-def _gate_words(node: Op, text: StepText) -> dict[str, Any]:
-    """The gate's condition and the partials it opens or closes, in words the script completes with numbers."""
-    statement = node.statement
-    names = text.names.__getitem__
-    fields = {f: names(p) for f, p in node.operands().items()} | {"out": names(node)}
-    condition = statement.flows.display({n: "{" + n + "}" for n in fields})[0] if statement and statement.flows else ""
-    used = [f for f in fields if statement and statement.flows and f in statement.flows.names]
-    where = [[fields[f], text.m.index[node] if f == "out" else text.m.index[node.operands()[f]]] for f in used]
-    return {
-        "condition": fill(condition, fields), "where": where, "closed": node.closed_label,
-        "partials": [f"{partial(node, p, text.names)} = {open_derivative(node, k, names, text.num)}" for k, p in enumerate(node.parents)],
-        "flat": " and ".join(partial(node, p, text.names) for p in node.parents),
-    }
+def gate_template(node: Op, text: StepText, expressions: list[str]) -> dict[str, Any]:
+    """The op's gate words (`gate_words`) for the page, with their numbers left open: for "open" and "closed", pieces
+    ["t", words] | ["n", k, in parentheses if negative] (the k-th of ``expressions``, JavaScript functions of the node's
+    fields, out and constants) | ["f", formula parts] (`live_text.formula_parts`: an operand's arithmetic in numbers);
+    and the closed gate's label as drawn."""
+    names, cls = text.names.__getitem__, type(node)
+
+    def worked(operand: Value) -> list[Any]:
+        if not isinstance(operand, Op):
+            return []
+        symbolic, _ = gate_words.arithmetic(operand, names, text.num)
+        return [f"{symbolic} = " if symbolic is not None else "", ["f", arithmetic_parts(operand, text.m.index, text.num)], " = "]
+
+    out: dict[str, Any] = {"label": node.closed_label, "open": None, "closed": None}  # None: the op states no words
+    for state, template in zip(("open", "closed"), cls.gate_words or (), strict=True):
+        made = gate_words.pieces(node, template, names, lambda part, signed: ["n", _expression(cls, part, expressions), signed], worked)
+        joined: list[list] = []  # adjacent words as one piece
+        for piece in made:
+            if isinstance(piece, str) and joined and joined[-1][0] == "t":
+                joined[-1][1] += piece
+            elif piece != "":
+                joined.append(["t", piece] if isinstance(piece, str) else piece)
+        out[state] = joined
+    return out
+
+
+def _expression(cls: type[Op], text: str, expressions: list[str]) -> int:
+    """The index of ``text``'s JavaScript function in ``expressions`` (added once per class and text)."""
+    statement = cls.statement
+    assert statement is not None
+    rule = gate_words.expression(cls, text)
+    fields = ", ".join((*statement.fields, "out", *statement.constant_fields))
+    script = f"function ({fields}) {{ return {rule.js({n: n for n in rule.names})}; }}"
+    if script not in expressions:
+        expressions.append(script)
+    return expressions.index(script)

@@ -135,6 +135,17 @@ def derivative_parts(node: Op, k: int, index: dict[Value, int], num: Any) -> dic
     return probe_parts(lambda name, _constant: open_derivative(node, k, name, num), lambda v: PROBE.format("", index[v]))
 
 
+def arithmetic_parts(node: Op, index: dict[Value, int], num: Any) -> dict[str, list]:
+    """``node``'s formula in numbers, an unlabelled op inside it written out (`gate_words.arithmetic`), each value left
+    open as in `formula_parts`; the ops' constants are written by ``num``."""
+
+    def render(operand: Any, _constant: Any) -> str:
+        inner = lambda v: v.formula_text(operand, num) if isinstance(v, Op) and not v.label else operand(v)  # noqa: E731
+        return node.formula_text(inner, num)
+
+    return probe_parts(render, lambda v: PROBE.format("", index[v]))
+
+
 def open_derivative(node: Op, k: int, name: Any, num: Any) -> str:
     """∂node/∂(parent k) as math with the gate open (what it is whenever gradient flows): `Op.derivative_text`, which
     says 0 past a closed gate."""

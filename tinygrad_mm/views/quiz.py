@@ -61,7 +61,7 @@ def _gate_questions(model: GraphModel, text: StepText, i: int) -> list[dict]:
         "id": f"gate{i}", "kind": "yesno", "answer": bool(node.gate()),
         "question": f"At {head}: is the gate open — does gradient flow back through it? "
                     f"(closed, it would be “{node.closed_label}”; answer y or n)",
-        "hint": [], "explain": why,
+        "hint": [], "explain": why, "head": head,
     }]  # fmt: skip
     for k, parent in enumerate(node.parents):
         if parent.kind == "constant":
@@ -73,7 +73,7 @@ def _gate_questions(model: GraphModel, text: StepText, i: int) -> list[dict]:
         d = f"∂{name}/∂{model.shown_name(p)}"
         questions.append({
             "id": f"local{i}_{k}", "kind": "number", "answer": local, "tol": tolerance(local, shown), "shown": shown,
-            "question": f"At {head}: what is the local derivative {d} here?",
+            "question": f"At {head}: what is the local derivative {d} here?", "head": head,
             "hint": [f"{d} = {symbolic}" if symbolic != shown else f"look at the gate: {why}"],
             "explain": f"{d} = {symbolic}" + ("" if symbolic.lstrip("+") == shown else f" = {shown}")
                        + (f", because {why.split(': ')[0]}" if why else ""),

@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 
 from ..engine import Op, Value, describe, topological_order
 from ..engine.statement import parenthesize
+from . import gate_words
 
 MINUS = "−"  # U+2212, the typeset minus
 MAX_NAME = 40  # an unlabelled op is named by its formula up to this many characters, else by op#index
@@ -251,9 +252,7 @@ def derivative_sentence(node: Op, k: int, names: dict[Value, str], digits: int =
 
 def gate_sentence(node: Value, names: dict[Value, str], digits: int = 4) -> str | None:
     """Why gradient flows through ``node`` or not (an op with a gate: relu, the hinge), else None."""
-    if not isinstance(node, Op):
-        return None
-    return node.gate_text(names.__getitem__, lambda x: number(x, digits))
+    return gate_words.gate_sentence(node, names.__getitem__, lambda x: number(x, digits))
 
 
 def op_summary(node: Op, names: dict[Value, str], num: Callable[[float], str], parents_shown: int = 4) -> str:

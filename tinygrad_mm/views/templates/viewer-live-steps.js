@@ -37,21 +37,23 @@
         }
       }
       var badges = [], lastBadges = last ? last[r].badges : [];
-      var kept = function (slot, exact, final) {
+      var kept = function (slot, text, exact, final) {  // the last edit's badge, if nothing in it changed
         var old = lastBadges[badges.length];
-        return old && old[0] === slot && old[2] === exact && old[3] === (final ? "final" : "partial") ? old : null;
+        return old && old[0] === slot && old[1] === text && old[2] === exact && old[3] === (final ? "final" : "partial") ? old : null;
       };
       for (var c = 0; c < changed.length; c++) {
         var q = changed[c], where = slotOf[q];
         if (where === undefined) continue;
         if (norms[where] !== undefined) { groups[where] = true; continue; }
         var final = received[q] === data.nodes[q].uses || q === data.root, exact = final ? grad[q] : running[q];
-        badges.push(kept(where, exact, final) || [where, "grad " + (final ? L.gradText(q, exact) : num(exact) + " …"), exact, final ? "final" : "partial"]);
+        var text = "grad " + (final ? L.gradText(q, exact) : num(exact) + " …");  // final: the digits that add up
+        badges.push(kept(where, text, exact, final) || [where, text, exact, final ? "final" : "partial"]);
       }
       Object.keys(groups).sort().forEach(function (gid) {
         var members = lv.groups[gid], final = members.every(function (i) { return received[i] === data.nodes[i].uses; });
         var norm = final ? Math.sqrt(members.reduce(function (sum, i) { return sum + grad[i] * grad[i]; }, 0)) : Math.sqrt(Math.max(norms[gid], 0));
-        badges.push(kept(gid, norm, final) || [gid, (prefix[gid] || gid) + " = " + num(norm) + (final ? "" : " …"), norm, final ? "final" : "partial"]);
+        var said = (prefix[gid] || gid) + " = " + num(norm) + (final ? "" : " …");
+        badges.push(kept(gid, said, norm, final) || [gid, said, norm, final ? "final" : "partial"]);
       });
       var edges = [];
       if (rec.t !== undefined) {  // e{i}_k for each input, then e{i}_out: sent 0?

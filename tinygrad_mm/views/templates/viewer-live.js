@@ -192,8 +192,7 @@ function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", 
   function rewriteStep(s, i, t, steps, received, val) {
     var st = steps[t], nd = nodes[i], show = function (x) { return L.gradText(i, x); };
     s.grad = show(st.g); s.grad_exact = st.g; s.zero = st.g === 0;
-    var formula = nd.op === undefined ? "" : L.texts.formula(nd.forward[0], i);
-    var head = data.nodes[i].name === formula ? formula : data.nodes[i].name + " = " + formula;
+    var head = nd.op === undefined ? "" : headOf(i, data.nodes[i].name);
     s.edges.forEach(function (e, k) {
       if (e.constant) return;
       var p = nd.parents[k], closed = st.open === false, sym = closed ? "0" : nd.factors[k];
@@ -208,7 +207,7 @@ function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", 
       e.after_exact = st.after[k]; e.zero = st.c[k] === 0;
     });
     s.received = received[i].map(function (tk) { return { step: tk[0], from: order[tk[0]], text: show(steps[tk[0]].c[tk[1]]) }; });
-    if (nd.gate) s.gate = gateText(nd.gate, st.open, val);
+    if (nd.gate && nd.gate.open) s.gate = gateText(i, st.open, val);
     ((data.questions || {})[t] || []).forEach(function (q) { rewriteQuestion(q, steps, val); });
     if (s.quiz) {
       s.quiz.tol = tolerance(st.g, s.grad);
@@ -220,19 +219,29 @@ function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", 
       s.quiz.hint = hint;
     }
   }
+  function headOf(i, name) {  // "J = max(0, Δ + s_c − s)" with the numbers of now; an unlabelled node is its formula
+    var formula = L.texts.formula(nodes[i].forward[0], i);
+    return data.nodes[i].name === formula ? name : name + " = " + formula;
+  }
   function rewriteQuestion(q, steps, val) {  // views/quiz.py's questions at a gate and at a shared leaf, new answers
     var m = /^(gate|local|branch)(\d+)(?:_(\d+))?$/.exec(q.id);
     if (!m) return;
     var i = Number(m[2]), st = steps[stepOf[i]];
+    if (q.head !== undefined) {  // "At J = max(0, 1 + s_c − s): …" with the Δ of now
+      var head = headOf(i, data.nodes[i].shown);
+      q.question = "At " + head + q.question.slice(3 + q.head.length);
+      q.head = head;
+    }
     if (m[1] === "gate") {
       q.answer = st.open !== false;
-      q.explain = gateText(nodes[i].gate, st.open, val);
+      q.explain = nodes[i].gate.open ? gateText(i, st.open, val) : "";
     } else if (m[1] === "local") {
       var k = Number(m[3]), closed = st.open === false, said = closed ? "0" : nodes[i].syms[k], shown = num(st.local[k]);
       var d = (/the local derivative (.*) here\?$/.exec(q.question) || [null, nodes[i].locals[k]])[1];
       q.answer = st.local[k]; q.shown = shown; q.tol = tolerance(st.local[k], shown);
-      q.hint = [said !== shown ? d + " = " + said : "look at the gate: " + gateText(nodes[i].gate, st.open, val)];
-      q.explain = d + " = " + said + (said.replace(/^\+/, "") === shown ? "" : " = " + shown);
+      var why = nodes[i].gate.open ? gateText(i, st.open, val) : "";
+      q.hint = [said !== shown ? d + " = " + said : "look at the gate: " + why];
+      q.explain = d + " = " + said + (said.replace(/^\+/, "") === shown ? "" : " = " + shown) + (why ? ", because " + why.split(": ")[0] : "");
     } else {
       var branches = live.summary[i] || [], sums = branches.map(function (b) {
         return b[1].reduce(function (sum, tk) { return sum + steps[tk[0]].c[tk[1]]; }, 0);
@@ -243,11 +252,14 @@ function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", 
         " = " + num(L.state.grad[i]);
     }
   }
-  function gateText(words, open, val) {
-    var here = words.where.map(function (w) { return w[0] + " = " + num(val[w[1]]); }).join(", ");
-    if (open) return words.condition + " holds here (" + here + "): the gradient flows, " + words.partials.join(", ");
-    return words.condition + " fails here (" + here + "): " + words.closed + ", so " + words.flat +
-      (words.partials.length > 1 ? " are" : " is") + " 0 — nothing flows back";
+  function gateText(i, open, val) {  // views/gate_words.py: the op's own words for its gate, with the numbers of now
+    var nd = nodes[i], args = nd.parents.map(function (p) { return val[p]; }).concat([val[i]], L.consts[i] || nd.constants);
+    return nd.gate[open === false ? "closed" : "open"].map(function (piece) {
+      if (piece[0] === "t") return piece[1];
+      if (piece[0] === "f") return L.texts.formula(piece[1], i);  // an operand's arithmetic, in numbers
+      var x = L.gateNumbers[piece[1]].apply(null, args), text = num(x);  // {=expr}: the expression's JavaScript
+      return piece[2] && x < 0 ? "(" + text + ")" : text;
+    }).join("");
   }
   function tolerance(x, shown) {  // page_data.tolerance: half a unit in the last digit shown
     var parts = shown.replace(/−/g, "-").toLowerCase().split("e"), mantissa = parts[0], exponent = parts[1];
@@ -278,7 +290,7 @@ function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", 
       if (group.getAttribute("data-live-gate") === state) return;
       group.setAttribute("data-live-gate", state);
       var texts = group.querySelectorAll("text");
-      for (var n = 0; n < texts.length; n++) if (texts[n].textContent === words.closed) texts[n].setAttribute("class", "live-gate-label");
+      for (var n = 0; n < texts.length; n++) if (texts[n].textContent === words.label) texts[n].setAttribute("class", "live-gate-label");
       nodes[i].parents.forEach(function (p, k) { var e = S.byId["e" + i + "_" + k]; if (e) e.setAttribute("data-live-gate", state); });
     });
     dataTexts.forEach(function (entry) {  // [text, node, the value it shows]: only the values that changed are written
@@ -389,14 +401,14 @@ function g6(x) { return fmtG(x, 6, "-"); }                  // Python's "%.6g", 
   }
 
   var nameOf = L.nameOf = {};
-  L.start = function (generated) {
+  L.start = function (generated, gateNumbers) {
     if (!live) return;
     if (live.off) {  // where live cannot serve: one line, and the page stays a correct snapshot
       var off = S.el("p", "live-off", live.off); off.id = "live-off";
       $("panel").insertBefore(off, $("panel").firstChild);
       return;
     }
-    ops = L.ops = generated; nodes = L.nodes = live.nodes; N = nodes.length; order = live.order; digits = live.digits;
+    ops = L.ops = generated; L.gateNumbers = gateNumbers; nodes = L.nodes = live.nodes; N = nodes.length; order = live.order; digits = live.digits;
     order.forEach(function (i, t) { stepOf[i] = t; });
     L.targets = {}; L.edits = {}; L.consts = {};
     nodes.forEach(function (nd, i) { if (nd.edit) { L.targets[data.nodes[i].name] = { node: i }; nameOf[i] = data.nodes[i].name; } });
