@@ -5,7 +5,7 @@ the forward and the backward pass in the browser, as backward() does them, and t
 number the page shows:
 
 - each op class in the graph as JavaScript printed from the class's own statement
-  (`Statement.javascript`: the same statement the engine's ``forward``/``local_grads`` are made
+  (`op_script.op_script`: the same statement the engine's ``forward``/``local_grads`` are made
   from) — never a second, hand-written copy of an op's derivative;
 - each node: its op, its parents, its constants; each step of the recorded pass: its node, in order;
 - the words around the numbers, which do not change when a number does: the symbolic chain-rule
@@ -26,6 +26,7 @@ from ..engine.statement import fill
 from .drawing_style import CLOSED_FILL
 from .graph import GraphModel, array_name
 from .live_text import CONSTANT_MARK, constant_marks, derivative_parts, forward_parts, open_derivative, view_templates
+from .op_script import op_script
 from .page_data import StepText, as_factor
 from .page_views import ViewSteps
 from .text import partial
@@ -97,7 +98,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
         "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
         "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes], "baked": baked,
     }  # fmt: skip
-    script = "tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n]);\n"
+    script = "tgmm.live.start([\n" + ",\n".join(op_script(cls) for cls in classes) + "\n]);\n"
     return data, script
 
 
