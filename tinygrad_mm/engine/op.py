@@ -85,9 +85,19 @@ class Op(Value):
         """Template field → a number baked into this op (the exponent of x ** 2, the hinge's Δ)."""
         return {field: getattr(self, attribute) for field, attribute in self.constant_fields.items()}
 
-    def render(self, template: str, name: Namer, number: Numberer, worked_out: dict[str, float] | None = None) -> str:
-        """Fill ``template`` with ``name(operand)`` and ``number(constant)``, in parentheses where needed (`fill`)."""
-        fields = {field: name(node) for field, node in self.operands().items()}
+    def terms(self) -> list[dict[str, Value]]:
+        """The terms the op's value sums, each as field → parent: one for a unary or binary op (`NaryOp`: n)."""
+        return [self.operands()]
+
+    def group(self, k: int) -> tuple[int, dict[str, Value]]:
+        """Parent k's operand field, and the term it is in."""
+        return k, self.operands()
+
+    def render(self, template: str, name: Namer, number: Numberer, worked_out: dict[str, float] | None = None,
+               term: dict[str, Value] | None = None) -> str:  # fmt: skip
+        """Fill ``template`` with ``name(operand)`` (of ``term``, else of the op) and ``number(constant)``, in parentheses
+        where needed (`fill`)."""
+        fields = {field: name(node) for field, node in (self.operands() if term is None else term).items()}
         fields.update({field: number(value) for field, value in {**self.constants(), **(worked_out or {})}.items()})
         if "{out}" in template:
             fields["out"] = name(self)
@@ -95,7 +105,7 @@ class Op(Value):
 
     def formula_text(self, name: Namer, number: Numberer) -> str:
         """This node's value as math: ``tanh(z)``; with a namer that gives numbers, ``tanh(0.5)``."""
-        return self.render(self.formula, name, number)
+        return joined_terms([self.render(self.formula, name, number, term=term) for term in self.terms()])
 
     def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
         """∂self/∂(parent k) as math, as it stands here: ``1 − a²``; ``0`` where a closed gate blocks it.
@@ -103,8 +113,9 @@ class Op(Value):
         Numbers the op's constants make known are worked out: ``2·x`` for x², ``0.5·x^(−0.5)`` for √x."""
         if self.gate() is False:
             return "0"
-        template, worked_out = self.statement.derivative_display(k, self.constants())  # type: ignore[union-attr]
-        return self.render(template, name, number, worked_out)
+        field, term = self.group(k)
+        template, worked_out = self.statement.derivative_display(field, self.constants())  # type: ignore[union-attr]
+        return self.render(template, name, number, worked_out, term)
 
     def gate_text(self, name: Namer, number: Numberer) -> str | None:
         """Words and numbers for why the gradient flows here or not (ops with a `gate` only)."""
@@ -112,11 +123,12 @@ class Op(Value):
 
     def code_text(self, var: Namer) -> str:
         """The forward value as a Python expression over the float variables ``var(node)``."""
-        return self.render(self.statement.value_code, var, repr)  # type: ignore[union-attr]
+        return " + ".join(self.render(self.statement.value_code, var, repr, term=term) for term in self.terms())  # type: ignore[union-attr]
 
     def code_derivative(self, k: int, var: Namer) -> str:
         """∂self/∂(parent k) as a Python expression (valid while the gate, if any, is open)."""
-        return self.render(self.statement.derivative_code[k], var, repr)  # type: ignore[union-attr]
+        field, term = self.group(k)
+        return self.render(self.statement.derivative_code[field], var, repr, term=term)  # type: ignore[union-attr]
 
     def code_gate(self, var: Namer) -> str | None:
         """The condition under which gradient flows, as Python; None if it always does."""
@@ -253,7 +265,6 @@ class NaryOp(Op):
         return node
 
     def group(self, k: int) -> tuple[int, dict[str, Value]]:
-        """Parent k's operand field, and the term it is in: field name → parent."""
         width = len(self.operand_fields)
         n = len(self.parents) // width
         i = k % n
@@ -263,24 +274,11 @@ class NaryOp(Op):
         n = len(self.parents) // len(self.operand_fields)
         return [self.group(i)[1] for i in range(n)]
 
-    def _fill(self, template: str, term: dict[str, Value], name: Namer) -> str:
-        if template.strip("{}") in term:  # a bare operand: one unit in a sum
+    def render(self, template: str, name: Namer, number: Numberer, worked_out: dict[str, float] | None = None,
+               term: dict[str, Value] | None = None) -> str:  # fmt: skip
+        if term is not None and template.strip("{}") in term:  # a bare operand: one unit in a sum
             return parenthesize(name(term[template.strip("{}")]))
-        return fill(template, {field: name(node) for field, node in term.items()})
-
-    def formula_text(self, name: Namer, number: Numberer) -> str:
-        return joined_terms([self._fill(self.formula, term, name) for term in self.terms()])
-
-    def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
-        field, term = self.group(k)
-        return self._fill(self.statement.derivative_display(field, {})[0], term, name)  # type: ignore[union-attr]
-
-    def code_text(self, var: Namer) -> str:
-        return " + ".join(self._fill(self.statement.value_code, term, var) for term in self.terms())  # type: ignore[union-attr]
-
-    def code_derivative(self, k: int, var: Namer) -> str:
-        field, term = self.group(k)
-        return self._fill(self.statement.derivative_code[field], term, var)  # type: ignore[union-attr]
+        return super().render(template, name, number, worked_out, term)
 
     @classmethod
     def formula_for(cls, parents: tuple[Value, ...]) -> str:
