@@ -164,11 +164,6 @@ class Dot(NaryOp):
     operand_fields = ("x", "w")
     value, derivatives = "x * w", ("w", "x")
 
-    def partner(self, k: int) -> Value:
-        """The operand parent k is multiplied by: ∂(Σ xᵢ·wᵢ)/∂xᵢ = wᵢ and ∂/∂wᵢ = xᵢ."""
-        n = len(self.parents) // 2
-        return self.parents[(k + n) % (2 * n)]
-
     @classmethod
     def general_formula(cls) -> str:
         return "x₁·w₁ + … + xₙ·wₙ"

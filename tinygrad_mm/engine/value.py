@@ -32,9 +32,7 @@ _EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when 
 # Labels and scopes live beside the graph, in weak dicts (an entry goes when its node does): speed trick 1.
 _LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
 _SCOPES: WeakKeyDictionary[Value, tuple[str, ...]] = WeakKeyDictionary()
-# Name scopes: a node made inside ``with scope("name"):`` remembers the path of open names, outermost first.  The open
-# path is a ContextVar, so two threads or asyncio tasks building graphs never tag each other's nodes; the engine reads it
-# only while some scope is open anywhere (speed trick 4).
+# The open scope path, outermost first: a ContextVar, so two threads or asyncio tasks never tag each other's nodes.
 _OPEN_SCOPE: ContextVar[tuple[str, ...]] = ContextVar("tinygrad_mm_scope", default=())
 _SCOPES_OPEN_ANYWHERE = [0]  # how many scopes are open in any thread or task
 _COUNTING_SCOPES = allocate_lock()
@@ -75,15 +73,12 @@ class Value:
 
     @classmethod
     def node(cls, data: float) -> Value:
-        """A new node of this class, without ``__init__``'s checks: ``data`` is already a finite float.
-
-        An op (ops.py) then stores its operands on it.
-        """
+        """A new node of this class, without ``__init__``'s checks (speed trick 2): ``data`` is already a finite float."""
         node = object.__new__(cls)
         node._data = data
         node.grad = 0.0
         node._epoch = _EPOCH
-        if _SCOPES_OPEN_ANYWHERE[0] and _OPEN_SCOPE.get():  # speed trick 4: look only while a scope is open somewhere
+        if _SCOPES_OPEN_ANYWHERE[0] and _OPEN_SCOPE.get():  # speed trick 4
             _SCOPES[node] = _OPEN_SCOPE.get()
         return node
 
@@ -217,15 +212,11 @@ class Value:
     def backward(self) -> None:
         """Set every node's ``.grad`` to ∂self/∂node: all of them, or — if anything fails — none.
 
-        ``self.grad`` is seeded with 1.0 and every interior node's gradient is
-        recomputed from zero, so calling this twice gives the same interior
-        gradients; leaves *accumulate* across calls (as in PyTorch) until
-        ``zero_grad()``.  A node whose gradient is exactly 0 would add 0 to
-        every parent, so it is skipped.  If a gradient would be infinite or NaN,
-        `GradientError` is raised and every ``.grad`` keeps its value from before the call.
-
-        Threads: one pass at a time per process (`PASS_LOCK`): a failing pass puts back only the
-        gradients it found, never erasing another thread's contributions to shared parameters.
+        ``self.grad`` is seeded with 1.0 and every interior node's gradient is recomputed from zero, so
+        calling this twice gives the same interior gradients; leaves *accumulate* across calls (as in
+        PyTorch) until ``zero_grad()``.  If a gradient would be infinite or NaN, `GradientError` is raised
+        and every ``.grad`` keeps its value from before the call.  One pass at a time per process
+        (`PASS_LOCK`): a failing pass puts back only the gradients it found, never another thread's.
         """
         order = backprop_order(self)  # every node of the graph, each before its parents: self first
         saved = self._start_pass(order)  # every .grad as it was, restored if anything fails; PASS_LOCK taken
@@ -241,15 +232,11 @@ class Value:
             PASS_LOCK.release()  # no other thread's pass ran in between, so restoring erased nothing of theirs
 
     def backward_steps(self) -> Iterator[BackwardStep]:
-        """The same backward pass as ``backward()``, paused after each node (the same rule skips zero gradients).
+        """The same backward pass as ``backward()``, paused after each node: one `BackwardStep` per node, root first.
 
-        Yields one `BackwardStep` per node, root first, after that node has sent
-        its contributions to its parents.  If you stop early, every node yielded
-        so far holds its final gradient and the others hold the partial sums
-        received so far (leaves included): call ``zero_grad()`` before running a
-        fresh pass.  An error restores every gradient, as in ``backward()``.
-
-        Paused between steps it does not hold the pass lock (``backward``): step by hand in one thread.
+        If you stop early, every node yielded so far holds its final gradient and the others the partial
+        sums received so far (leaves included): call ``zero_grad()`` before a fresh pass.  An error restores
+        every gradient, as in ``backward()``.  Paused, it does not hold the pass lock: step in one thread.
         """
         order = backprop_order(self)
         saved = self._start_pass(order)
