@@ -29,21 +29,16 @@ Speed: the tricks, each written once, and what it buys (benchmarks/versions.py m
 """
 
 # value.py first: it defines Value, then imports the op classes that subclass it (ops.py, op.py)
-from .value import Constant, Leaf, Parameter, Value, dot, operand, scope, sum_values  # isort: skip
-from .backprop import (
-    BackwardStep,
-    Pass,
-    backprop_order,
-    count_uses,
-    finishing_order,
-    gradients_of,
-    record,
-    topological_order,
-    uses_of,
+from .value import Value, scope  # isort: skip
+from .backprop import (  # isort: skip
+    BackwardStep, Pass, backprop_order, count_uses, finishing_order, gradients_of, record, topological_order, uses_of,
 )  # fmt: skip
-from .errors import DivisionByZeroError, DomainError, GradientError, StaleGraphError, describe
-from .op import Op
-from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
+from .op import Op  # isort: skip
+from .errors import DivisionByZeroError, DomainError, GradientError, StaleGraphError, describe  # isort: skip
+from .ops import (  # isort: skip
+    Add, Constant, Div, Dot, Exp, Leaf, Log, Mul, Neg, Parameter, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh, dot, operand,
+    sum_values,
+)  # fmt: skip
 
 __all__ = [
     "Add", "BackwardStep", "Constant", "Leaf", "Div", "DivisionByZeroError", "DomainError", "Dot", "Exp", "GradientError",

@@ -12,7 +12,7 @@ so a value used twice (fan-out) receives the *sum* of both contributions.
 from __future__ import annotations
 
 from _thread import allocate_lock  # a lock without importing threading (import time)
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from weakref import WeakKeyDictionary, ref
 
@@ -22,7 +22,6 @@ from .errors import LEAF_EPOCH, check_unchanged, describe, finite_float, mark_wr
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
-    from typing import Any
 
     from .backprop import BackwardStep
 
@@ -131,23 +130,11 @@ class Value:
             _SCOPES.pop(self, None)
 
     # micrograd spellings, so code written for micrograd.engine.Value (e.g. its draw_dot) runs unchanged
-    @property
-    def _prev(self) -> set[Value]:
-        return set(self.parents)
-
-    @property
-    def _op(self) -> str:
-        return self.op
+    _prev = property(lambda self: set(self.parents))
+    _op = property(lambda self: self.op)
 
     # copy, deepcopy and pickle keep labels, scopes and attributes, and never recurse (copying.py)
-    def __copy__(self) -> Value:
-        return copying.shallow_copy(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        return copying.deep_copy(self, memo)
-
-    def __reduce_ex__(self, protocol: Any) -> tuple:
-        return copying.reduce(self)
+    __copy__, __deepcopy__, __reduce_ex__ = copying.shallow_copy, copying.deep_copy, copying.reduce
 
     # ---- arithmetic: each builds one node of the matching class in ops.py ----
     def __add__(self, other: Value | float) -> Value:
@@ -315,73 +302,5 @@ def latest_root_over(root: Value) -> Value | None:
     return last if last is not None and root in count_uses(last) else None
 
 
-class Leaf(Value):
-    """A value you make, ``Value(2.0)``: a leaf of the graph.  Your code may attach any attribute to it
-    (AdamW's ``p.m``, a visualiser's ``p._vis_color``); op nodes stay lean."""
-
-    __slots__ = ("__dict__",)
-
-
-class Parameter(Leaf):
-    """A trainable leaf (drawn as a parameter).  Behaves exactly like `Value`."""
-
-    __slots__ = ()
-    kind = "parameter"
-
-
-class Constant(Value):
-    """A plain number used in an operation, e.g. the 2 in ``x * 2``.  It needs no gradient: ``.grad`` stays 0."""
-
-    __slots__ = ()
-    kind = "constant"
-
-    @property  # type: ignore[override]
-    def grad(self) -> float:
-        return 0.0
-
-    @grad.setter
-    def grad(self, contribution: float) -> None:
-        """What the chain rule sends a constant is dropped: nothing is learned about a fixed number."""
-
-    def backward(self) -> None:
-        """A constant has no graph and needs no gradient: calling backward() on one is a mistake (as in PyTorch)."""
-        raise RuntimeError(
-            f"backward() on {describe(self)}: a constant (a plain number in an operation, like the 2 in x*2) has "
-            "no graph behind it and needs no gradient; call backward() on the value you computed, e.g. loss.backward()"
-        )
-
-    backward_steps = backward  # type: ignore[assignment]  (the same mistake, the same error)
-
-
-def operand(x: object, op: str, other: Value | None = None) -> Value:
-    """An operand of ``op`` as a Value: Values pass through, numbers become `Constant` leaves.
-
-    ``other`` is the Value on the other side of ``op``, named in the error if ``x`` is not a finite real.
-    """
-    if isinstance(x, Value):
-        return x
-    try:
-        return Constant.node(finite_float(x, "a constant"))
-    except (TypeError, ValueError):  # check again, to raise an error that names the op and the other operand
-        finite_float(x, f"the operand of {op!r}", other)
-        raise
-
-
-def sum_values(values: Iterable[Value | float]) -> Value:
-    """Σᵢ vᵢ as ONE node with n parents (Python's ``sum`` would build a chain of n additions)."""
-    parents = tuple(operand(v, "sum") for v in values)
-    if not parents:
-        raise ValueError("sum_values() needs at least one value, got an empty sequence")
-    return Sum.apply(*parents)
-
-
-def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
-    """Σᵢ xᵢ·wᵢ as ONE node whose parents are x₁…xₙ, w₁…wₙ (in that order)."""
-    xs, ws = tuple(operand(x, "dot") for x in xs), tuple(operand(w, "dot") for w in ws)
-    if len(xs) != len(ws) or not xs:
-        raise ValueError(f"dot() needs two non-empty sequences of equal length, got {len(xs)} and {len(ws)}")
-    return Dot.apply(*xs, *ws)
-
-
-# The operation classes subclass Value, so they are imported after it is defined.
-from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh  # noqa: E402
+# The leaves and the operation classes subclass Value, so they are imported after it is defined.
+from .ops import Add, Div, Exp, Leaf, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Tanh, operand  # noqa: E402
