@@ -79,7 +79,7 @@ class Op(Value):
     # ---- words: what the views show ----
     def operands(self) -> dict[str, Value]:
         """Template field → parent (``{"x": …}`` or ``{"a": …, "b": …}``)."""
-        raise NotImplementedError
+        return dict(zip(self.operand_fields, self.parents))  # noqa: B905 (one field per parent)
 
     def constants(self) -> dict[str, float]:
         """Template field → a number baked into this op (the exponent of x ** 2, the hinge's Δ)."""
@@ -189,9 +189,6 @@ class UnaryOp(Op):
     def parents(self) -> tuple[Value]:  # type: ignore[override]
         return (self.x,)
 
-    def operands(self) -> dict[str, Value]:
-        return {"x": self.x}
-
     @classmethod
     def apply(cls, x: Value) -> Value:
         """Compute ``forward(x)`` and record the result as a new node (``checked_forward`` written out: speed trick 2)."""
@@ -220,9 +217,6 @@ class BinaryOp(Op):
     @property
     def parents(self) -> tuple[Value, Value]:  # type: ignore[override]
         return (self.a, self.b)
-
-    def operands(self) -> dict[str, Value]:
-        return {"a": self.a, "b": self.b}
 
     @classmethod
     def apply(cls, a: Value, b: Value) -> Value:
