@@ -30,7 +30,7 @@ Speed: the tricks, each written once, and what it buys (benchmarks/versions.py m
        imports ``typing`` (a few milliseconds of ``import tinygrad_mm``); type checkers read the block.
 """
 
-# value.py first: it defines Value, then imports the op classes that subclass it (ops.py, op.py)
+# value.py first: it defines Value, then imports the leaves and op classes that subclass it (ops.py, op.py)
 from .value import Value, scope  # isort: skip
 from .backprop import (  # isort: skip
     BackwardStep, Pass, backprop_order, count_uses, finishing_order, gradients_of, record, topological_order, uses_of,
