@@ -28,12 +28,8 @@ Numberer = Callable[[float], str]  # a number baked into an op → its text
 
 
 class Op(Value):
-    """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent.
-
-    A subclass states its math once (`rules`): ``value``, ``derivatives`` and, if it has them,
-    ``flows_when`` and ``undefined_when``; its ``forward``, ``local_grads`` and ``gate`` are then
-    generated from that statement when the class is made, and every text below is printed from it.
-    """
+    """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent (both generated
+    from the class's statement when the class is made, unless the class writes them itself)."""
 
     __slots__ = ()
     kind = "op"

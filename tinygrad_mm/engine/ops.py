@@ -1,11 +1,10 @@
 """Every kind of node: the leaves you make, and every operation, once, its value and local derivatives stated as math.
 
 A leaf is `Value(2.0)` (a `Leaf`), a `Parameter`, or a `Constant` (a plain number in an operation).
-Adding an op is one class here (or anywhere: `losses.MaxMargin` lives with the losses) and, if it
-should read ``x.myop()``, one `Value` method.  From each class's statement (op.py, rules.py) the engine
-makes its ``forward``, ``local_grads`` and ``gate``; the views, the compiled code and the live page print
-the same statement.  An input outside an operation's domain raises `DomainError` naming the operation,
-the input values and their labels; no NaN or infinity is ever made.
+Adding an op is one class here (or anywhere: `losses.MaxMargin` lives with the losses; op.py says what
+it states) and, if it should read ``x.myop()``, one `Value` method.  An input outside an operation's
+domain raises `DomainError` naming the operation, the input values and their labels; no NaN or infinity
+is ever made.
 """
 
 from __future__ import annotations

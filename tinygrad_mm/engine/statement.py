@@ -8,8 +8,6 @@
 - the display templates (``formula``, `derivative_display`), filled by `fill` (below);
 - the code templates of the compiled layer (``value_code``, ``derivative_code``, ``gate_code``).
 
-The live page prints the same statement as JavaScript (views/op_script.py).
-
 Below it, the display helpers every text goes through: `fill` puts operands into a template in
 parentheses only where the math needs them (`parenthesize`), `short_name` names a node in a message.
 An n-ary op (``nary = True``: Sum, Dot) states one *term* over its operand fields; its value is
