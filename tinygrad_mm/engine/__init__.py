@@ -2,11 +2,13 @@
 
 Read it in this order:
 
-    value.py      Value, Parameter, Constant, scope(); backward(), backward_steps(), zero_grad()
+    value.py      Value: its numbers, label, scope(), operators; backward(), backward_steps(), zero_grad()
     backprop.py   the orders a graph is walked in; chain_rule, THE loop; record(root) -> Pass, what views read
-    op.py         what every op is (numbers, chain rule, words);  ops.py: each op, stated once as math
-    rules.py      that math, parsed once and printed;  statement.py: an op's generated methods, texts, code, JS
+    op.py         what every op is (numbers, chain rule, words);  ops.py: the leaves, and each op stated once as math
+    rules.py      that math, parsed once and printed (Python, display);  statement.py: an op's generated methods
     errors.py     what may enter a graph, and the errors, each naming the node;  copying.py: copy, pickle
+
+The live page prints the same statements as JavaScript (views/op_script.py).
 
 Speed: the tricks, each written once, and what it buys (benchmarks/versions.py measures them).
 
@@ -20,30 +22,25 @@ Speed: the tricks, each written once, and what it buys (benchmarks/versions.py m
     4. Checks that cost only when something is wrong: the stale-graph check runs only if some
        ``.data`` was set since the oldest node was made (one ``min`` over epochs), and a leaf keeps its
        own write stamp in its ``_epoch`` slot (an SGD step's ``p.data -= …`` costs one store, not a weak
-       dict entry: 337 writes take 92 instead of 140 µs); ``all_finite`` adds
-       the gradients once and looks closer only if the sum is not finite; ``finite_float`` and the
+       dict entry: 337 writes take 92 instead of 140 µs); ``all_finite`` adds the gradients once and
+       looks closer only if the sum is not finite; ``finite_float`` and the
        ``.data`` setter test ``type(x) is float and x - x == 0.0`` before anything slower; the open
        scope (a ContextVar) is read only while some scope is open anywhere.
     5. ``TYPE_CHECKING = False`` in place of ``from typing import TYPE_CHECKING``: the engine never
        imports ``typing`` (a few milliseconds of ``import tinygrad_mm``); type checkers read the block.
 """
 
-# value.py first: it defines Value, then imports the op classes that subclass it (ops.py, op.py)
-from .value import Constant, Leaf, Parameter, Value, dot, operand, scope, sum_values  # isort: skip
-from .backprop import (
-    BackwardStep,
-    Pass,
-    backprop_order,
-    count_uses,
-    finishing_order,
-    gradients_of,
-    record,
-    topological_order,
-    uses_of,
+# value.py first: it defines Value, then imports the leaves and op classes that subclass it (ops.py, op.py)
+from .value import Value, scope  # isort: skip
+from .backprop import (  # isort: skip
+    BackwardStep, Pass, backprop_order, count_uses, finishing_order, gradients_of, record, topological_order, uses_of,
 )  # fmt: skip
-from .errors import DivisionByZeroError, DomainError, GradientError, StaleGraphError, describe
-from .op import Op
-from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh
+from .op import Op  # isort: skip
+from .errors import DivisionByZeroError, DomainError, GradientError, StaleGraphError, describe  # isort: skip
+from .ops import (  # isort: skip
+    Add, Constant, Div, Dot, Exp, Leaf, Log, Mul, Neg, Parameter, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh, dot, operand,
+    sum_values,
+)  # fmt: skip
 
 __all__ = [
     "Add", "BackwardStep", "Constant", "Leaf", "Div", "DivisionByZeroError", "DomainError", "Dot", "Exp", "GradientError",

@@ -1,19 +1,12 @@
-"""The backward pass: the order it walks the graph in, its one loop, and one pass recorded on the side.
+"""The backward pass: the orders it walks the graph in, its one loop, and one pass recorded on the side.
 
     backprop_order(J)   every node, each before its parents: the order backward() runs in (root first)
     chain_rule(order)   THE loop: each node in turn, parent.grad += node.grad · ∂node/∂parent
-    record(J)           the pass backward() would run from J, recorded as a `Pass`; no .grad changes:
-      p.order             backprop_order(J)
-      p.steps[i]          node order[i]'s turn: what it sent to each parent (a `BackwardStep`)
-      p.grads[node]       ∂J/∂node when the pass is over
-      p.gates[node]       True / False for each op with a gate (relu, the hinge): does gradient flow through it?
-      p.nonfinite         the nodes whose gradient is inf or NaN: where backward() raises `GradientError`
+    record(J)           the pass backward() would run from J, as a `Pass` (what every view reads); no .grad changes
 
-``backward()`` runs `chain_rule` through; ``backward_steps()`` (on the user's gradients) and
-`record` (on zeroed ones, every ``.grad`` put back afterwards — the same float objects — even if
-the pass fails) pause it after each node to read what it sent (`stepped`).  Where backward()
-would raise `GradientError`, the record keeps going and marks the non-finite gradients, so a
-view can show what exists.  Every walk here is iterative: no recursion limit.
+``backward()`` runs `chain_rule` through; ``backward_steps()`` and `record` pause it after each node to
+read what it sent (`stepped`).  Where backward() would raise `GradientError`, the record keeps going and
+marks the non-finite gradients, so a view can show what exists.  Every walk here is iterative: no recursion limit.
 """
 
 from __future__ import annotations
@@ -177,18 +170,16 @@ _FIELDS = "index node grad parents local_grads contributions grads_before grads_
 
 
 class BackwardStep(namedtuple("BackwardStep", _FIELDS, defaults=(True,))):  # noqa: PYI024 (no typing at import)
-    """One node's turn in the backward pass: index, node, grad, parents, local_grads, contributions,
-    grads_before, grads_after, sent.
+    """One node's turn in the backward pass.
 
-    ``contributions[i]`` was added to ``parents[i]``, whose gradient went from
-    ``grads_before[i]`` to ``grads_after[i]`` (a parent that appears twice, as in
-    ``a + a``, is listed twice, in order).  It is ``grad · local_grads[i]``, except
-    that a node whose gradient is 0 sends nothing (``sent`` is False) and a
-    constant receives nothing (it needs no gradient).
+    ``contributions[i]`` was added to ``parents[i]``, whose gradient went from ``grads_before[i]`` to
+    ``grads_after[i]`` (a parent that appears twice, as in ``a + a``, is listed twice, in order).  It is
+    ``grad · local_grads[i]``, except that a node whose gradient is 0 sends nothing (``sent`` is False)
+    and a constant receives nothing (it needs no gradient).
     """
 
     __slots__ = ()
-    index: int
+    index: int  # the node's place in the pass's order
     node: Value
     grad: float
     parents: tuple[Value, ...]
@@ -225,23 +216,15 @@ def stepped(order: list[Value]) -> Iterator[BackwardStep]:
 
 
 class Pass(namedtuple("Pass", "root order steps grads gates nonfinite")):  # noqa: PYI024 (no typing at import)
-    """One backward pass from ``root``, recorded (see the module docstring).  Immutable.
-
-    root       the node the pass starts from (its gradient is 1)
-    order      every node of the graph, root first, each before its parents (a tuple)
-    steps      one `BackwardStep` per node, in ``order``
-    grads      node → ∂root/∂node (a read-only mapping; may hold inf or NaN, see ``nonfinite``)
-    gates      op node → True/False, for every op with a gate (``node.gate()`` is not None)
-    nonfinite  the nodes whose gradient is inf or NaN (a frozenset; empty when backward() would succeed)
-    """
+    """One backward pass from ``root``, recorded by `record`.  Immutable."""
 
     __slots__ = ()
-    root: Value
-    order: tuple[Value, ...]
-    steps: tuple[BackwardStep, ...]
-    grads: Mapping[Value, float]
-    gates: Mapping[Value, bool]
-    nonfinite: frozenset[Value]
+    root: Value  # the node the pass starts from (its gradient is 1)
+    order: tuple[Value, ...]  # every node of the graph, root first, each before its parents
+    steps: tuple[BackwardStep, ...]  # one per node, in ``order``
+    grads: Mapping[Value, float]  # node → ∂root/∂node when the pass is over (read-only; may hold inf or NaN)
+    gates: Mapping[Value, bool]  # op node → does gradient flow through it? for every op with a gate (relu, the hinge)
+    nonfinite: frozenset[Value]  # the nodes whose gradient is inf or NaN: where backward() raises `GradientError`
 
     @property
     def finite(self) -> bool:

@@ -85,8 +85,8 @@ def deep_copy(root: Value, memo: dict[int, Any]) -> Value:
     return memo[id(root)]
 
 
-def reduce(node: Value) -> tuple:
-    """``__reduce_ex__``: a leaf as itself; an op node as its whole graph, flattened (see the module docstring)."""
+def reduce(node: Value, protocol: object = None) -> tuple:
+    """``__reduce_ex__`` (any protocol): a leaf as itself; an op node as its whole graph, flattened (see the module docstring)."""
     if node.is_leaf:
         return rebuild_leaf, (type(node), node._data, node.grad, node.label, node.scope, _attributes(node))
     records: list[Any] = []

@@ -4,9 +4,9 @@ An op class (ops.py) states its value and its local derivatives once, as math (r
 statement it gets ``forward``, ``local_grads`` and ``gate`` (statement.py) and every text a view
 shows: ``formula_text`` (``tanh(z)``), ``derivative_text`` (``1 − o²``; ``0`` behind a closed gate),
 ``gate_words`` (why a gate is open or closed: views/gate_words.py) and, for the compiled code,
-``code_text``/``code_derivative``/``code_gate``.  Templates
-name the operands ``{x}`` (one parent) or ``{a}``/``{b}`` (two), the node itself ``{out}``, and
-numbers baked into the op by name (``{n}``, ``{delta}``).  No view knows any op by name.
+``code_text``/``code_derivative``/``code_gate``.  Templates name the operands ``{x}`` (one parent) or
+``{a}``/``{b}`` (two), the node itself ``{out}``, and numbers baked into the op by name (``{n}``,
+``{delta}``).  No view knows any op by name.
 
 The chain rule, ``parent.grad += node.grad · ∂node/∂parent``, is `Op.propagate` (speed trick 3:
 `UnaryOp` and `BinaryOp` write it out for one and two parents).
@@ -29,12 +29,8 @@ Numberer = Callable[[float], str]  # a number baked into an op → its text
 
 
 class Op(Value):
-    """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent.
-
-    A subclass states its math once (`rules`): ``value``, ``derivatives`` and, if it has them,
-    ``flows_when`` and ``undefined_when``; its ``forward``, ``local_grads`` and ``gate`` are then
-    generated from that statement when the class is made, and every text below is printed from it.
-    """
+    """A computed node: ``data = forward(*parent data)``; ``local_grads()`` gives ∂data/∂parent (both generated
+    from the class's statement when the class is made, unless the class writes them itself)."""
 
     __slots__ = ()
     kind = "op"
@@ -81,15 +77,25 @@ class Op(Value):
     # ---- words: what the views show ----
     def operands(self) -> dict[str, Value]:
         """Template field → parent (``{"x": …}`` or ``{"a": …, "b": …}``)."""
-        raise NotImplementedError
+        return dict(zip(self.operand_fields, self.parents))  # noqa: B905 (one field per parent)
 
     def constants(self) -> dict[str, float]:
         """Template field → a number baked into this op (the exponent of x ** 2, the hinge's Δ)."""
         return {field: getattr(self, attribute) for field, attribute in self.constant_fields.items()}
 
-    def render(self, template: str, name: Namer, number: Numberer, worked_out: dict[str, float] | None = None) -> str:
-        """Fill ``template`` with ``name(operand)`` and ``number(constant)``, in parentheses where needed (`fill`)."""
-        fields = {field: name(node) for field, node in self.operands().items()}
+    def terms(self) -> list[dict[str, Value]]:
+        """The terms the op's value sums, each as field → parent: one for a unary or binary op (`NaryOp`: n)."""
+        return [self.operands()]
+
+    def group(self, k: int) -> tuple[int, dict[str, Value]]:
+        """Parent k's operand field, and the term it is in."""
+        return k, self.operands()
+
+    def render(self, template: str, name: Namer, number: Numberer, worked_out: dict[str, float] | None = None,
+               term: dict[str, Value] | None = None) -> str:  # fmt: skip
+        """Fill ``template`` with ``name(operand)`` (of ``term``, else of the op) and ``number(constant)``, in parentheses
+        where needed (`fill`)."""
+        fields = {field: name(node) for field, node in (self.operands() if term is None else term).items()}
         fields.update({field: number(value) for field, value in {**self.constants(), **(worked_out or {})}.items()})
         if "{out}" in template:
             fields["out"] = name(self)
@@ -97,7 +103,7 @@ class Op(Value):
 
     def formula_text(self, name: Namer, number: Numberer) -> str:
         """This node's value as math: ``tanh(z)``; with a namer that gives numbers, ``tanh(0.5)``."""
-        return self.render(self.formula, name, number)
+        return joined_terms([self.render(self.formula, name, number, term=term) for term in self.terms()])
 
     def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
         """∂self/∂(parent k) as math, as it stands here: ``1 − a²``; ``0`` where a closed gate blocks it.
@@ -105,16 +111,18 @@ class Op(Value):
         Numbers the op's constants make known are worked out: ``2·x`` for x², ``0.5·x^(−0.5)`` for √x."""
         if self.gate() is False:
             return "0"
-        template, worked_out = self.statement.derivative_display(k, self.constants())  # type: ignore[union-attr]
-        return self.render(template, name, number, worked_out)
+        field, term = self.group(k)
+        template, worked_out = self.statement.derivative_display(field, self.constants())  # type: ignore[union-attr]
+        return self.render(template, name, number, worked_out, term)
 
     def code_text(self, var: Namer) -> str:
         """The forward value as a Python expression over the float variables ``var(node)``."""
-        return self.render(self.statement.value_code, var, repr)  # type: ignore[union-attr]
+        return " + ".join(self.render(self.statement.value_code, var, repr, term=term) for term in self.terms())  # type: ignore[union-attr]
 
     def code_derivative(self, k: int, var: Namer) -> str:
         """∂self/∂(parent k) as a Python expression (valid while the gate, if any, is open)."""
-        return self.render(self.statement.derivative_code[k], var, repr)  # type: ignore[union-attr]
+        field, term = self.group(k)
+        return self.render(self.statement.derivative_code[field], var, repr, term=term)  # type: ignore[union-attr]
 
     def code_gate(self, var: Namer) -> str | None:
         """The condition under which gradient flows, as Python; None if it always does."""
@@ -175,9 +183,6 @@ class UnaryOp(Op):
     def parents(self) -> tuple[Value]:  # type: ignore[override]
         return (self.x,)
 
-    def operands(self) -> dict[str, Value]:
-        return {"x": self.x}
-
     @classmethod
     def apply(cls, x: Value) -> Value:
         """Compute ``forward(x)`` and record the result as a new node (``checked_forward`` written out: speed trick 2)."""
@@ -206,9 +211,6 @@ class BinaryOp(Op):
     @property
     def parents(self) -> tuple[Value, Value]:  # type: ignore[override]
         return (self.a, self.b)
-
-    def operands(self) -> dict[str, Value]:
-        return {"a": self.a, "b": self.b}
 
     @classmethod
     def apply(cls, a: Value, b: Value) -> Value:
@@ -251,7 +253,6 @@ class NaryOp(Op):
         return node
 
     def group(self, k: int) -> tuple[int, dict[str, Value]]:
-        """Parent k's operand field, and the term it is in: field name → parent."""
         width = len(self.operand_fields)
         n = len(self.parents) // width
         i = k % n
@@ -261,24 +262,11 @@ class NaryOp(Op):
         n = len(self.parents) // len(self.operand_fields)
         return [self.group(i)[1] for i in range(n)]
 
-    def _fill(self, template: str, term: dict[str, Value], name: Namer) -> str:
-        if template.strip("{}") in term:  # a bare operand: one unit in a sum
+    def render(self, template: str, name: Namer, number: Numberer, worked_out: dict[str, float] | None = None,
+               term: dict[str, Value] | None = None) -> str:  # fmt: skip
+        if term is not None and template.strip("{}") in term:  # a bare operand: one unit in a sum
             return parenthesize(name(term[template.strip("{}")]))
-        return fill(template, {field: name(node) for field, node in term.items()})
-
-    def formula_text(self, name: Namer, number: Numberer) -> str:
-        return joined_terms([self._fill(self.formula, term, name) for term in self.terms()])
-
-    def derivative_text(self, k: int, name: Namer, number: Numberer) -> str:
-        field, term = self.group(k)
-        return self._fill(self.statement.derivative_display(field, {})[0], term, name)  # type: ignore[union-attr]
-
-    def code_text(self, var: Namer) -> str:
-        return " + ".join(self._fill(self.statement.value_code, term, var) for term in self.terms())  # type: ignore[union-attr]
-
-    def code_derivative(self, k: int, var: Namer) -> str:
-        field, term = self.group(k)
-        return self._fill(self.statement.derivative_code[field], term, var)  # type: ignore[union-attr]
+        return super().render(template, name, number, worked_out, term)
 
     @classmethod
     def formula_for(cls, parents: tuple[Value, ...]) -> str:

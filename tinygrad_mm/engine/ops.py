@@ -1,17 +1,72 @@
-"""Every operation, once: its value and its local derivatives, stated as math (see op.py and rules.py).
+"""Every kind of node: the leaves you make, and every operation, once, its value and local derivatives stated as math.
 
-Adding an op is one class here (or anywhere: `losses.MaxMargin` lives with the
-losses) and, if it should read ``x.myop()``, one `Value` method.  From each class's
-statement the engine makes its ``forward``, ``local_grads`` and ``gate``; the views,
-the compiled code and the live page print the same statement.  An input outside an
-operation's domain raises `DomainError` naming the operation, the input values and
-their labels; no NaN or infinity is ever made.
+A leaf is `Value(2.0)` (a `Leaf`), a `Parameter`, or a `Constant` (a plain number in an operation).
+Adding an op is one class here (or anywhere: `losses.MaxMargin` lives with the losses; op.py says what
+it states) and, if it should read ``x.myop()``, one `Value` method.  An input outside an operation's
+domain raises `DomainError` naming the operation, the input values and their labels; no NaN or infinity
+is ever made.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
+from .errors import describe, finite_float
 from .op import BinaryOp, NaryOp, UnaryOp
 from .value import Value
+
+
+class Leaf(Value):
+    """A value you make, ``Value(2.0)``: a leaf of the graph.  Your code may attach any attribute to it
+    (AdamW's ``p.m``, a visualiser's ``p._vis_color``); op nodes stay lean."""
+
+    __slots__ = ("__dict__",)
+
+
+class Parameter(Leaf):
+    """A trainable leaf (drawn as a parameter).  Behaves exactly like `Value`."""
+
+    __slots__ = ()
+    kind = "parameter"
+
+
+class Constant(Value):
+    """A plain number used in an operation, e.g. the 2 in ``x * 2``.  It needs no gradient: ``.grad`` stays 0."""
+
+    __slots__ = ()
+    kind = "constant"
+
+    @property  # type: ignore[override]
+    def grad(self) -> float:
+        return 0.0
+
+    @grad.setter
+    def grad(self, contribution: float) -> None:
+        """What the chain rule sends a constant is dropped: nothing is learned about a fixed number."""
+
+    def backward(self) -> None:
+        """A constant has no graph and needs no gradient: calling backward() on one is a mistake (as in PyTorch)."""
+        raise RuntimeError(
+            f"backward() on {describe(self)}: a constant (a plain number in an operation, like the 2 in x*2) has "
+            "no graph behind it and needs no gradient; call backward() on the value you computed, e.g. loss.backward()"
+        )
+
+    backward_steps = backward  # type: ignore[assignment]  (the same mistake, the same error)
+
+
+def operand(x: object, op: str, other: Value | None = None) -> Value:
+    """An operand of ``op`` as a Value: Values pass through, numbers become `Constant` leaves.
+
+    ``other`` is the Value on the other side of ``op``, named in the error if ``x`` is not a finite real.
+    """
+    if isinstance(x, Value):
+        return x
+    try:
+        return Constant.node(finite_float(x, "a constant"))
+    except (TypeError, ValueError):  # check again, to raise an error that names the op and the other operand
+        finite_float(x, f"the operand of {op!r}", other)
+        raise
+
 
 NEEDS_A_POSITIVE_BASE = (
     "with a Value exponent the base must be > 0, or 0 with y > 0 (∂/∂y = x**y·ln x needs ln x), "
@@ -159,11 +214,22 @@ class Dot(NaryOp):
     operand_fields = ("x", "w")
     value, derivatives = "x * w", ("w", "x")
 
-    def partner(self, k: int) -> Value:
-        """The operand parent k is multiplied by: ∂(Σ xᵢ·wᵢ)/∂xᵢ = wᵢ and ∂/∂wᵢ = xᵢ."""
-        n = len(self.parents) // 2
-        return self.parents[(k + n) % (2 * n)]
-
     @classmethod
     def general_formula(cls) -> str:
         return "x₁·w₁ + … + xₙ·wₙ"
+
+
+def sum_values(values: Iterable[Value | float]) -> Value:
+    """Σᵢ vᵢ as ONE node with n parents (Python's ``sum`` would build a chain of n additions)."""
+    parents = tuple(operand(v, "sum") for v in values)
+    if not parents:
+        raise ValueError("sum_values() needs at least one value, got an empty sequence")
+    return Sum.apply(*parents)
+
+
+def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
+    """Σᵢ xᵢ·wᵢ as ONE node whose parents are x₁…xₙ, w₁…wₙ (in that order)."""
+    xs, ws = tuple(operand(x, "dot") for x in xs), tuple(operand(w, "dot") for w in ws)
+    if len(xs) != len(ws) or not xs:
+        raise ValueError(f"dot() needs two non-empty sequences of equal length, got {len(xs)} and {len(ws)}")
+    return Dot.apply(*xs, *ws)

@@ -1,4 +1,4 @@
-"""An op stated once: its value and its local derivatives as short math, and everything that follows from them.
+"""An op stated once: its value and its local derivatives as short math, parsed once and printed.
 
 An op class states (see ops.py)::
 
@@ -9,14 +9,10 @@ An op class states (see ops.py)::
 
 in a small math syntax: numbers; the operand names (``x``; ``a``, ``b``), ``out``, and the op's
 constants (``n``, ``delta``); ``+ - * / **``, unary ``-``/``+``; comparisons; ``and``/``or``/``not``;
-``A if C else B``; and the functions of `FUNCTIONS`.  Each text is parsed once with `ast` when
-the class is made (`Rule`), and printed four ways by one printer (`Printer`):
-
-- ``python``:  the engine's own ``forward``, ``local_grads`` and ``gate`` (real functions whose source
-  pdb shows, `build_methods`) and the templates of the compiled code (``{x}`` fields),
-- ``display``: ``1 − {out}²`` — ·, unicode minus, superscripts, parentheses only where needed, numbers
-  worked out where the op's constants make them known (``2·x`` for the derivative of x²),
-- ``js``:      the same functions for the live page.
+``A if C else B``; and the functions of `FUNCTIONS`.  Each text is parsed once with `ast` when the
+class is made (`Rule`) and printed by `Printer`: as Python for the engine's own ``forward``,
+``local_grads`` and ``gate`` (statement.py) and the compiled code's templates (``{x}`` fields); as
+display text by `DisplayPrinter` (``1 − {out}²``); as JavaScript for the live page (views/op_script.py).
 
 Two rewrites keep the floats of every target identical and robust: ``e**2``/``e**3`` of a name is written
 ``e * e (* e)``, and ``A / B**2`` is ``A / B / B`` (no underflow of B² to 0).  In a derivative the engine's
@@ -31,24 +27,15 @@ import linecache
 import math
 import re
 
-FUNCTIONS: dict[str, tuple[str, str, str]] = {  # name → (display, Python, JavaScript) over {0}, {1}
-    "tanh": ("tanh", "math.tanh({0})", "Math.tanh({0})"),
-    "exp": ("exp", "math.exp({0})", "Math.exp({0})"),
-    "log": ("log", "math.log({0})", "Math.log({0})"),
-    "sigmoid": (  # stable for any finite x: exp never overflows
-        "σ",
-        "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0.0 else math.exp({0}) / (1.0 + math.exp({0})))",
-        "({0} >= 0 ? 1 / (1 + Math.exp(-{0})) : Math.exp({0}) / (1 + Math.exp({0})))",
-    ),
-    "relu": ("relu", "({0} if {0} > 0.0 else 0.0)", "({0} > 0 ? {0} : 0)"),
-    "max": ("max", "max({0}, {1})", "Math.max({0}, {1})"),
+FUNCTIONS: dict[str, tuple[str, str]] = {  # name → (display, Python over {0}, {1})
+    "tanh": ("tanh", "math.tanh({0})"),
+    "exp": ("exp", "math.exp({0})"),
+    "log": ("log", "math.log({0})"),
+    "sigmoid": ("σ", "(1.0 / (1.0 + math.exp(-{0})) if {0} >= 0.0 else math.exp({0}) / (1.0 + math.exp({0})))"),  # never overflows
+    "relu": ("relu", "({0} if {0} > 0.0 else 0.0)"),
+    "max": ("max", "max({0}, {1})"),
 }
-
-_BINARY = {ast.Add: ("+", " + ", 6), ast.Sub: ("-", " − ", 6), ast.Mult: ("*", "·", 7), ast.Div: ("/", "/", 7),
-           ast.Mod: ("%", " mod ", 7), ast.Pow: ("**", "^", 9)}  # fmt: skip
-_COMPARE = {ast.Gt: (">", ">"), ast.GtE: (">=", "≥"), ast.Lt: ("<", "<"), ast.LtE: ("<=", "≤"),
-            ast.Eq: ("==", "="), ast.NotEq: ("!=", "≠")}  # fmt: skip
-_SUPERSCRIPT = {2.0: "²", 3.0: "³"}
+PRECEDENCE = {ast.Add: 6, ast.Sub: 6, ast.Mult: 7, ast.Div: 7, ast.Mod: 7, ast.Pow: 9}
 
 
 def power(x: float, y: float) -> float:
@@ -79,23 +66,142 @@ class Rule:
         self.names = {node.id for node in ast.walk(self.tree) if isinstance(node, ast.Name) and node.id not in FUNCTIONS}
 
     def python(self, names: dict[str, str], safe_power: bool = False) -> str:
-        return Printer("python", names, safe_power=safe_power).text(self.tree)
-
-    def js(self, names: dict[str, str]) -> str:
-        return Printer("js", names).text(self.tree)
+        return Printer(names, safe_power).text(self.tree)
 
     def display(self, fields: dict[str, str], constants: dict[str, float] | None = None) -> tuple[str, dict[str, float]]:
         """A display template (``{field}`` for each name) and the numbers it worked out from ``constants``."""
-        printer = Printer("display", fields, constants or {})
+        printer = DisplayPrinter(fields)
         return printer.text(_fold(self.tree, constants or {})), printer.worked_out
 
 
 def _number(node: ast.AST) -> float | None:
+    """The number a literal stands for (``2``, ``-1``), else None."""
     if isinstance(node, ast.Constant):
         return float(node.value)
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)) and isinstance(node.operand, ast.Constant):
         return -float(node.operand.value) if isinstance(node.op, ast.USub) else float(node.operand.value)
     return None
+
+
+class Printer:
+    """A `Rule`'s tree as Python, in parentheses only where precedence needs them.
+
+    `DisplayPrinter` and the live page's printer (views/op_script.py) override the spellings below;
+    the walk, the precedences and the rewrites are this one.
+    """
+
+    REWRITE = True  # the two rewrites (module docstring), and -1 as one number
+    NOT, NOT_BINDS, MINUS, SIGN_BINDS = "not ", 5, "-", 8  # ``not`` / unary minus, and the precedence their operand needs
+    BOOLEAN = {ast.Or: " or ", ast.And: " and "}
+    COMPARE = {ast.Gt: ">", ast.GtE: ">=", ast.Lt: "<", ast.LtE: "<=", ast.Eq: "==", ast.NotEq: "!="}
+    BINARY = {ast.Add: " + ", ast.Sub: " - ", ast.Mult: " * ", ast.Div: " / ", ast.Mod: " % "}
+    CALLS = {name: python for name, (_, python) in FUNCTIONS.items()}
+    POWER = "power"  # the engine's `power`, when ``safe_power``
+
+    def __init__(self, names: dict[str, str], safe_power: bool = False) -> None:
+        self.names, self.safe_power = names, safe_power
+
+    def text(self, node: ast.AST) -> str:
+        return self.visit(node)[0]
+
+    def wrap(self, node: ast.AST, least: int) -> str:
+        text, precedence = self.visit(node)
+        return f"({text})" if precedence < least else text
+
+    def number(self, value: float) -> tuple[str, int]:
+        return repr(float(value)), 10 if value >= 0 else 8
+
+    def conditional(self, body: str, test: str, orelse: str) -> str:
+        return f"{body} if {test} else {orelse}"
+
+    def call(self, node: ast.Call) -> str:
+        template = self.CALLS[node.func.id]  # type: ignore[attr-defined]
+        return template.format(*[self.wrap(a, 0 if template.count("{0}") == 1 else 10) for a in node.args])
+
+    def visit(self, node: ast.AST) -> tuple[str, int]:
+        if isinstance(node, ast.Constant):
+            return self.number(float(node.value))
+        if isinstance(node, ast.Name):
+            return self.names[node.id], 10
+        if isinstance(node, ast.UnaryOp):
+            if isinstance(node.op, ast.Not):
+                return self.NOT + self.wrap(node.operand, self.NOT_BINDS), 4
+            return self.signed(node)
+        if isinstance(node, ast.BoolOp):
+            precedence = 2 if isinstance(node.op, ast.Or) else 3
+            return self.BOOLEAN[type(node.op)].join(self.wrap(v, precedence + 1) for v in node.values), precedence
+        if isinstance(node, ast.Compare):
+            (op,), (right,) = node.ops, node.comparators
+            return f"{self.wrap(node.left, 6)} {self.COMPARE[type(op)]} {self.wrap(right, 6)}", 5
+        if isinstance(node, ast.IfExp):
+            return self.conditional(self.wrap(node.body, 2), self.wrap(node.test, 2), self.wrap(node.orelse, 1)), 1
+        if isinstance(node, ast.Call):
+            return self.call(node), 10
+        if isinstance(node, ast.BinOp):
+            return self.binary(node)
+        raise ValueError(f"{ast.unparse(node)!r} is not part of the op math syntax")
+
+    def signed(self, node: ast.UnaryOp) -> tuple[str, int]:
+        number = _number(node)
+        if number is not None and self.REWRITE:
+            return self.number(number)
+        return (self.MINUS if isinstance(node.op, ast.USub) else "+") + self.wrap(node.operand, self.SIGN_BINDS), 8
+
+    def binary(self, node: ast.BinOp) -> tuple[str, int]:
+        if isinstance(node.op, ast.Pow):
+            return self.power(node)
+        right = node.right
+        if self.REWRITE and isinstance(node.op, ast.Div) and _squared(right):
+            return self.binary(ast.BinOp(ast.BinOp(node.left, ast.Div(), right.left), ast.Div(), right.left))  # A / B**2 → A / B / B
+        precedence = PRECEDENCE[type(node.op)]
+        return f"{self.wrap(node.left, precedence)}{self.BINARY[type(node.op)]}{self.wrap(right, precedence + 1)}", precedence
+
+    def power(self, node: ast.BinOp) -> tuple[str, int]:
+        exponent = _number(node.right)
+        if isinstance(node.left, ast.Name) and exponent in (2.0, 3.0):  # x*x, x*x*x: the same float in every target
+            return " * ".join([self.names[node.left.id]] * int(exponent)), 7
+        if self.safe_power:
+            return f"{self.POWER}({self.wrap(node.left, 0)}, {self.wrap(node.right, 0)})", 10
+        return f"{self.wrap(node.left, 10)} ** {self.wrap(node.right, 8)}", 9
+
+
+def _squared(node: ast.AST) -> bool:
+    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _number(node.right) == 2.0
+
+
+class DisplayPrinter(Printer):
+    """A `Rule`'s tree as text for people: ``1 − {out}²``, ``a·b``, ``{x}^0.5``; no rewrites.
+
+    A number that is not a whole one becomes a field (``{_0}``) kept in ``worked_out``: the
+    caller writes it in its own number format."""
+
+    REWRITE, MINUS, SIGN_BINDS = False, "−", 9
+    COMPARE = {ast.Gt: ">", ast.GtE: "≥", ast.Lt: "<", ast.LtE: "≤", ast.Eq: "=", ast.NotEq: "≠"}
+    BINARY = {ast.Add: " + ", ast.Sub: " − ", ast.Mult: "·", ast.Div: "/", ast.Mod: " mod "}
+    SUPERSCRIPT = {2.0: "²", 3.0: "³"}
+
+    def __init__(self, names: dict[str, str]) -> None:
+        super().__init__(names)
+        self.worked_out: dict[str, float] = {}
+
+    def number(self, value: float) -> tuple[str, int]:
+        if value == int(value) and abs(value) < 1e15:
+            return str(int(value)).replace("-", "−"), 10 if value >= 0 else 8
+        field = f"_{len(self.worked_out)}"
+        self.worked_out[field] = value
+        return "{" + field + "}", 10
+
+    def conditional(self, body: str, test: str, orelse: str) -> str:
+        return f"{body} if {test}, else {orelse}"
+
+    def call(self, node: ast.Call) -> str:
+        return f"{FUNCTIONS[node.func.id][0]}({', '.join(self.wrap(a, 0) for a in node.args)})"  # type: ignore[attr-defined]
+
+    def power(self, node: ast.BinOp) -> tuple[str, int]:
+        base = self.wrap(node.left, 10)
+        if isinstance(node.right, ast.Constant) and float(node.right.value) in self.SUPERSCRIPT:
+            return base + self.SUPERSCRIPT[float(node.right.value)], 9
+        return f"{base}^{self.wrap(node.right, 10)}", 9
 
 
 def _fold(node: ast.AST, constants: dict[str, float]) -> ast.AST:
@@ -135,100 +241,7 @@ def _value(node: ast.AST, constants: dict[str, float]) -> float | None:
     return float(eval(code, {"__builtins__": {}}, dict(constants)))  # noqa: S307 (numbers and operators of an op class)
 
 
-class Printer:
-    """One tree of `Rule` as Python, JavaScript or display text, with parentheses where precedence needs them."""
-
-    def __init__(self, target: str, names: dict[str, str], constants: dict[str, float] | None = None, safe_power: bool = False) -> None:
-        self.target, self.names, self.constants, self.safe_power = target, names, constants or {}, safe_power
-        self.worked_out: dict[str, float] = {}
-
-    def text(self, node: ast.AST) -> str:
-        return self.visit(node)[0]
-
-    def wrap(self, node: ast.AST, least: int) -> str:
-        text, precedence = self.visit(node)
-        return f"({text})" if precedence < least else text
-
-    def number(self, value: float) -> tuple[str, int]:
-        if self.target == "python":
-            return (repr(float(value)), 10) if value >= 0 else (repr(float(value)), 8)
-        if self.target == "js":
-            return (repr(float(value)), 10) if value >= 0 else (f"({float(value)!r})", 10)
-        if value == int(value) and abs(value) < 1e15:
-            shown = str(int(value))
-        else:
-            field = f"_{len(self.worked_out)}"  # a worked-out number: shown by the caller's number format
-            self.worked_out[field] = value
-            return "{" + field + "}", 10
-        return (shown.replace("-", "−"), 10 if value >= 0 else 8)
-
-    def visit(self, node: ast.AST) -> tuple[str, int]:  # noqa: C901 (one case per kind of node)
-        display, js = self.target == "display", self.target == "js"
-        if isinstance(node, ast.Constant):
-            return self.number(float(node.value))
-        if isinstance(node, ast.Name):
-            return self.names[node.id], 10
-        if isinstance(node, ast.UnaryOp):
-            if isinstance(node.op, ast.Not):
-                return ("not " if not js else "!") + self.wrap(node.operand, 5 if not js else 11), 4
-            number = _number(node)
-            if number is not None and not display:
-                return self.number(number)
-            sign = {ast.USub: "−" if display else "-", ast.UAdd: "+"}[type(node.op)]
-            return sign + self.wrap(node.operand, 8 if self.target == "python" else 9), 8
-        if isinstance(node, ast.BoolOp):
-            joiner, precedence = (" or ", 2) if isinstance(node.op, ast.Or) else (" and ", 3)
-            if js:
-                joiner = " || " if precedence == 2 else " && "
-            return joiner.join(self.wrap(v, precedence + 1) for v in node.values), precedence
-        if isinstance(node, ast.Compare):
-            (op,), (right,) = node.ops, node.comparators
-            symbol = _COMPARE[type(op)][1 if display else 0]
-            return f"{self.wrap(node.left, 6)} {symbol} {self.wrap(right, 6)}", 5
-        if isinstance(node, ast.IfExp):
-            body, test, orelse = self.wrap(node.body, 2), self.wrap(node.test, 2), self.wrap(node.orelse, 1)
-            if js:
-                return f"{test} ? {body} : {orelse}", 1
-            return (f"{body} if {test}, else {orelse}" if display else f"{body} if {test} else {orelse}"), 1
-        if isinstance(node, ast.Call):
-            shown, python, script = FUNCTIONS[node.func.id]  # type: ignore[attr-defined]
-            if display:
-                return f"{shown}({', '.join(self.wrap(a, 0) for a in node.args)})", 10
-            template = script if js else python
-            args = [self.wrap(a, 0 if template.count("{0}") == 1 else 10) for a in node.args]
-            return (script if js else python).format(*args), 10
-        if isinstance(node, ast.BinOp):
-            return self.binary(node)
-        raise ValueError(f"{ast.unparse(node)!r} is not part of the op math syntax")
-
-    def binary(self, node: ast.BinOp) -> tuple[str, int]:
-        python, shown, precedence = _BINARY[type(node.op)]
-        exponent = _number(node.right)
-        if isinstance(node.op, ast.Pow):
-            if self.target == "display":
-                base = self.wrap(node.left, 10)
-                if isinstance(node.right, ast.Constant) and exponent in _SUPERSCRIPT:
-                    return base + _SUPERSCRIPT[exponent], 9
-                return f"{base}^{self.wrap(node.right, 10)}", 9
-            if isinstance(node.left, ast.Name) and exponent in _SUPERSCRIPT:  # x*x, x*x*x: the same float in every target
-                return " * ".join([self.names[node.left.id]] * int(exponent)), 7
-            if self.target == "js":
-                return f"Math.pow({self.wrap(node.left, 0)}, {self.wrap(node.right, 0)})", 10
-            if self.safe_power:
-                return f"power({self.wrap(node.left, 0)}, {self.wrap(node.right, 0)})", 10
-            return f"{self.wrap(node.left, 10)} ** {self.wrap(node.right, 8)}", 9
-        right = node.right
-        if self.target != "display" and isinstance(node.op, ast.Div) and _squared(right):  # A / B**2 → A / B / B
-            return self.binary(ast.BinOp(ast.BinOp(node.left, ast.Div(), right.left), ast.Div(), right.left))  # type: ignore[attr-defined]
-        symbol = shown if self.target == "display" else f" {python} "
-        return f"{self.wrap(node.left, precedence)}{symbol}{self.wrap(right, precedence + 1)}", precedence
-
-
-def _squared(node: ast.AST) -> bool:
-    return isinstance(node, ast.BinOp) and isinstance(node.op, ast.Pow) and _number(node.right) == 2.0
-
-
-# ---- the engine's own methods, generated once per op class ----
+# ---- the engine's own methods, generated once per op class (statement.py) ----
 
 
 def build_methods(filename: str, source: str) -> dict[str, object]:
@@ -239,24 +252,16 @@ def build_methods(filename: str, source: str) -> dict[str, object]:
     return namespace
 
 
+def message_pieces(message: str) -> list[str]:
+    """A refusal's message cut into text, field, text, …: ``"got x = {x}"`` → ``["got x = ", "x", ""]``."""
+    return re.split(r"\{(\w+)\}", message)
+
+
 def message_fstring(message: str, names: dict[str, str]) -> str:
     """An error message ``"got x = {x}"`` as a Python f-string whose numbers read as ``%.6g``."""
-    pieces = re.split(r"\{(\w+)\}", message)  # text, field, text, …
+    pieces = message_pieces(message)
     out = [p.replace("{", "{{").replace("}", "}}") if i % 2 == 0 else "{" + names[p] + ":.6g}" for i, p in enumerate(pieces)]
     return "f" + repr("".join(out))
-
-
-def message_js(message: str, names: dict[str, str]) -> str:
-    """The same message as a JavaScript string expression (`g6` formats like ``%.6g``)."""
-    pieces = re.split(r"\{(\w+)\}", message)
-    return " + ".join(_js_string(p) if i % 2 == 0 else f"g6({names[p]})" for i, p in enumerate(pieces))
-
-
-def _js_string(text: str) -> str:
-    """A JavaScript string literal that is safe inside ``<script>`` (no ``</script>``, no ``<!--``)."""
-    import json
-
-    return json.dumps(text).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026")
 
 
 def error_class(message: str) -> str:

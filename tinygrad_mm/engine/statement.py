@@ -6,8 +6,7 @@
 - the engine's ``forward``, ``local_grads`` and ``gate``: Python source, compiled once, kept in
   `linecache` under ``<generated: module.Class>`` so that pdb steps through it line by line;
 - the display templates (``formula``, `derivative_display`), filled by `fill` (below);
-- the code templates of the compiled layer (``value_code``, ``derivative_code``, ``gate_code``);
-- the JavaScript of the live page (`javascript`).
+- the code templates of the compiled layer (``value_code``, ``derivative_code``, ``gate_code``).
 
 Below it, the display helpers every text goes through: `fill` puts operands into a template in
 parentheses only where the math needs them (`parenthesize`), `short_name` names a node in a message.
@@ -19,7 +18,7 @@ from __future__ import annotations
 
 import re
 
-from .rules import Rule, build_methods, error_class, message_fstring, message_js
+from .rules import Rule, build_methods, error_class, message_fstring
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
@@ -130,22 +129,6 @@ class Statement:
         if "gate" in namespace:
             made["gate"] = namespace["gate"]
         return made
-
-    # ---- the live page ----
-    def javascript(self) -> str:
-        """The op as a JavaScript object: ``forward(fields…, constants…)``, ``grads(fields…, out, constants…)``
-        (one derivative per field), ``gate`` (or null); an n-ary op's are those of one term."""
-        identity = {n: n for n in (*self.fields, "out", *self.constant_fields)}
-        values = ", ".join((*self.fields, *self.constant_fields))
-        every = ", ".join((*self.fields, "out", *self.constant_fields))
-        checks = "".join(f"if ({c.js(identity)}) throw new OpRefusal({message_js(why, identity)}); " for c, why in self.refusals)
-        gate = "null" if self.flows is None else f"function ({every}) {{ return {self.flows.js(identity)}; }}"
-        grads = ", ".join(d.js(identity) for d in self.derivatives)
-        return (
-            f"{{nary: {str(self.nary).lower()}, fields: {len(self.fields)}, constants: {list(self.constant_fields)!r}, "
-            f"forward: function ({values}) {{ {checks}return {self.value.js(identity)}; }}, "
-            f"grads: function ({every}) {{ return [{grads}]; }}, gate: {gate}}}"
-        )
 
 
 def _tuple(items: list[str]) -> str:

@@ -12,7 +12,7 @@ so a value used twice (fan-out) receives the *sum* of both contributions.
 from __future__ import annotations
 
 from _thread import allocate_lock  # a lock without importing threading (import time)
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from contextvars import ContextVar
 from weakref import WeakKeyDictionary, ref
 
@@ -22,7 +22,6 @@ from .errors import LEAF_EPOCH, check_unchanged, describe, finite_float, mark_wr
 
 TYPE_CHECKING = False  # see engine/__init__.py, "Speed"
 if TYPE_CHECKING:
-    from typing import Any
 
     from .backprop import BackwardStep
 
@@ -32,9 +31,7 @@ _EPOCH = 0  # how many times a .data was set by hand; op nodes remember it when 
 # Labels and scopes live beside the graph, in weak dicts (an entry goes when its node does): speed trick 1.
 _LABELS: WeakKeyDictionary[Value, str] = WeakKeyDictionary()
 _SCOPES: WeakKeyDictionary[Value, tuple[str, ...]] = WeakKeyDictionary()
-# Name scopes: a node made inside ``with scope("name"):`` remembers the path of open names, outermost first.  The open
-# path is a ContextVar, so two threads or asyncio tasks building graphs never tag each other's nodes; the engine reads it
-# only while some scope is open anywhere (speed trick 4).
+# The open scope path, outermost first: a ContextVar, so two threads or asyncio tasks never tag each other's nodes.
 _OPEN_SCOPE: ContextVar[tuple[str, ...]] = ContextVar("tinygrad_mm_scope", default=())
 _SCOPES_OPEN_ANYWHERE = [0]  # how many scopes are open in any thread or task
 _COUNTING_SCOPES = allocate_lock()
@@ -75,15 +72,12 @@ class Value:
 
     @classmethod
     def node(cls, data: float) -> Value:
-        """A new node of this class, without ``__init__``'s checks: ``data`` is already a finite float.
-
-        An op (ops.py) then stores its operands on it.
-        """
+        """A new node of this class, without ``__init__``'s checks (speed trick 2): ``data`` is already a finite float."""
         node = object.__new__(cls)
         node._data = data
         node.grad = 0.0
         node._epoch = _EPOCH
-        if _SCOPES_OPEN_ANYWHERE[0] and _OPEN_SCOPE.get():  # speed trick 4: look only while a scope is open somewhere
+        if _SCOPES_OPEN_ANYWHERE[0] and _OPEN_SCOPE.get():  # speed trick 4
             _SCOPES[node] = _OPEN_SCOPE.get()
         return node
 
@@ -136,23 +130,11 @@ class Value:
             _SCOPES.pop(self, None)
 
     # micrograd spellings, so code written for micrograd.engine.Value (e.g. its draw_dot) runs unchanged
-    @property
-    def _prev(self) -> set[Value]:
-        return set(self.parents)
-
-    @property
-    def _op(self) -> str:
-        return self.op
+    _prev = property(lambda self: set(self.parents))
+    _op = property(lambda self: self.op)
 
     # copy, deepcopy and pickle keep labels, scopes and attributes, and never recurse (copying.py)
-    def __copy__(self) -> Value:
-        return copying.shallow_copy(self)
-
-    def __deepcopy__(self, memo: dict[int, Any]) -> Value:
-        return copying.deep_copy(self, memo)
-
-    def __reduce_ex__(self, protocol: Any) -> tuple:
-        return copying.reduce(self)
+    __copy__, __deepcopy__, __reduce_ex__ = copying.shallow_copy, copying.deep_copy, copying.reduce
 
     # ---- arithmetic: each builds one node of the matching class in ops.py ----
     def __add__(self, other: Value | float) -> Value:
@@ -217,15 +199,11 @@ class Value:
     def backward(self) -> None:
         """Set every node's ``.grad`` to ∂self/∂node: all of them, or — if anything fails — none.
 
-        ``self.grad`` is seeded with 1.0 and every interior node's gradient is
-        recomputed from zero, so calling this twice gives the same interior
-        gradients; leaves *accumulate* across calls (as in PyTorch) until
-        ``zero_grad()``.  A node whose gradient is exactly 0 would add 0 to
-        every parent, so it is skipped.  If a gradient would be infinite or NaN,
-        `GradientError` is raised and every ``.grad`` keeps its value from before the call.
-
-        Threads: one pass at a time per process (`PASS_LOCK`): a failing pass puts back only the
-        gradients it found, never erasing another thread's contributions to shared parameters.
+        ``self.grad`` is seeded with 1.0 and every interior node's gradient is recomputed from zero, so
+        calling this twice gives the same interior gradients; leaves *accumulate* across calls (as in
+        PyTorch) until ``zero_grad()``.  If a gradient would be infinite or NaN, `GradientError` is raised
+        and every ``.grad`` keeps its value from before the call.  One pass at a time per process
+        (`PASS_LOCK`): a failing pass puts back only the gradients it found, never another thread's.
         """
         order = backprop_order(self)  # every node of the graph, each before its parents: self first
         saved = self._start_pass(order)  # every .grad as it was, restored if anything fails; PASS_LOCK taken
@@ -241,15 +219,11 @@ class Value:
             PASS_LOCK.release()  # no other thread's pass ran in between, so restoring erased nothing of theirs
 
     def backward_steps(self) -> Iterator[BackwardStep]:
-        """The same backward pass as ``backward()``, paused after each node (the same rule skips zero gradients).
+        """The same backward pass as ``backward()``, paused after each node: one `BackwardStep` per node, root first.
 
-        Yields one `BackwardStep` per node, root first, after that node has sent
-        its contributions to its parents.  If you stop early, every node yielded
-        so far holds its final gradient and the others hold the partial sums
-        received so far (leaves included): call ``zero_grad()`` before running a
-        fresh pass.  An error restores every gradient, as in ``backward()``.
-
-        Paused between steps it does not hold the pass lock (``backward``): step by hand in one thread.
+        If you stop early, every node yielded so far holds its final gradient and the others the partial
+        sums received so far (leaves included): call ``zero_grad()`` before a fresh pass.  An error restores
+        every gradient, as in ``backward()``.  Paused, it does not hold the pass lock: step in one thread.
         """
         order = backprop_order(self)
         saved = self._start_pass(order)
@@ -328,73 +302,5 @@ def latest_root_over(root: Value) -> Value | None:
     return last if last is not None and root in count_uses(last) else None
 
 
-class Leaf(Value):
-    """A value you make, ``Value(2.0)``: a leaf of the graph.  Your code may attach any attribute to it
-    (AdamW's ``p.m``, a visualiser's ``p._vis_color``); op nodes stay lean."""
-
-    __slots__ = ("__dict__",)
-
-
-class Parameter(Leaf):
-    """A trainable leaf (drawn as a parameter).  Behaves exactly like `Value`."""
-
-    __slots__ = ()
-    kind = "parameter"
-
-
-class Constant(Value):
-    """A plain number used in an operation, e.g. the 2 in ``x * 2``.  It needs no gradient: ``.grad`` stays 0."""
-
-    __slots__ = ()
-    kind = "constant"
-
-    @property  # type: ignore[override]
-    def grad(self) -> float:
-        return 0.0
-
-    @grad.setter
-    def grad(self, contribution: float) -> None:
-        """What the chain rule sends a constant is dropped: nothing is learned about a fixed number."""
-
-    def backward(self) -> None:
-        """A constant has no graph and needs no gradient: calling backward() on one is a mistake (as in PyTorch)."""
-        raise RuntimeError(
-            f"backward() on {describe(self)}: a constant (a plain number in an operation, like the 2 in x*2) has "
-            "no graph behind it and needs no gradient; call backward() on the value you computed, e.g. loss.backward()"
-        )
-
-    backward_steps = backward  # type: ignore[assignment]  (the same mistake, the same error)
-
-
-def operand(x: object, op: str, other: Value | None = None) -> Value:
-    """An operand of ``op`` as a Value: Values pass through, numbers become `Constant` leaves.
-
-    ``other`` is the Value on the other side of ``op``, named in the error if ``x`` is not a finite real.
-    """
-    if isinstance(x, Value):
-        return x
-    try:
-        return Constant.node(finite_float(x, "a constant"))
-    except (TypeError, ValueError):  # check again, to raise an error that names the op and the other operand
-        finite_float(x, f"the operand of {op!r}", other)
-        raise
-
-
-def sum_values(values: Iterable[Value | float]) -> Value:
-    """Σᵢ vᵢ as ONE node with n parents (Python's ``sum`` would build a chain of n additions)."""
-    parents = tuple(operand(v, "sum") for v in values)
-    if not parents:
-        raise ValueError("sum_values() needs at least one value, got an empty sequence")
-    return Sum.apply(*parents)
-
-
-def dot(xs: Iterable[Value | float], ws: Iterable[Value | float]) -> Value:
-    """Σᵢ xᵢ·wᵢ as ONE node whose parents are x₁…xₙ, w₁…wₙ (in that order)."""
-    xs, ws = tuple(operand(x, "dot") for x in xs), tuple(operand(w, "dot") for w in ws)
-    if len(xs) != len(ws) or not xs:
-        raise ValueError(f"dot() needs two non-empty sequences of equal length, got {len(xs)} and {len(ws)}")
-    return Dot.apply(*xs, *ws)
-
-
-# The operation classes subclass Value, so they are imported after it is defined.
-from .ops import Add, Div, Dot, Exp, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Sum, Tanh  # noqa: E402
+# The leaves and the operation classes subclass Value, so they are imported after it is defined.
+from .ops import Add, Div, Exp, Leaf, Log, Mul, Neg, Pow, PowConst, Relu, Sigmoid, Sub, Tanh, operand  # noqa: E402

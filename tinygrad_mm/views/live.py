@@ -5,7 +5,7 @@ the forward and the backward pass in the browser, as backward() does them, and t
 number the page shows:
 
 - each op class in the graph as JavaScript printed from the class's own statement
-  (`Statement.javascript`: the same statement the engine's ``forward``/``local_grads`` are made
+  (`op_script.op_script`: the same statement the engine's ``forward``/``local_grads`` are made
   from) — never a second, hand-written copy of an op's derivative;
 - each node: its op, its parents, its constants; each step of the recorded pass: its node, in order;
 - the words around the numbers, which do not change when a number does: the symbolic chain-rule
@@ -34,6 +34,7 @@ from .live_text import (
     open_derivative,
     view_templates,
 )
+from .op_script import ScriptPrinter, op_script
 from .page_data import StepText, as_factor
 from .page_views import ViewSteps
 from .text import partial
@@ -106,7 +107,7 @@ def live_page(model: GraphModel, text: StepText) -> tuple[dict[str, Any], str]:
         "digits": text.digits, "summary": summary, "partials": [model.partial_of(i) for i in range(len(nodes))],
         "closedFill": CLOSED_FILL, "opNames": [f"{cls.__module__}:{cls.__qualname__}" for cls in classes], "baked": baked,
     }  # fmt: skip
-    script = ("tgmm.live.start([\n" + ",\n".join(cls.statement.javascript() for cls in classes) + "\n], [\n"
+    script = ("tgmm.live.start([\n" + ",\n".join(op_script(cls) for cls in classes) + "\n], [\n"
               + ",\n".join(expressions) + "\n]);\n")  # fmt: skip
     return data, script
 
@@ -162,7 +163,7 @@ def _expression(cls: type[Op], text: str, expressions: list[str]) -> int:
     assert statement is not None
     rule = gate_words.expression(cls, text)
     fields = ", ".join((*statement.fields, "out", *statement.constant_fields))
-    script = f"function ({fields}) {{ return {rule.js({n: n for n in rule.names})}; }}"
+    script = f"function ({fields}) {{ return {ScriptPrinter({n: n for n in rule.names}).text(rule.tree)}; }}"
     if script not in expressions:
         expressions.append(script)
     return expressions.index(script)
