@@ -156,7 +156,7 @@ def collapsed(trace: Trace) -> Trace:
         return trace
     root, new = found
     backprop = backprop_order(root)
-    graph = Trace(root, backprop, set(backprop), trace.inputs, trace.arguments, trace.bound, [new[v] for v in trace.outputs],
+    graph = Trace(root, backprop, trace.inputs, trace.arguments, trace.bound, [new[v] for v in trace.outputs],
                   trace.output_shape, trace.signature())  # fmt: skip
     graph.collapsed = True
     return graph

@@ -26,6 +26,8 @@ import marshal
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain, compress, repeat
+from operator import attrgetter, is_
 from typing import Any
 
 from ..engine import Value, backprop_order, count_uses
@@ -33,7 +35,7 @@ from ..engine.op import Op
 from ..engine.value import _LABELS  # every label, read once per signature
 from .arguments import Path, rebuild
 
-SIGNATURE_VERSION = "tinygrad_mm compiled step 2"  # bump when generated code changes for the same graph
+SIGNATURE_VERSION = "tinygrad_mm compiled step 3"  # bump when generated code changes for the same graph
 
 
 @dataclass
@@ -42,7 +44,6 @@ class Trace:
 
     root: Value
     backprop: list[Value]  # backprop_order(root)
-    nodes: set[Value]  # every node of the graph
     inputs: list[Value]  # one input leaf per runtime number, in argument order
     arguments: list[Value]  # the distinct Value leaves passed as arguments, in order
     bound: list[Value]  # the other non-constant leaves, in backprop order
@@ -55,13 +56,20 @@ class Trace:
         """Forget the graph (root, nodes, outputs), once a program is built from it: what stays is the signature and the
         leaves a call reads (kept by `Program` for `check=True` and for reading parameters)."""
         self.signature()
-        self.root, self.backprop, self.nodes, self.outputs = None, [], set(), []  # type: ignore[assignment]
+        self.root, self.backprop, self.outputs = None, [], []  # type: ignore[assignment]
         self.__dict__.pop("uses", None)
+        self.__dict__["nodes"] = set()
 
     @property
     def leaves(self) -> list[Value]:
         """The leaves whose ``.data`` a call reads and whose ``.grad`` it accumulates: bound, then arguments in the graph."""
         return self.bound + [v for v in self.arguments if v in self.nodes]
+
+    @functools.cached_property
+    def nodes(self) -> set[Value]:
+        """Every node of the graph (made when first asked: a call with no Value argument and no extra output
+        never asks)."""
+        return set(self.backprop)
 
     @functools.cached_property
     def uses(self) -> dict[Value, int]:
@@ -71,41 +79,44 @@ class Trace:
     def signature(self) -> str:
         """A hash of the graph's structure and labels (no object identity): equal signatures, equal code.
 
-        Per node, in backprop order: its class (by `op_identity`), its operands by position, its constants and
-        its label (labels name the generated variables); per leaf, which input or argument it is, or a constant's
-        bits.  Collected as flat lists and hashed once (this runs on every first call, cached or not).
+        Per node, in backprop order: its class (by `op_identity`), how many operands it has and which nodes they are
+        (by position), its constants and its label (labels name the generated variables); per leaf, which input or
+        argument it is, or a constant's bits.  This runs on every first call, cached or not, over every node: it is
+        written as whole-list passes (``map``, ``compress``: loops in C) and hashes flat lists of ints once.
         """
         if self._signature:
             return self._signature
-        index = {node: i for i, node in enumerate(self.backprop)}
+        order = self.backprop
+        count = len(order)
+        index = dict(zip(order, range(count)))
+        types = list(map(type, order))
+        classes = {cls: i for i, cls in enumerate(dict.fromkeys(types))}
+        leaf_flags = list(map(_IS_LEAF, order))
+        parents = list(map(_PARENTS, order))  # () for a leaf
         given = {v: i for i, v in enumerate(self.inputs)} | {v: -1 - i for i, v in enumerate(self.arguments)}
-        classes: dict[type, int] = {}
-        plain: dict[type, bool] = {}  # a class with no constants: no call to ask each of its nodes
-        flat: list[int] = []
-        extras: list[object] = []  # (position, constants or label or leaf): the rarer things
         labels = dict(_LABELS.items())  # one plain dict: far cheaper than a weak lookup per node
-        for i, node in enumerate(self.backprop):
-            if node.is_leaf:
-                flat.append(-1)
-                extras.append((i, node._data.hex() if node.kind == "constant" else given.get(node, "bound"), labels.get(node, "")))
-                continue
-            parents, cls = node.parents, type(node)
-            flat.append(classes.setdefault(cls, len(classes)))
-            flat.append(len(parents))
-            flat += map(index.__getitem__, parents)
-            if cls not in plain:
-                plain[cls] = cls.constants is Op.constants and not getattr(cls, "constant_fields", None)
-            constants, label = {} if plain[cls] else node.constants(), labels.get(node, "")
-            if constants or label:
-                extras.append((i, constants, label))
+        extras: list[object] = [  # (position, constant's bits or which input/argument, label) per leaf
+            (i, leaf._data.hex() if leaf.kind == "constant" else given.get(leaf, "bound"), labels.get(leaf, ""))
+            for i, leaf in compress(enumerate(order), leaf_flags)
+        ]
+        named = list(map(labels.get, order, repeat("")))
+        extras += [(i, label) for i, label in compress(enumerate(named), named)]  # labelled nodes (leaves again: cheap)
+        for cls in classes:
+            if not cls.is_leaf and (cls.constants is not Op.constants or getattr(cls, "constant_fields", None)):
+                mask = map(is_, types, repeat(cls))  # the nodes of a class with constants: ask each for them
+                extras += [(i, node.constants()) for i, node in compress(enumerate(order), mask)]
         identities = [op_identity(cls) for cls in classes]
         outputs = [index[v] for v in self.outputs]
-        text = repr((SIGNATURE_VERSION, len(self.inputs), len(self.arguments), identities, extras, outputs,
+        text = repr((SIGNATURE_VERSION, count, len(self.inputs), len(self.arguments), identities, extras, outputs,
                      self.output_shape))  # fmt: skip
         digest = hashlib.sha256(text.encode())
-        digest.update(array("q", flat).tobytes())  # the wiring: ints, hashed as machine words (repr is slower)
+        for ints in (map(classes.__getitem__, types), map(len, parents), map(index.__getitem__, chain.from_iterable(parents))):
+            digest.update(array("q", ints).tobytes())  # class, operand count, wiring: machine words (repr is slower)
         self._signature = digest.hexdigest()
         return self._signature
+
+
+_IS_LEAF, _PARENTS = attrgetter("is_leaf"), attrgetter("parents")
 
 
 _IDENTITIES: dict[type, str] = {}
@@ -169,16 +180,16 @@ def trace(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -
     result, inputs, arguments = call_on_leaves(fn, args, kwargs, names)
     root, outputs, shape = split_result(result, fn)
     backprop = backprop_order(root)
-    nodes = set(backprop)
+    graph = Trace(root, backprop, inputs, arguments, [], outputs, shape)
     for node in outputs:
-        if node not in nodes:
+        if node not in graph.nodes:
             raise ValueError(
                 f"{_name(fn)} returned an extra value ({node.label or node.op or 'a leaf'}, data={node._data:.6g}) that "
                 "the loss is not computed from; a compiled step can only report values on the way to the loss"
             )
     given = set(inputs) | set(arguments)
-    bound = [v for v in backprop if v.is_leaf and v.kind != "constant" and v not in given]
-    return Trace(root, backprop, nodes, inputs, arguments, bound, outputs, shape)
+    graph.bound = [v for v in compress(backprop, map(_IS_LEAF, backprop)) if v.kind != "constant" and v not in given]
+    return graph
 
 
 def split_result(result: object, fn: Callable) -> tuple[Value, list[Value], list[object] | None]:
