@@ -88,7 +88,7 @@ class Trace:
             return self._signature
         order = self.backprop
         count = len(order)
-        index = dict(zip(order, range(count)))
+        index = dict(zip(order, range(count), strict=True))
         types = list(map(type, order))
         classes = {cls: i for i, cls in enumerate(dict.fromkeys(types))}
         leaf_flags = list(map(_IS_LEAF, order))
