@@ -177,6 +177,8 @@ def edge_lines(
     whole backward, not just one line (code to read keeps one if per node).
     """
     grad = plan.grad
+    if skip_zero and plan.aliased and not explain:
+        nodes = terms_together(list(nodes), plan)
     lines: list[str] = []
     open_if: str | None = None  # the condition of the if just written: the next node may join it
     pending: list[Value] = []  # gradients first reached inside the open if: 0.0 in its else, written when it closes
@@ -250,3 +252,41 @@ def edge_lines(
             pending.clear()
     close_scope()
     return lines
+
+
+def terms_together(nodes: list[Value], plan: Plan) -> list[Value]:
+    """``nodes`` (backprop order) with each sum's terms — op nodes that share its gradient variable (`alias`) —
+    moved up to right after it, so that their lines sit under one ``if grad_sum:`` (micrograd's ``sum()`` of
+    products is a chain of sums whose terms ``backward()`` reaches one by one, between the units below them).
+
+    A term is used by its sum alone, so it may run anywhere after it; the order stands only if every node still
+    receives its contributions from its users in the same order (the same floats): else ``nodes`` as they were."""
+    present = set(nodes)
+    follows = {}  # node → its terms in the list, in operand order
+    for node in nodes:
+        if not node.is_leaf:
+            terms = [p for p in dict.fromkeys(node.parents) if p in plan.aliased and p in present and plan.grad[p] == plan.grad[node]]
+            if terms:
+                follows[node] = terms
+    if not follows:
+        return nodes
+    moved = {term for terms in follows.values() for term in terms}
+    order: list[Value] = []
+    for node in nodes:
+        if node in moved:
+            continue
+        stack = [node]
+        while stack:
+            here = stack.pop()
+            order.append(here)
+            stack.extend(reversed(follows.get(here, ())))
+    return order if len(order) == len(nodes) and _users_in_order(order) == _users_in_order(nodes) else nodes
+
+
+def _users_in_order(nodes: list[Value]) -> dict[Value, list[Value]]:
+    """Each parent → the nodes of ``nodes`` that use it, in order (its gradient's contributions, in order)."""
+    users: dict[Value, list[Value]] = {}
+    for node in nodes:
+        for parent in node.parents:
+            users.setdefault(parent, []).append(node)
+    return users
