@@ -122,7 +122,7 @@ _IS_LEAF, _PARENTS = attrgetter("is_leaf"), attrgetter("parents")
 _IDENTITIES: dict[type, str] = {}
 
 
-_CODE_METHODS = ("code_text", "code_derivative", "code_gate", "constants", "render", "operands")
+_CODE_METHODS = ("code_text", "code_derivative", "code_gate", "constants", "render", "operands", "terms", "group")
 
 
 def op_identity(cls: type) -> str:
