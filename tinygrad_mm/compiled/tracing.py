@@ -27,7 +27,7 @@ from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import chain, compress, repeat
-from operator import attrgetter, is_
+from operator import attrgetter, eq, is_
 from typing import Any
 
 from ..engine import Value, backprop_order, count_uses
@@ -43,22 +43,22 @@ class Trace:
     """One traced call: the graph, and where each of its leaves comes from."""
 
     root: Value
-    backprop: list[Value]  # backprop_order(root)
     inputs: list[Value]  # one input leaf per runtime number, in argument order
     arguments: list[Value]  # the distinct Value leaves passed as arguments, in order
-    bound: list[Value]  # the other non-constant leaves, in backprop order
+    bound: list[Value]  # the other non-constant leaves, in the order `numbered` finds them
     outputs: list[Value]  # the extra values fn returned, flattened
     output_shape: list[object] | None  # how to nest them again (see `nest`); None: fn returned the loss alone
     _signature: str = ""
     collapsed: bool = False  # chains of additions already one Σ each (program.collapsed)
+    numbering: tuple[list[Value], list[int], list[int]] = ([], [], [])  # `numbered(root)`, for the signature
 
     def release(self) -> None:
         """Forget the graph (root, nodes, outputs), once a program is built from it: what stays is the signature and the
         leaves a call reads (kept by `Program` for `check=True` and for reading parameters)."""
         self.signature()
-        self.root, self.backprop, self.outputs = None, [], []  # type: ignore[assignment]
+        self.root, self.outputs, self.numbering = None, [], ([], [], [])  # type: ignore[assignment]
         self.__dict__.pop("uses", None)
-        self.__dict__["nodes"] = set()
+        self.__dict__["nodes"], self.__dict__["backprop"] = set(), []
 
     @property
     def leaves(self) -> list[Value]:
@@ -69,7 +69,18 @@ class Trace:
     def nodes(self) -> set[Value]:
         """Every node of the graph (made when first asked: a call with no Value argument and no extra output
         never asks)."""
-        return set(self.backprop)
+        return set(self.numbering[0] or self.backprop)
+
+    @property
+    def size(self) -> int:
+        """How many nodes the graph has."""
+        return len(self.numbering[0] or self.backprop)
+
+    @functools.cached_property
+    def backprop(self) -> list[Value]:
+        """``backprop_order(root)``: the order code is generated in (made when first asked: a step whose code is
+        cached never asks)."""
+        return backprop_order(self.root)
 
     @functools.cached_property
     def uses(self) -> dict[Value, int]:
@@ -79,20 +90,19 @@ class Trace:
     def signature(self) -> str:
         """A hash of the graph's structure and labels (no object identity): equal signatures, equal code.
 
-        Per node, in backprop order: its class (by `op_identity`), how many operands it has and which nodes they are
-        (by position), its constants and its label (labels name the generated variables); per leaf, which input or
-        argument it is, or a constant's bits.  This runs on every first call, cached or not, over every node: it is
+        Per node, in the order `numbered` gives them: its class (by `op_identity`), how many operands it has and
+        which nodes they are (by number), its constants and its label (labels name the generated variables); per leaf,
+        which input or argument it is, or a constant's bits.  This runs on every first call, cached or not, over every node: it is
         written as whole-list passes (``map``, ``compress``: loops in C) and hashes flat lists of ints once.
         """
         if self._signature:
             return self._signature
-        order = self.backprop
+        order, operand_counts, wiring = self.numbering if self.numbering[0] else numbered(self.root)
         count = len(order)
-        index = dict(zip(order, range(count), strict=True))
+        index = dict(zip(order, range(count), strict=True)) if self.outputs else {}
         types = list(map(type, order))
         classes = {cls: i for i, cls in enumerate(dict.fromkeys(types))}
         leaf_flags = list(map(_IS_LEAF, order))
-        parents = list(map(_PARENTS, order))  # () for a leaf
         given = {v: i for i, v in enumerate(self.inputs)} | {v: -1 - i for i, v in enumerate(self.arguments)}
         labels = dict(_LABELS.items())  # one plain dict: far cheaper than a weak lookup per node
         extras: list[object] = [  # (position, constant's bits or which input/argument, label) per leaf
@@ -110,7 +120,7 @@ class Trace:
         text = repr((SIGNATURE_VERSION, count, len(self.inputs), len(self.arguments), identities, extras, outputs,
                      self.output_shape))  # fmt: skip
         digest = hashlib.sha256(text.encode())
-        for ints in (map(classes.__getitem__, types), map(len, parents), map(index.__getitem__, chain.from_iterable(parents))):
+        for ints in (map(classes.__getitem__, types), operand_counts, wiring):
             digest.update(array("q", ints).tobytes())  # class, operand count, wiring: machine words (repr is slower)
         self._signature = digest.hexdigest()
         return self._signature
@@ -179,8 +189,8 @@ def trace(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -
     """Run ``fn`` on leaves and record its graph (see the module docstring)."""
     result, inputs, arguments = call_on_leaves(fn, args, kwargs, names)
     root, outputs, shape = split_result(result, fn)
-    backprop = backprop_order(root)
-    graph = Trace(root, backprop, inputs, arguments, [], outputs, shape)
+    numbering = numbered(root)
+    graph = Trace(root, inputs, arguments, [], outputs, shape, numbering=numbering)
     for node in outputs:
         if node not in graph.nodes:
             raise ValueError(
@@ -188,8 +198,45 @@ def trace(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -
                 "the loss is not computed from; a compiled step can only report values on the way to the loss"
             )
     given = set(inputs) | set(arguments)
-    graph.bound = [v for v in compress(backprop, map(_IS_LEAF, backprop)) if v.kind != "constant" and v not in given]
+    order = numbering[0]
+    graph.bound = [v for v in compress(order, map(_IS_LEAF, order)) if v.kind != "constant" and v not in given]
     return graph
+
+
+def numbered(root: Value) -> tuple[list[Value], list[int], list[int]]:
+    """Every node reachable from ``root``, level by level — root, then its operands, then theirs (each node once,
+    where first met, operands in order) — with, per node in that order, how many operands it has, and the numbers of
+    its operands one after the other: the graph's wiring without object identity (`Trace.signature`).
+
+    A node's number is the count of edges walked when it was first met (the root's is 0): not its place in the
+    order, but as fixed by the graph's shape.  A level is numbered in whole-list passes (loops in C); a level of one
+    node (a long chain) node by node."""
+    number_of = {root: 0}
+    order, operand_counts, wiring = [root], [], []
+    level, walked = [root], 1
+    while level:
+        if len(level) == 1:
+            operands = level[0].parents
+            operand_counts.append(len(operands))
+            level = []
+            for operand in operands:
+                number = number_of.setdefault(operand, walked)
+                if number == walked:
+                    order.append(operand)
+                    level.append(operand)
+                wiring.append(number)
+                walked += 1
+            continue
+        operands_of = list(map(_PARENTS, level))
+        operand_counts += map(len, operands_of)
+        flat = list(chain.from_iterable(operands_of))
+        edges = range(walked, walked + len(flat))
+        numbers = list(map(number_of.setdefault, flat, edges))
+        level = list(compress(flat, map(eq, numbers, edges)))  # first met here: numbered by this very edge
+        order += level
+        wiring += numbers
+        walked += len(flat)
+    return order, operand_counts, wiring
 
 
 def split_result(result: object, fn: Callable) -> tuple[Value, list[Value], list[object] | None]:
