@@ -7,6 +7,7 @@ a line per node shows up without timing anything)."""
 from __future__ import annotations
 
 import random
+import re
 import sys
 
 import pytest
@@ -219,3 +220,73 @@ def test_a_compiled_step_keeps_no_graph_alive(tape, monkeypatch) -> None:
     assert step.mode == ("tape" if tape else "python") and first[0] == 2.0 * first[1]
     gc.collect()
     assert built[0]() is None
+
+
+def executed_lines(run) -> list[str]:
+    """The generated step's source lines ``run()`` executes, in order."""
+    hits: list[tuple[str, int]] = []
+
+    def tracer(frame, event, arg):
+        if event == "line" and frame.f_code.co_filename.startswith("<tinygrad_mm step"):
+            hits.append((frame.f_code.co_filename, frame.f_lineno))
+        return tracer
+
+    sys.settrace(tracer)
+    try:
+        run()
+    finally:
+        sys.settrace(None)
+    import linecache
+
+    return [linecache.getline(name, number).strip() for name, number in hits]
+
+
+def test_a_closed_relu_gate_skips_its_units_whole_backward() -> None:
+    """relu(w·x + b) with the gate closed: as backward() (a zero gradient sends nothing), the step runs no line of
+    the unit's backward — nothing touches grad_b or grad_w — and with it open it does; the numbers are the engine's."""
+    w, b = tinygrad_mm.Parameter(0.5, "w"), tinygrad_mm.Parameter(-2.0, "b")
+
+    def loss(x):
+        return (w * x + b).relu() * 3.0 + w * w
+
+    step = tinygrad_mm.compile(loss, cache=False)
+    for x, gate_open in ((1.0, False), (10.0, True), (1.0, False)):
+        w.grad = b.grad = 0.0
+        lines = executed_lines(lambda x=x: step(x))
+        got = (w.grad, b.grad)
+        w.grad = b.grad = 0.0
+        loss(Value(x)).backward()
+        assert got == (w.grad, b.grad)
+        unit = [line for line in lines if line.startswith("grad_b ") or line.startswith("grad_w ") and line.endswith("* x")]
+        assert bool(unit) == gate_open, lines
+    assert step.mode == "python"
+
+
+def test_micrograd_neurons_sum_of_products_has_one_if_per_neuron() -> None:
+    """micrograd's Neuron, sum((wi*xi …), b): backward() reaches its products one at a time, between the neurons
+    below; the step writes them together under one ``if grad_sum:`` (as it does a Dot), the same floats."""
+    model, twin = micrograd_models(2)
+    x, target = [0.3, -0.7], 1.0
+    step = tinygrad_mm.compile(lambda x: (model(x) - target) ** 2, cache=False)
+    step(x)
+    (twin([Value(v) for v in x]) - target).__pow__(2).backward()
+    assert [p.grad for p in model.parameters()] == [p.grad for p in twin.parameters()]
+    conditions = [line.strip() for line in step.source.splitlines() if line.strip().startswith("if grad_")]
+    assert conditions and len(conditions) == len(set(conditions)), conditions
+
+
+def test_the_loops_busiest_variables_are_pythons_cheapest_locals() -> None:
+    """A step of more than 256 locals names the loops' busiest variables first: Python reaches its first 256 locals
+    without an EXTENDED_ARG, so every relu value the sample loop reads is one of them."""
+    X, y = make_moons(40, 0.1, 9)
+    model = micrograd_models(9)[0]
+    step = tinygrad_mm.compile(lambda X, y: micrograd_loss(model, X, y), cache=False)
+    step(X, y)
+    code = next(iter(step.programs.values())).function.__code__
+    assert code.co_nlocals > 256
+    lines = step.source.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    for "))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("        "))
+    loop = set(re.findall(r"\w+", "\n".join(lines[start + 1 : end])))
+    relus = {name for name in loop if name.startswith("relu")}
+    assert relus and all(code.co_varnames.index(name) < 256 for name in relus)
