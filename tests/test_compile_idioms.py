@@ -6,6 +6,7 @@ a line per node shows up without timing anything)."""
 
 from __future__ import annotations
 
+import linecache
 import random
 import re
 import sys
@@ -149,13 +150,13 @@ def test_the_ner_step_and_the_cs224n_example_with_k_negatives_compile_to_python_
 # ---- a bounded number of Python lines per node ----------------------------------------------------------------
 
 
-def lines_per_edge(run, root: Value, where: str = "") -> float:
-    """Python lines ``run()`` executes (in files whose name starts with ``where``), per edge of ``root``'s graph."""
-    count = [0]
+def executed(run, where: str = "") -> list[tuple[str, int]]:
+    """(file, line) of every Python line ``run()`` executes in files whose name starts with ``where``, in order."""
+    hits: list[tuple[str, int]] = []
 
     def tracer(frame, event, arg):
         if event == "line" and frame.f_code.co_filename.startswith(where):
-            count[0] += 1
+            hits.append((frame.f_code.co_filename, frame.f_lineno))
         return tracer
 
     sys.settrace(tracer)
@@ -163,7 +164,12 @@ def lines_per_edge(run, root: Value, where: str = "") -> float:
         run()
     finally:
         sys.settrace(None)
-    return count[0] / sum(len(node.parents) for node in backprop_order(root))
+    return hits
+
+
+def lines_per_edge(run, root: Value, where: str = "") -> float:
+    """Python lines ``run()`` executes (in files whose name starts with ``where``), per edge of ``root``'s graph."""
+    return len(executed(run, where)) / sum(len(node.parents) for node in backprop_order(root))
 
 
 @pytest.mark.parametrize("idiom", ["micrograd", "project"])
@@ -224,21 +230,7 @@ def test_a_compiled_step_keeps_no_graph_alive(tape, monkeypatch) -> None:
 
 def executed_lines(run) -> list[str]:
     """The generated step's source lines ``run()`` executes, in order."""
-    hits: list[tuple[str, int]] = []
-
-    def tracer(frame, event, arg):
-        if event == "line" and frame.f_code.co_filename.startswith("<tinygrad_mm step"):
-            hits.append((frame.f_code.co_filename, frame.f_lineno))
-        return tracer
-
-    sys.settrace(tracer)
-    try:
-        run()
-    finally:
-        sys.settrace(None)
-    import linecache
-
-    return [linecache.getline(name, number).strip() for name, number in hits]
+    return [linecache.getline(name, number).strip() for name, number in executed(run, "<tinygrad_mm step")]
 
 
 def test_a_closed_relu_gate_skips_its_units_whole_backward() -> None:
