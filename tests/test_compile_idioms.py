@@ -282,3 +282,26 @@ def test_the_loops_busiest_variables_are_pythons_cheapest_locals() -> None:
     loop = set(re.findall(r"\w+", "\n".join(lines[start + 1 : end])))
     relus = {name for name in loop if name.startswith("relu")}
     assert relus and all(code.co_varnames.index(name) < 256 for name in relus)
+
+
+def test_a_sample_whose_hinge_is_closed_runs_no_backward_line() -> None:
+    """The samples' loop: a cone whose root is a closed gate (the hinge satisfied) sends nothing, as a zero gradient
+    does — ``continue`` before any of its backward lines; samples with an open hinge send theirs, as the engine."""
+    w, b = tinygrad_mm.Parameter(10.0, "w"), tinygrad_mm.Parameter(0.0, "b")
+    xs = [0.5, -0.8, 0.3, -0.4, 0.9, -0.6, 0.7, -0.2]
+
+    def loss(xs, ys):
+        return sum((1 + -yi * (w * xi + b)).relu() for xi, yi in zip(xs, ys, strict=True)) * (1.0 / len(xs))
+
+    step = tinygrad_mm.compile(loss, cache=False)
+    for ys in ([1.0 if x > 0 else -1.0 for x in xs], [1.0] * len(xs)):  # every hinge closed; then half of them open
+        w.grad = b.grad = 0.0
+        lines = executed_lines(lambda ys=ys: step(xs, ys))
+        got = (w.grad, b.grad)
+        w.grad = b.grad = 0.0
+        loss([Value(x) for x in xs], ys).backward()
+        assert got == (w.grad, b.grad)
+        sent = [line for line in lines if line.startswith(("grad_w ", "grad_b "))]
+        assert len(sent) == 2 * sum(1 - y * 10.0 * x > 0 for x, y in zip(xs, ys, strict=True)), lines  # w's and b's
+        assert bool(sent) == (ys[1] == 1.0)
+    assert "for " in step.source and step.mode == "python"

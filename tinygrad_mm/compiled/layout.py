@@ -126,9 +126,28 @@ class _Loop:
         inner = set(defined) | {self.first[0]}
         root = plan.grad[self.first[0]]
         body = [f"if not {root}:", "    continue  # as backward(): a cone whose gradient is 0 sends nothing anywhere"]
-        body += edge_lines(plan, self.first, self.var, inner, skip_zero=True)
+        gated, rest = self._root_gate(plan, inner)
+        body += gated
+        body += edge_lines(plan, rest, self.var, inner, skip_zero=True)
         tested = [n for n in self.first + self.own_leaves if n in plan.tested_grads]  # (values: tested going forward)
         return body + finite_lines(list(dict.fromkeys(plan.grad[n] for n in tested)))
+
+    def _root_gate(self, plan: Plan, inner: set[Value]) -> tuple[list[str], list[Value]]:
+        """A cone whose root is a gate (the hinge's relu) with one edge: every other node of the cone is computed from
+        that edge's operand alone, so a closed gate sends nothing anywhere — ``continue``, as for a zero gradient.
+        (The lines, and the cone's nodes left to write; none and all of them if the root is not such a gate.)"""
+        node = self.first[0]
+        rendered, args = plan.templates.of(node, self.var, plan.grad)  # type: ignore[arg-type]
+        edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant" and p not in plan.no_gradient]
+        if rendered.gate is None or len(edges) != 1 or edges[0][1] in inner or edges[0][1] in plan.aliased:
+            return [], self.first
+        k, operand = edges[0]
+        inner.add(operand)
+        return [
+            f"if not ({rendered.gate.format(*args)}):",
+            "    continue  # a closed gate at the cone's root: nothing flows back from this cone",
+            f"{plan.grad[operand]} = {rendered.edges[k].format(*args)}",
+        ], self.first[1:]
 
     def _header(self, targets: list[str], sources: list[str]) -> str:
         if not targets:
