@@ -35,7 +35,7 @@ from ..engine.op import Op
 from ..engine.value import _LABELS  # every label, read once per signature
 from .arguments import Path, rebuild
 
-SIGNATURE_VERSION = "tinygrad_mm compiled step 3"  # bump when generated code changes for the same graph
+SIGNATURE_VERSION = "tinygrad_mm compiled step 4"  # bump when generated code changes for the same graph
 
 
 @dataclass
