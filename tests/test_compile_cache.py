@@ -219,12 +219,12 @@ def test_the_graph_is_numbered_by_its_shape_alone() -> None:
     from tinygrad_mm.compiled.tracing import numbered
 
     a, b = Parameter(2.0), Parameter(3.0)
-    order, counts, wiring = numbered(a * b + a)
+    order, counts, wiring, number_of = numbered(a * b + a)
     assert [v.op for v in order] == ["+", "*", "", ""] and order[2] is a and order[3] is b
-    assert counts == [2, 2, 0, 0] and wiring == [1, 2, 2, 4]
+    assert counts == [2, 2, 0, 0] and wiring == [1, 2, 2, 4] and [number_of[v] for v in order] == [0, 1, 2, 4]
     c, d = Parameter(5.0), Parameter(7.0)
-    assert numbered(c * d + c)[1:] == (counts, wiring)
-    assert numbered(a * b + b)[1:] != (counts, wiring)
+    assert numbered(c * d + c)[1:3] == (counts, wiring)
+    assert numbered(a * b + b)[1:3] != (counts, wiring)
 
 
 def test_the_collector_is_paused_only_while_a_step_is_traced(monkeypatch) -> None:

@@ -26,8 +26,8 @@ import marshal
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
-from itertools import chain, compress, repeat
-from operator import attrgetter, eq, is_
+from itertools import chain, compress, islice, repeat
+from operator import attrgetter, is_
 from typing import Any
 
 from ..engine import Value, backprop_order, count_uses
@@ -50,13 +50,13 @@ class Trace:
     output_shape: list[object] | None  # how to nest them again (see `nest`); None: fn returned the loss alone
     _signature: str = ""
     collapsed: bool = False  # chains of additions already one Σ each (program.collapsed)
-    numbering: tuple[list[Value], list[int], list[int]] = ([], [], [])  # `numbered(root)`, for the signature
+    numbering: tuple[list[Value], list[int], list[int], dict[Value, int]] = ([], [], [], {})  # `numbered(root)`
 
     def release(self) -> None:
         """Forget the graph (root, nodes, outputs), once a program is built from it: what stays is the signature and the
         leaves a call reads (kept by `Program` for `check=True` and for reading parameters)."""
         self.signature()
-        self.root, self.outputs, self.numbering = None, [], ([], [], [])  # type: ignore[assignment]
+        self.root, self.outputs, self.numbering = None, [], ([], [], [], {})  # type: ignore[assignment]
         self.__dict__.pop("uses", None)
         self.__dict__["nodes"], self.__dict__["backprop"] = set(), []
 
@@ -97,7 +97,7 @@ class Trace:
         """
         if self._signature:
             return self._signature
-        order, operand_counts, wiring = self.numbering if self.numbering[0] else numbered(self.root)
+        order, operand_counts, wiring, number_of = self.numbering if self.numbering[0] else numbered(self.root)
         count = len(order)
         index = dict(zip(order, range(count), strict=True)) if self.outputs else {}
         types = list(map(type, order))
@@ -109,8 +109,10 @@ class Trace:
             (i, leaf._data.hex() if leaf.kind == "constant" else given.get(leaf, "bound"), labels.get(leaf, ""))
             for i, leaf in compress(enumerate(order), leaf_flags)
         ]
-        named = list(map(labels.get, order, repeat("")))
-        extras += [(i, label) for i, label in compress(enumerate(named), named)]  # labelled nodes (leaves again: cheap)
+        if len(labels) < count:  # labelled nodes (leaves again: cheap), by number; fewer labels alive than nodes: look up those
+            extras += sorted((number_of[node], label) for node, label in labels.items() if node in number_of)
+        else:
+            extras += sorted((number_of[node], labels[node]) for node in order if node in labels)
         for cls in classes:
             if not cls.is_leaf and (cls.constants is not Op.constants or getattr(cls, "constant_fields", None)):
                 mask = map(is_, types, repeat(cls))  # the nodes of a class with constants: ask each for them
@@ -203,10 +205,11 @@ def trace(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -
     return graph
 
 
-def numbered(root: Value) -> tuple[list[Value], list[int], list[int]]:
+def numbered(root: Value) -> tuple[list[Value], list[int], list[int], dict[Value, int]]:
     """Every node reachable from ``root``, level by level — root, then its operands, then theirs (each node once,
     where first met, operands in order) — with, per node in that order, how many operands it has, and the numbers of
-    its operands one after the other: the graph's wiring without object identity (`Trace.signature`).
+    its operands one after the other: the graph's wiring without object identity (`Trace.signature`); and each
+    node's number.
 
     A node's number is the count of edges walked when it was first met (the root's is 0): not its place in the
     order, but as fixed by the graph's shape.  A level is numbered in whole-list passes (loops in C); a level of one
@@ -231,12 +234,14 @@ def numbered(root: Value) -> tuple[list[Value], list[int], list[int]]:
         operand_counts += map(len, operands_of)
         flat = list(chain.from_iterable(operands_of))
         edges = range(walked, walked + len(flat))
+        known = len(number_of)
         numbers = list(map(number_of.setdefault, flat, edges))
-        level = list(compress(flat, map(eq, numbers, edges)))  # first met here: numbered by this very edge
+        level = list(islice(reversed(number_of), len(number_of) - known))  # the nodes first met here, last first
+        level.reverse()
         order += level
         wiring += numbers
         walked += len(flat)
-    return order, operand_counts, wiring
+    return order, operand_counts, wiring, number_of
 
 
 def split_result(result: object, fn: Callable) -> tuple[Value, list[Value], list[object] | None]:
