@@ -211,3 +211,47 @@ def test_the_cache_works_without_posix_only_functions(tmp_path, monkeypatch) -> 
     cache.forget_memory()
     third = tinygrad_mm.compile(lambda x: (w * x).tanh())
     assert third(1.0) == math.tanh(2.0) and [p.origin for p in third.programs.values()] == ["compiled"]
+
+
+def test_the_graph_is_numbered_by_its_shape_alone() -> None:
+    """The signature's numbering (tracing.numbered): level by level, a node numbered by the edge it was first met
+    through — two graphs of the same shape get the same numbers, swapped operands do not."""
+    from tinygrad_mm.compiled.tracing import numbered
+
+    a, b = Parameter(2.0), Parameter(3.0)
+    order, counts, wiring, number_of = numbered(a * b + a)
+    assert [v.op for v in order] == ["+", "*", "", ""] and order[2] is a and order[3] is b
+    assert counts == [2, 2, 0, 0] and wiring == [1, 2, 2, 4] and [number_of[v] for v in order] == [0, 1, 2, 4]
+    c, d = Parameter(5.0), Parameter(7.0)
+    assert numbered(c * d + c)[1:3] == (counts, wiring)
+    assert numbered(a * b + b)[1:3] != (counts, wiring)
+
+
+def test_the_collector_is_paused_only_while_a_step_is_traced(monkeypatch) -> None:
+    """Tracing builds an acyclic graph that reference counting frees: Python's cyclic collector is off meanwhile,
+    and back as it was afterwards — on, or off if the program had turned it off, also when the function raises."""
+    import gc
+
+    seen, fail = [], []
+    w = Parameter(1.5)
+
+    def loss(x):
+        seen.append(gc.isenabled())
+        if fail:
+            raise ValueError("too big")
+        return w * x
+
+    assert gc.isenabled()
+    tinygrad_mm.compile(loss, cache=False)(0.5)
+    assert seen == [False] and gc.isenabled()
+    fail.append(True)
+    with pytest.raises(ValueError, match="too big"):
+        tinygrad_mm.compile(loss, cache=False)(2.0)
+    fail.clear()
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        tinygrad_mm.compile(loss, cache=False)(0.25)
+        assert not gc.isenabled()
+    finally:
+        gc.enable()

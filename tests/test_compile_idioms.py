@@ -6,7 +6,9 @@ a line per node shows up without timing anything)."""
 
 from __future__ import annotations
 
+import linecache
 import random
+import re
 import sys
 
 import pytest
@@ -148,13 +150,13 @@ def test_the_ner_step_and_the_cs224n_example_with_k_negatives_compile_to_python_
 # ---- a bounded number of Python lines per node ----------------------------------------------------------------
 
 
-def lines_per_edge(run, root: Value, where: str = "") -> float:
-    """Python lines ``run()`` executes (in files whose name starts with ``where``), per edge of ``root``'s graph."""
-    count = [0]
+def executed(run, where: str = "") -> list[tuple[str, int]]:
+    """(file, line) of every Python line ``run()`` executes in files whose name starts with ``where``, in order."""
+    hits: list[tuple[str, int]] = []
 
     def tracer(frame, event, arg):
         if event == "line" and frame.f_code.co_filename.startswith(where):
-            count[0] += 1
+            hits.append((frame.f_code.co_filename, frame.f_lineno))
         return tracer
 
     sys.settrace(tracer)
@@ -162,7 +164,12 @@ def lines_per_edge(run, root: Value, where: str = "") -> float:
         run()
     finally:
         sys.settrace(None)
-    return count[0] / sum(len(node.parents) for node in backprop_order(root))
+    return hits
+
+
+def lines_per_edge(run, root: Value, where: str = "") -> float:
+    """Python lines ``run()`` executes (in files whose name starts with ``where``), per edge of ``root``'s graph."""
+    return len(executed(run, where)) / sum(len(node.parents) for node in backprop_order(root))
 
 
 @pytest.mark.parametrize("idiom", ["micrograd", "project"])
@@ -219,3 +226,82 @@ def test_a_compiled_step_keeps_no_graph_alive(tape, monkeypatch) -> None:
     assert step.mode == ("tape" if tape else "python") and first[0] == 2.0 * first[1]
     gc.collect()
     assert built[0]() is None
+
+
+def executed_lines(run) -> list[str]:
+    """The generated step's source lines ``run()`` executes, in order."""
+    return [linecache.getline(name, number).strip() for name, number in executed(run, "<tinygrad_mm step")]
+
+
+def test_a_closed_relu_gate_skips_its_units_whole_backward() -> None:
+    """relu(w·x + b) with the gate closed: as backward() (a zero gradient sends nothing), the step runs no line of
+    the unit's backward — nothing touches grad_b or grad_w — and with it open it does; the numbers are the engine's."""
+    w, b = tinygrad_mm.Parameter(0.5, "w"), tinygrad_mm.Parameter(-2.0, "b")
+
+    def loss(x):
+        return (w * x + b).relu() * 3.0 + w * w
+
+    step = tinygrad_mm.compile(loss, cache=False)
+    for x, gate_open in ((1.0, False), (10.0, True), (1.0, False)):
+        w.grad = b.grad = 0.0
+        lines = executed_lines(lambda x=x: step(x))
+        got = (w.grad, b.grad)
+        w.grad = b.grad = 0.0
+        loss(Value(x)).backward()
+        assert got == (w.grad, b.grad)
+        unit = [line for line in lines if line.startswith("grad_b ") or line.startswith("grad_w ") and line.endswith("* x")]
+        assert bool(unit) == gate_open, lines
+    assert step.mode == "python"
+
+
+def test_micrograd_neurons_sum_of_products_has_one_if_per_neuron() -> None:
+    """micrograd's Neuron, sum((wi*xi …), b): backward() reaches its products one at a time, between the neurons
+    below; the step writes them together under one ``if grad_sum:`` (as it does a Dot), the same floats."""
+    model, twin = micrograd_models(2)
+    x, target = [0.3, -0.7], 1.0
+    step = tinygrad_mm.compile(lambda x: (model(x) - target) ** 2, cache=False)
+    step(x)
+    (twin([Value(v) for v in x]) - target).__pow__(2).backward()
+    assert [p.grad for p in model.parameters()] == [p.grad for p in twin.parameters()]
+    conditions = [line.strip() for line in step.source.splitlines() if line.strip().startswith("if grad_")]
+    assert conditions and len(conditions) == len(set(conditions)), conditions
+
+
+def test_the_loops_busiest_variables_are_pythons_cheapest_locals() -> None:
+    """A step of more than 256 locals names the loops' busiest variables first: Python reaches its first 256 locals
+    without an EXTENDED_ARG, so every relu value the sample loop reads is one of them."""
+    X, y = make_moons(40, 0.1, 9)
+    model = micrograd_models(9)[0]
+    step = tinygrad_mm.compile(lambda X, y: micrograd_loss(model, X, y), cache=False)
+    step(X, y)
+    code = next(iter(step.programs.values())).function.__code__
+    assert code.co_nlocals > 256
+    lines = step.source.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("    for "))
+    end = next(i for i in range(start + 1, len(lines)) if not lines[i].startswith("        "))
+    loop = set(re.findall(r"\w+", "\n".join(lines[start + 1 : end])))
+    relus = {name for name in loop if name.startswith("relu")}
+    assert relus and all(code.co_varnames.index(name) < 256 for name in relus)
+
+
+def test_a_sample_whose_hinge_is_closed_runs_no_backward_line() -> None:
+    """The samples' loop: a cone whose root is a closed gate (the hinge satisfied) sends nothing, as a zero gradient
+    does — ``continue`` before any of its backward lines; samples with an open hinge send theirs, as the engine."""
+    w, b = tinygrad_mm.Parameter(10.0, "w"), tinygrad_mm.Parameter(0.0, "b")
+    xs = [0.5, -0.8, 0.3, -0.4, 0.9, -0.6, 0.7, -0.2]
+
+    def loss(xs, ys):
+        return sum((1 + -yi * (w * xi + b)).relu() for xi, yi in zip(xs, ys, strict=True)) * (1.0 / len(xs))
+
+    step = tinygrad_mm.compile(loss, cache=False)
+    for ys in ([1.0 if x > 0 else -1.0 for x in xs], [1.0] * len(xs)):  # every hinge closed; then half of them open
+        w.grad = b.grad = 0.0
+        lines = executed_lines(lambda ys=ys: step(xs, ys))
+        got = (w.grad, b.grad)
+        w.grad = b.grad = 0.0
+        loss([Value(x) for x in xs], ys).backward()
+        assert got == (w.grad, b.grad)
+        sent = [line for line in lines if line.startswith(("grad_w ", "grad_b "))]
+        assert len(sent) == 2 * sum(1 - y * 10.0 * x > 0 for x, y in zip(xs, ys, strict=True)), lines  # w's and b's
+        assert bool(sent) == (ys[1] == 1.0)
+    assert "for " in step.source and step.mode == "python"

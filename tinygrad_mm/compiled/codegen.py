@@ -170,16 +170,35 @@ def edge_lines(
     ``skip_zero``: like ``backward()``, a node whose gradient is 0 sends nothing (``if grad_n:``),
     written for nodes with two or more edges, where it saves work.  A gradient first reached inside an if is
     set there (``=``) and to 0.0 in the if's ``else`` (code to read: set to 0.0 before the if, then added to).
+
+    A gate's if (``if z > 0.0:``, a relu) whose one edge first reaches its operand's gradient also holds the lines
+    of the nodes that follow with that same gradient (the operand, and the terms that share its variable): when the
+    gate is closed that gradient is 0 and, as in ``backward()``, they send nothing — a closed gate skips its unit's
+    whole backward, not just one line (code to read keeps one if per node).
     """
     grad = plan.grad
+    if skip_zero and plan.aliased and not explain:
+        nodes = terms_together(list(nodes), plan)
     lines: list[str] = []
-    open_if: tuple[str, int] | None = None  # the if just written (its condition, where it is): the next node may join it
+    open_if: str | None = None  # the condition of the if just written: the next node may join it
     pending: list[Value] = []  # gradients first reached inside the open if: 0.0 in its else, written when it closes
+    scope: tuple[str, list[Value]] | None = None  # an open gate: (the gradient it drives, its else's gradients)
+    base = ""  # "    " inside a gate's if
 
     def close_if() -> None:
         if pending:
-            lines.extend(["else:", *(f"    {grad[p]} = 0.0" for p in pending)])
+            lines.extend([f"{base}else:", *(f"{base}    {grad[p]} = 0.0" for p in pending)])
             pending.clear()
+
+    def close_scope() -> None:
+        nonlocal scope, base, open_if
+        close_if()
+        open_if = None
+        if scope is not None:
+            base = ""
+            pending.extend(scope[1])
+            close_if()
+            scope = None
 
     for node in nodes:
         edges = [(k, p) for k, p in enumerate(node.parents) if p.kind != "constant" and p not in plan.no_gradient]
@@ -190,13 +209,15 @@ def edge_lines(
             edges = [(k, p) for k, p in edges if p not in plan.aliased]  # its gradient is this node's: nothing to add
             if not edges:
                 continue
+        if scope is not None and grad[node] != scope[0]:
+            close_scope()
         rendered, args = plan.templates.of(node, var, grad)  # type: ignore[arg-type]
         if explain:
             lines.append(f"# {comment_text(explain(node))}")
         conditions = [grad[node]] if skip_zero and len(edges) > 1 else []
         if rendered.gate is not None:
             conditions.append(rendered.gate.format(*args))
-        indent = ""
+        indent = base
         if conditions:
             condition = " and ".join(conditions)
             if explain:  # code to read: the gradient is set to 0 first, then the if adds into it
@@ -205,22 +226,67 @@ def edge_lines(
                         lines.append(f"{grad[p]} = 0.0  # stays 0 unless the if below lets gradient through")
                         defined.add(p)
                 lines.append(f"if {condition}:")
-            elif open_if is None or open_if[0] != condition:
+            elif open_if != condition:
                 close_if()
-                lines.append(f"if {condition}:")
-                open_if = (condition, len(lines) - 1)
+                lines.append(f"{base}if {condition}:")
+                open_if = condition
             # else: the same condition as the node just before (the terms of one sum: their gradient is the sum's):
             # one if for both; its body never writes the condition's variables, so it holds for both alike
-            indent = "    "
+            indent = base + "    "
         else:
             close_if()
             open_if = None
         for k, p in edges:
             operator = "+=" if p in defined else "="
-            if operator == "=" and indent:  # first reached inside the if (0.0 + c is c): 0.0 in its else
+            if operator == "=" and indent != base:  # first reached inside an if (0.0 + c is c): 0.0 in its else
                 pending.append(p)
+            if operator == "=" and scope is not None:  # first reached inside a gate's if: 0.0 in the gate's else
+                scope[1].append(p)
             defined.add(p)
             comment = f"  # {comment_text(explain_edge(node, k))}" if explain_edge else ""
             lines.append(f"{indent}{grad[p]} {operator} {rendered.edges[k].format(*args)}{comment}")
-    close_if()
+        parent = edges[0][1]
+        opens = rendered.gate is not None and len(conditions) == len(edges) == 1 and pending == [parent]
+        if opens and scope is None and not explain and not parent.is_leaf:
+            scope, base, open_if = (grad[parent], [parent]), "    ", None  # the gate's if stays open (above)
+            pending.clear()
+    close_scope()
     return lines
+
+
+def terms_together(nodes: list[Value], plan: Plan) -> list[Value]:
+    """``nodes`` (backprop order) with each sum's terms — op nodes that share its gradient variable (`alias`) —
+    moved up to right after it, so that their lines sit under one ``if grad_sum:`` (micrograd's ``sum()`` of
+    products is a chain of sums whose terms ``backward()`` reaches one by one, between the units below them).
+
+    A term is used by its sum alone, so it may run anywhere after it; the order stands only if every node still
+    receives its contributions from its users in the same order (the same floats): else ``nodes`` as they were."""
+    present = set(nodes)
+    follows = {}  # node → its terms in the list, in operand order
+    for node in nodes:
+        if not node.is_leaf:
+            terms = [p for p in dict.fromkeys(node.parents) if p in plan.aliased and p in present and plan.grad[p] == plan.grad[node]]
+            if terms:
+                follows[node] = terms
+    if not follows:
+        return nodes
+    moved = {term for terms in follows.values() for term in terms}
+    order: list[Value] = []
+    for node in nodes:
+        if node in moved:
+            continue
+        stack = [node]
+        while stack:
+            here = stack.pop()
+            order.append(here)
+            stack.extend(reversed(follows.get(here, ())))
+    return order if len(order) == len(nodes) and _users_in_order(order) == _users_in_order(nodes) else nodes
+
+
+def _users_in_order(nodes: list[Value]) -> dict[Value, list[Value]]:
+    """Each parent → the nodes of ``nodes`` that use it, in order (its gradient's contributions, in order)."""
+    users: dict[Value, list[Value]] = {}
+    for node in nodes:
+        for parent in node.parents:
+            users.setdefault(parent, []).append(node)
+    return users

@@ -35,9 +35,11 @@ set to ∂loss/∂node (the leaves keep their own), for drawings, ``explain`` an
 from __future__ import annotations
 
 import functools
+import gc
 import inspect
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ..engine import Value, gradients_of
@@ -85,10 +87,13 @@ class CompiledStep:
         program = self.programs.get(key)
         fresh = expected = None
         if program is None or self.check:
-            fresh = trace(self.fn, args, kwargs, self.names)
-            expected = [fresh.root._data, *[v._data for v in fresh.outputs]]  # (a Program forgets the graph)
-            if program is None or not _same(program.trace, fresh):
-                program = self._remember(key, Program(fresh, self.name, self.cache))
+            with collector_paused():  # the traced graph is freed before the collector runs again
+                fresh = trace(self.fn, args, kwargs, self.names)
+                expected = [fresh.root._data, *[v._data for v in fresh.outputs]]  # (a Program forgets the graph)
+                if program is None or not _same(program.trace, fresh):
+                    program = self._remember(key, Program(fresh, self.name, self.cache))
+                else:
+                    fresh.release()
         result = program.run(numbers, values)
         self._latest = (program, args, kwargs, program.failure if result is None else "")
         if result is None:
@@ -151,6 +156,31 @@ class CompiledStep:
         calls, traces = self.stats["calls"], self.stats["traces"]
         counts = f"{calls} call{'s' * (calls != 1)}, {traces} trace{'s' * (traces != 1)}"
         return f"<compiled step {self.name}: {counts}, mode {self.mode or '—'}>"
+
+
+_PAUSES = {"depth": 0, "was_enabled": False}
+_PAUSES_LOCK = threading.Lock()
+
+
+@contextmanager
+def collector_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off while a step is traced and compiled (back as it was after).
+
+    A trace builds a graph of tens of thousands of Values, acyclic, freed by reference counting as soon as the
+    program is built; meanwhile the collector would only walk it, again and again (a third of a cached first call).
+    Nested or concurrent pauses (threads) share one: the collector resumes when the last one ends."""
+    with _PAUSES_LOCK:
+        if _PAUSES["depth"] == 0:
+            _PAUSES["was_enabled"] = gc.isenabled()
+            gc.disable()
+        _PAUSES["depth"] += 1
+    try:
+        yield
+    finally:
+        with _PAUSES_LOCK:
+            _PAUSES["depth"] -= 1
+            if _PAUSES["depth"] == 0 and _PAUSES["was_enabled"]:
+                gc.enable()
 
 
 def _signature_of(fn: Callable[..., Any]) -> inspect.Signature | None:

@@ -18,7 +18,7 @@ from itertools import repeat
 from operator import attrgetter
 from types import CodeType
 
-from ..engine import Value, backprop_order
+from ..engine import Value
 from . import cache
 from .chains import collapse_chains
 from .codegen import plan_for
@@ -57,7 +57,7 @@ class Program:
 
     def _build(self, trace: Trace, name: str, disk_cache: bool) -> None:
         entry = None
-        if len(trace.backprop) <= LOOKUP_NODES:  # code may be cached: look before any other work
+        if trace.size <= LOOKUP_NODES:  # code may be cached: look before any other work
             entry = cache.lookup(trace.signature(), disk=disk_cache)  # only code that passed the size rule is stored
         graph = trace
         edges, widest = _edges(trace) if entry is None else (0, 0)
@@ -155,9 +155,8 @@ def collapsed(trace: Trace) -> Trace:
         trace.collapsed = True
         return trace
     root, new = found
-    backprop = backprop_order(root)
-    graph = Trace(root, backprop, set(backprop), trace.inputs, trace.arguments, trace.bound, [new[v] for v in trace.outputs],
-                  trace.output_shape, trace.signature())  # fmt: skip
+    graph = Trace(root, trace.inputs, trace.arguments, trace.bound, [new[v] for v in trace.outputs], trace.output_shape,
+                  trace.signature())  # fmt: skip
     graph.collapsed = True
     return graph
 

@@ -26,6 +26,8 @@ import marshal
 from array import array
 from collections.abc import Callable
 from dataclasses import dataclass
+from itertools import chain, compress, islice, repeat
+from operator import attrgetter, is_
 from typing import Any
 
 from ..engine import Value, backprop_order, count_uses
@@ -33,7 +35,7 @@ from ..engine.op import Op
 from ..engine.value import _LABELS  # every label, read once per signature
 from .arguments import Path, rebuild
 
-SIGNATURE_VERSION = "tinygrad_mm compiled step 2"  # bump when generated code changes for the same graph
+SIGNATURE_VERSION = "tinygrad_mm compiled step 4"  # bump when generated code changes for the same graph
 
 
 @dataclass
@@ -41,27 +43,44 @@ class Trace:
     """One traced call: the graph, and where each of its leaves comes from."""
 
     root: Value
-    backprop: list[Value]  # backprop_order(root)
-    nodes: set[Value]  # every node of the graph
     inputs: list[Value]  # one input leaf per runtime number, in argument order
     arguments: list[Value]  # the distinct Value leaves passed as arguments, in order
-    bound: list[Value]  # the other non-constant leaves, in backprop order
+    bound: list[Value]  # the other non-constant leaves, in the order `numbered` finds them
     outputs: list[Value]  # the extra values fn returned, flattened
     output_shape: list[object] | None  # how to nest them again (see `nest`); None: fn returned the loss alone
     _signature: str = ""
     collapsed: bool = False  # chains of additions already one Σ each (program.collapsed)
+    numbering: tuple[list[Value], list[int], list[int], dict[Value, int]] = ([], [], [], {})  # `numbered(root)`
 
     def release(self) -> None:
         """Forget the graph (root, nodes, outputs), once a program is built from it: what stays is the signature and the
         leaves a call reads (kept by `Program` for `check=True` and for reading parameters)."""
         self.signature()
-        self.root, self.backprop, self.nodes, self.outputs = None, [], set(), []  # type: ignore[assignment]
+        self.root, self.outputs, self.numbering = None, [], ([], [], [], {})  # type: ignore[assignment]
         self.__dict__.pop("uses", None)
+        self.__dict__["nodes"], self.__dict__["backprop"] = set(), []
 
     @property
     def leaves(self) -> list[Value]:
         """The leaves whose ``.data`` a call reads and whose ``.grad`` it accumulates: bound, then arguments in the graph."""
         return self.bound + [v for v in self.arguments if v in self.nodes]
+
+    @functools.cached_property
+    def nodes(self) -> set[Value]:
+        """Every node of the graph (made when first asked: a call with no Value argument and no extra output
+        never asks)."""
+        return set(self.numbering[0] or self.backprop)
+
+    @property
+    def size(self) -> int:
+        """How many nodes the graph has."""
+        return len(self.numbering[0] or self.backprop)
+
+    @functools.cached_property
+    def backprop(self) -> list[Value]:
+        """``backprop_order(root)``: the order code is generated in (made when first asked: a step whose code is
+        cached never asks)."""
+        return backprop_order(self.root)
 
     @functools.cached_property
     def uses(self) -> dict[Value, int]:
@@ -71,47 +90,51 @@ class Trace:
     def signature(self) -> str:
         """A hash of the graph's structure and labels (no object identity): equal signatures, equal code.
 
-        Per node, in backprop order: its class (by `op_identity`), its operands by position, its constants and
-        its label (labels name the generated variables); per leaf, which input or argument it is, or a constant's
-        bits.  Collected as flat lists and hashed once (this runs on every first call, cached or not).
+        Per node, in the order `numbered` gives them: its class (by `op_identity`), how many operands it has and
+        which nodes they are (by number), its constants and its label (labels name the generated variables); per leaf,
+        which input or argument it is, or a constant's bits.  This runs on every first call, cached or not, over every node: it is
+        written as whole-list passes (``map``, ``compress``: loops in C) and hashes flat lists of ints once.
         """
         if self._signature:
             return self._signature
-        index = {node: i for i, node in enumerate(self.backprop)}
+        order, operand_counts, wiring, number_of = self.numbering if self.numbering[0] else numbered(self.root)
+        count = len(order)
+        index = dict(zip(order, range(count), strict=True)) if self.outputs else {}
+        types = list(map(type, order))
+        classes = {cls: i for i, cls in enumerate(dict.fromkeys(types))}
+        leaf_flags = list(map(_IS_LEAF, order))
         given = {v: i for i, v in enumerate(self.inputs)} | {v: -1 - i for i, v in enumerate(self.arguments)}
-        classes: dict[type, int] = {}
-        plain: dict[type, bool] = {}  # a class with no constants: no call to ask each of its nodes
-        flat: list[int] = []
-        extras: list[object] = []  # (position, constants or label or leaf): the rarer things
         labels = dict(_LABELS.items())  # one plain dict: far cheaper than a weak lookup per node
-        for i, node in enumerate(self.backprop):
-            if node.is_leaf:
-                flat.append(-1)
-                extras.append((i, node._data.hex() if node.kind == "constant" else given.get(node, "bound"), labels.get(node, "")))
-                continue
-            parents, cls = node.parents, type(node)
-            flat.append(classes.setdefault(cls, len(classes)))
-            flat.append(len(parents))
-            flat += map(index.__getitem__, parents)
-            if cls not in plain:
-                plain[cls] = cls.constants is Op.constants and not getattr(cls, "constant_fields", None)
-            constants, label = {} if plain[cls] else node.constants(), labels.get(node, "")
-            if constants or label:
-                extras.append((i, constants, label))
+        extras: list[object] = [  # (position, constant's bits or which input/argument, label) per leaf
+            (i, leaf._data.hex() if leaf.kind == "constant" else given.get(leaf, "bound"), labels.get(leaf, ""))
+            for i, leaf in compress(enumerate(order), leaf_flags)
+        ]
+        if len(labels) < count:  # labelled nodes (leaves again: cheap), by number; fewer labels alive than nodes: look up those
+            extras += sorted((number_of[node], label) for node, label in labels.items() if node in number_of)
+        else:
+            extras += sorted((number_of[node], labels[node]) for node in order if node in labels)
+        for cls in classes:
+            if not cls.is_leaf and (cls.constants is not Op.constants or getattr(cls, "constant_fields", None)):
+                mask = map(is_, types, repeat(cls))  # the nodes of a class with constants: ask each for them
+                extras += [(i, node.constants()) for i, node in compress(enumerate(order), mask)]
         identities = [op_identity(cls) for cls in classes]
         outputs = [index[v] for v in self.outputs]
-        text = repr((SIGNATURE_VERSION, len(self.inputs), len(self.arguments), identities, extras, outputs,
+        text = repr((SIGNATURE_VERSION, count, len(self.inputs), len(self.arguments), identities, extras, outputs,
                      self.output_shape))  # fmt: skip
         digest = hashlib.sha256(text.encode())
-        digest.update(array("q", flat).tobytes())  # the wiring: ints, hashed as machine words (repr is slower)
+        for ints in (map(classes.__getitem__, types), operand_counts, wiring):
+            digest.update(array("q", ints).tobytes())  # class, operand count, wiring: machine words (repr is slower)
         self._signature = digest.hexdigest()
         return self._signature
+
+
+_IS_LEAF, _PARENTS = attrgetter("is_leaf"), attrgetter("parents")
 
 
 _IDENTITIES: dict[type, str] = {}
 
 
-_CODE_METHODS = ("code_text", "code_derivative", "code_gate", "constants", "render", "operands")
+_CODE_METHODS = ("code_text", "code_derivative", "code_gate", "constants", "render", "operands", "terms", "group")
 
 
 def op_identity(cls: type) -> str:
@@ -168,17 +191,57 @@ def trace(fn: Callable, args: tuple, kwargs: dict[str, Any], names: list[str]) -
     """Run ``fn`` on leaves and record its graph (see the module docstring)."""
     result, inputs, arguments = call_on_leaves(fn, args, kwargs, names)
     root, outputs, shape = split_result(result, fn)
-    backprop = backprop_order(root)
-    nodes = set(backprop)
+    numbering = numbered(root)
+    graph = Trace(root, inputs, arguments, [], outputs, shape, numbering=numbering)
     for node in outputs:
-        if node not in nodes:
+        if node not in graph.nodes:
             raise ValueError(
                 f"{_name(fn)} returned an extra value ({node.label or node.op or 'a leaf'}, data={node._data:.6g}) that "
                 "the loss is not computed from; a compiled step can only report values on the way to the loss"
             )
     given = set(inputs) | set(arguments)
-    bound = [v for v in backprop if v.is_leaf and v.kind != "constant" and v not in given]
-    return Trace(root, backprop, nodes, inputs, arguments, bound, outputs, shape)
+    order = numbering[0]
+    graph.bound = [v for v in compress(order, map(_IS_LEAF, order)) if v.kind != "constant" and v not in given]
+    return graph
+
+
+def numbered(root: Value) -> tuple[list[Value], list[int], list[int], dict[Value, int]]:
+    """Every node reachable from ``root``, level by level — root, then its operands, then theirs (each node once,
+    where first met, operands in order) — with, per node in that order, how many operands it has, and the numbers of
+    its operands one after the other: the graph's wiring without object identity (`Trace.signature`); and each
+    node's number.
+
+    A node's number is the count of edges walked when it was first met (the root's is 0): not its place in the
+    order, but as fixed by the graph's shape.  A level is numbered in whole-list passes (loops in C); a level of one
+    node (a long chain) node by node."""
+    number_of = {root: 0}
+    order, operand_counts, wiring = [root], [], []
+    level, walked = [root], 1
+    while level:
+        if len(level) == 1:
+            operands = level[0].parents
+            operand_counts.append(len(operands))
+            level = []
+            for operand in operands:
+                number = number_of.setdefault(operand, walked)
+                if number == walked:
+                    order.append(operand)
+                    level.append(operand)
+                wiring.append(number)
+                walked += 1
+            continue
+        operands_of = list(map(_PARENTS, level))
+        operand_counts += map(len, operands_of)
+        flat = list(chain.from_iterable(operands_of))
+        edges = range(walked, walked + len(flat))
+        known = len(number_of)
+        numbers = list(map(number_of.setdefault, flat, edges))
+        level = list(islice(reversed(number_of), len(number_of) - known))  # the nodes first met here, last first
+        level.reverse()
+        order += level
+        wiring += numbers
+        walked += len(flat)
+    return order, operand_counts, wiring, number_of
 
 
 def split_result(result: object, fn: Callable) -> tuple[Value, list[Value], list[object] | None]:
