@@ -206,29 +206,23 @@ def array_panel(cells: Cells, array: Array, formulas: NotesFormulas | None) -> s
     if array.note:
         rows.append(f"<TR>{_td('⚠ ' + array.note, 10, False, 'LEFT', 8)}</TR>")
     role = _role(array, formulas)
+    tip = lambda grid: _grid_tip(cells, grid, by_name.get(grid.via), root)  # noqa: E731
+    name = lambda grid: f"via {grid.via}" if grid.via else f"∂{root}/∂{array.name}"  # noqa: E731
     if role == "W" and formulas is not None:
+        row = lambda left, grid: f"<TR>{left}<TD>{grid_table(cells, grid, largest, tip(grid))}</TD>{_td(name(grid), 11, True)}</TR>"  # noqa: E731
         rows.append('<TR><TD COLSPAN="8" ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6">')
         for grid, branch in zip(grids, formulas.branches, strict=False):
             out = cells.index[branch.output]
             by = cells.text(f"× ∂{root}/∂{branch.name}\n= {slot('g')}\n→", {"g": ["grad", out]}, {"g": cells.num(branch.grad)}, 11)
-            rows.append("<TR>" + outer_product(cells, formulas, branch) + by +
-                        f"<TD>{grid_table(cells, grid, largest, _grid_tip(cells, grid, by_name.get(grid.via), root))}</TD>"
-                        + _td(f"via {grid.via}", 11, True) + "</TR>")  # fmt: skip
-        for grid in grids[len(formulas.branches) : -1]:  # through no branch: an op outside every branch uses W itself
-            rows.append("<TR><TD></TD>" + _td("+", 11) +
-                        f"<TD>{grid_table(cells, grid, largest, _grid_tip(cells, grid, None, root))}</TD>"
-                        + _td(f"via {grid.via}", 11, True) + "</TR>")  # fmt: skip
-        total = grids[-1]
-        rows.append("<TR><TD></TD>" + _td("sum →", 11) +
-                    f"<TD>{grid_table(cells, total, largest, _grid_tip(cells, total, None, root))}</TD>"
-                    + _td(f"∂{root}/∂{array.name}", 11, True) + "</TR></TABLE></TD></TR>")  # fmt: skip
+            rows.append(row(outer_product(cells, formulas, branch) + by, grid))
+        # through no branch (an op outside every branch uses W itself), then the sum
+        rows += [row("<TD></TD>" + _td("+", 11), grid) for grid in grids[len(formulas.branches) : -1]]
+        rows.append(row("<TD></TD>" + _td("sum →", 11), grids[-1]) + "</TABLE></TD></TR>")
     else:
         tds = []
         for grid in grids:
-            table = grid_table(cells, grid, largest, _grid_tip(cells, grid, by_name.get(grid.via), root),
-                               as_row=len(array.shape) == 1 and array.shape[0] > 10)  # fmt: skip
-            name = f"via {grid.via}" if grid.via else f"∂{root}/∂{array.name}"
-            tds.append(f'<TD><TABLE BORDER="0" CELLSPACING="2"><TR>{_td(name, 10, True)}</TR><TR><TD>{table}</TD></TR></TABLE></TD>')
+            table = grid_table(cells, grid, largest, tip(grid), as_row=len(array.shape) == 1 and array.shape[0] > 10)
+            tds.append(f'<TD><TABLE BORDER="0" CELLSPACING="2"><TR>{_td(name(grid), 10, True)}</TR><TR><TD>{table}</TD></TR></TABLE></TD>')
         rows.append(f'<TR><TD COLSPAN="8" ALIGN="LEFT"><TABLE BORDER="0" CELLSPACING="6"><TR>{"".join(tds)}</TR></TABLE></TD></TR>')
     if formulas is not None and role:
         template, slots, values = check_text(formulas, role, root, cells)
