@@ -32,8 +32,8 @@
     for (var t = 0; t < order.length; t++) {  // in backward()'s order: each entry's parts add up as its .grad did
       var i = order[t], ps = nodes[i].parents, c = steps[t].c, k = branchOf[i];
       if (!ps) continue;
-      var into = k < 0 ? rest : via[k];
-      for (var q = 0; q < ps.length; q++) into[ps[q]] += c[q];
+      var into = k >= 0 ? via[k] : lens.branches.length ? rest : null;  // without branches all is the sum grid's
+      if (into) for (var q = 0; q < ps.length; q++) into[ps[q]] += c[q];
     }
     var out = { via: via, rest: rest, branches: [], checks: {}, val: val, grad: grad, steps: steps };
     if (!F) return out;
@@ -49,7 +49,7 @@
           var f = role === "W" ? b.delta[cell[2]] * val[b.x[cell[3]]] : role === "b" ? b.delta[cell[2]] : val[b.a[cell[2]]];
           predicted += b.g * f;
         });
-        var diff = Math.abs(predicted + (lens.branches.length ? rest[cell[0]] : 0) - g);  // + what came through no branch
+        var diff = Math.abs(predicted + rest[cell[0]] - g);  // + what came through no branch
         if (Math.abs(g) > scale) scale = Math.abs(g);
         if (diff > largest || !worst) { largest = isFinite(diff) ? diff : Infinity; worst = cell[1]; }
       });
