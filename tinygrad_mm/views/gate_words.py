@@ -112,7 +112,16 @@ def arithmetic(node: Value, name: Callable[[Value], str], number: Callable[[floa
     written out (``Δ + s_c − s``, ``1 + (−0.08083) − (−0.08571)``); (None, None) for a leaf."""
     if not isinstance(node, Op):
         return None, None
-    value = lambda v: number(v._data)  # noqa: E731
-    inner = lambda v: v.formula_text(value, number) if isinstance(v, Op) and not v.label else value(v)  # noqa: E731
+    return named_formula(node, name, number), written_out(node, lambda v: number(v._data), number)
+
+
+def named_formula(node: Op, name: Callable[[Value], str], number: Callable[[float], str]) -> str | None:
+    """``node``'s formula in names, or None where that is its name already (an unlabelled node is named by it)."""
     symbolic = node.formula_text(name, number)
-    return (None if symbolic == name(node) else symbolic), node.formula_text(inner, number)
+    return None if symbolic == name(node) else symbolic
+
+
+def written_out(node: Op, value: Callable[[Value], str], number: Callable[[float], str]) -> str:
+    """``node``'s formula over ``value(operand)``, an unlabelled op among its operands written out as its own formula."""
+    inner = lambda v: v.formula_text(value, number) if isinstance(v, Op) and not v.label else value(v)  # noqa: E731
+    return node.formula_text(inner, number)

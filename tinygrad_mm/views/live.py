@@ -141,7 +141,7 @@ def gate_template(node: Op, text: StepText, expressions: list[str]) -> dict[str,
     def worked(operand: Value) -> list[Any]:
         if not isinstance(operand, Op):
             return []
-        symbolic, _ = gate_words.arithmetic(operand, names, text.num)
+        symbolic = gate_words.named_formula(operand, names, text.num)
         return [f"{symbolic} = " if symbolic is not None else "", ["f", arithmetic_parts(operand, text.m.index, text.num)], " = "]
 
     out: dict[str, Any] = {"label": node.closed_label, "open": None, "closed": None}  # None: the op states no words

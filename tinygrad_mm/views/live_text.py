@@ -15,6 +15,7 @@ the template beside it::
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 from typing import Any
@@ -23,6 +24,7 @@ from ..engine import Op, Value
 from ..engine.op import NaryOp
 from . import dot
 from .drawing import MAX_BOX_OUTPUTS
+from .gate_words import written_out
 from .graph import GraphModel
 from .page_views import ViewSteps
 from .text import number
@@ -136,14 +138,9 @@ def derivative_parts(node: Op, k: int, index: dict[Value, int], num: Any) -> dic
 
 
 def arithmetic_parts(node: Op, index: dict[Value, int], num: Any) -> dict[str, list]:
-    """``node``'s formula in numbers, an unlabelled op inside it written out (`gate_words.arithmetic`), each value left
+    """``node``'s formula in numbers, an unlabelled op inside it written out (`gate_words.written_out`), each value left
     open as in `formula_parts`; the ops' constants are written by ``num``."""
-
-    def render(operand: Any, _constant: Any) -> str:
-        inner = lambda v: v.formula_text(operand, num) if isinstance(v, Op) and not v.label else operand(v)  # noqa: E731
-        return node.formula_text(inner, num)
-
-    return probe_parts(render, lambda v: PROBE.format("", index[v]))
+    return probe_parts(lambda operand, _constant: written_out(node, operand, num), lambda v: PROBE.format("", index[v]))
 
 
 def open_derivative(node: Op, k: int, name: Any, num: Any) -> str:
@@ -159,7 +156,7 @@ def probe_parts(render: Any, name: Any) -> dict[str, list]:
     """`formula_parts` of any text ``render(operand namer, constant numberer)`` writes."""
 
     def probed(shape: str) -> str:  # every probe written in this shape: as it is, negative, or like 1e+05
-        constants = iter(range(10**6))
+        constants = itertools.count()
         operand = lambda v: shape.format(name(v)) if re.fullmatch(r"zz\d+q", name(v)) else name(v)  # noqa: E731
         return render(operand, lambda _c: shape.format(PROBE.format("c", next(constants))))
 
